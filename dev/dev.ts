@@ -1,0 +1,96 @@
+/**
+ * `npm run dev`: the local stack (Neon proxy + Upstash bridge), migrations, then `wrangler dev`.
+ * Embedded PGlite (data in .data/pglite) and an in-process Redis unless LOCAL_DATABASE_URL /
+ * LOCAL_REDIS_URL point at real servers. Ctrl-C stops everything.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { readDevVars } from "./dev-vars";
+import { migrate } from "./migrate";
+import { type Stack, startStack } from "./stack";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+function portFrom(
+	envName: string,
+	fallbackUrl: string | undefined,
+	fallback: number,
+): number {
+	const raw =
+		process.env[envName] ??
+		(fallbackUrl ? new URL(fallbackUrl).port : undefined);
+	const port = Number(raw ?? fallback);
+	if (!Number.isInteger(port) || port < 0 || port > 65535)
+		throw new Error(`${envName} must be a port number, got "${raw}"`);
+	return port;
+}
+
+async function main(): Promise<void> {
+	const vars = readDevVars();
+	const stack: Stack = await startStack({
+		databaseUrl: process.env.LOCAL_DATABASE_URL,
+		pgliteDataDir: process.env.LOCAL_DATABASE_URL
+			? undefined
+			: `${root}.data/pglite`,
+		redisUrl: process.env.LOCAL_REDIS_URL,
+		neonPort: portFrom("NEON_PROXY_PORT", vars.NEON_LOCAL_FETCH_ENDPOINT, 8788),
+		upstashPort: portFrom("UPSTASH_PORT", vars.UPSTASH_REDIS_REST_URL, 8789),
+		upstashToken: vars.UPSTASH_REDIS_REST_TOKEN ?? "local-dev-token",
+		log: (line) => console.log(`[stack] ${line}`),
+	});
+	let wrangler: ChildProcess | undefined;
+	let stopping = false;
+	const stop = async (code: number) => {
+		if (stopping) return;
+		stopping = true;
+		wrangler?.kill("SIGTERM");
+		await stack.close().catch(() => {});
+		process.exit(code);
+	};
+	process.on("SIGINT", () => void stop(0));
+	process.on("SIGTERM", () => void stop(0));
+
+	try {
+		await migrate({
+			connectionString: stack.connectionString,
+			wsProxy: stack.neonWsProxy,
+		});
+	} catch (err) {
+		console.error(
+			"migrations failed:",
+			err instanceof Error ? err.message : err,
+		);
+		return stop(1);
+	}
+	console.log(
+		`[stack] db=${stack.backends.db} (${stack.neonHttpUrl}) redis=${stack.backends.redis} (${stack.upstashUrl}); migrations applied`,
+	);
+
+	const port = portFrom("PORT", undefined, 8787);
+	// The actual ports win over .dev.vars, so NEON_PROXY_PORT/UPSTASH_PORT need no file edits.
+	const overrides = {
+		DATABASE_URL: stack.connectionString,
+		NEON_LOCAL_FETCH_ENDPOINT: `${stack.neonHttpUrl}/sql`,
+		UPSTASH_REDIS_REST_URL: stack.upstashUrl,
+	};
+	const args = [
+		"dev",
+		"--ip",
+		"127.0.0.1",
+		"--port",
+		String(port),
+		"--show-interactive-dev-session=false",
+	];
+	for (const [key, value] of Object.entries(overrides))
+		args.push("--var", `${key}:${value}`);
+	wrangler = spawn(`${root}node_modules/.bin/wrangler`, args, {
+		cwd: root,
+		stdio: "inherit",
+	});
+	wrangler.on("exit", (code) => void stop(code ?? 0));
+}
+
+main().catch((err: unknown) => {
+	console.error(err instanceof Error ? err.message : err);
+	process.exit(1);
+});

@@ -1,0 +1,20 @@
+import type { Db } from "./db/client";
+import type { Config } from "./env";
+import type { DbMeter } from "./lib/timing";
+
+/** What the auth middleware learns from a verified access token (no database involved). */
+export interface AuthUser {
+	id: string;
+	role: "customer" | "admin";
+}
+
+export type AppEnv = {
+	Bindings: Env;
+	Variables: {
+		requestId: string;
+		config: Config;
+		meter: DbMeter;
+		db: Db;
+		user?: AuthUser;
+	};
+};

@@ -1,0 +1,58 @@
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../app-env";
+import { ApiError, type ErrorCode, errorBody } from "./errors";
+import { log } from "./log";
+
+/** Maps hono's own HTTPExceptions (body parsing, media type gate, body limit) onto our codes. */
+function fromHttpException(err: HTTPException): ApiError {
+	if (err.status === 400 && /malformed json/i.test(err.message)) {
+		return new ApiError("INVALID_JSON", "The request body is not valid JSON");
+	}
+	const byStatus: Partial<Record<number, [ErrorCode, string]>> = {
+		400: ["VALIDATION_FAILED", err.message || "Bad request"],
+		401: ["UNAUTHENTICATED", "Authentication required"],
+		403: ["FORBIDDEN", "Forbidden"],
+		404: ["NOT_FOUND", "Not found"],
+		413: ["PAYLOAD_TOO_LARGE", "The request body is too large"],
+		415: [
+			"UNSUPPORTED_MEDIA_TYPE",
+			"Unsupported Content-Type for this endpoint",
+		],
+	};
+	const [code, message] = byStatus[err.status] ?? [
+		"INTERNAL",
+		"Internal server error",
+	];
+	return new ApiError(code, message);
+}
+
+export function errorResponse(c: Context<AppEnv>, err: ApiError): Response {
+	return c.json(
+		errorBody(err.code, err.message, c.get("requestId"), err.details),
+		err.status,
+		err.headers,
+	);
+}
+
+export const onError: ErrorHandler<AppEnv> = (err, c) => {
+	if (err instanceof ApiError) return errorResponse(c, err);
+	if (err instanceof HTTPException && err.status < 500)
+		return errorResponse(c, fromHttpException(err));
+	log("error", "unhandled error", {
+		requestId: c.get("requestId"),
+		method: c.req.method,
+		path: c.req.path,
+		error:
+			err instanceof Error
+				? { name: err.name, message: err.message, stack: err.stack }
+				: String(err),
+	});
+	return errorResponse(c, new ApiError("INTERNAL", "Internal server error"));
+};
+
+export const notFound: NotFoundHandler<AppEnv> = (c) =>
+	errorResponse(
+		c,
+		new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`),
+	);

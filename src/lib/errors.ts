@@ -1,0 +1,113 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * Every error code the API can answer with, and its HTTP status. Modules add their codes
+ * here so the envelope, the status and the OpenAPI document never disagree.
+ */
+export const ERROR_STATUS = {
+	VALIDATION_FAILED: 400,
+	INVALID_JSON: 400,
+	UNAUTHENTICATED: 401,
+	FORBIDDEN: 403,
+	NOT_FOUND: 404,
+	METHOD_NOT_ALLOWED: 405,
+	CONFLICT: 409,
+	PAYLOAD_TOO_LARGE: 413,
+	UNSUPPORTED_MEDIA_TYPE: 415,
+	RATE_LIMITED: 429,
+	INTERNAL: 500,
+	CONFIG_INVALID: 500,
+	DEPENDENCY_UNAVAILABLE: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+	error: {
+		code: ErrorCode;
+		message: string;
+		details?: unknown;
+		requestId: string;
+	};
+}
+
+/** The one error type the app throws on purpose; `onError` turns it into the envelope. */
+export class ApiError extends Error {
+	readonly code: ErrorCode;
+	readonly status: ContentfulStatusCode;
+	readonly details: unknown;
+	readonly headers: Record<string, string>;
+
+	constructor(
+		code: ErrorCode,
+		message: string,
+		details?: unknown,
+		headers: Record<string, string> = {},
+	) {
+		super(message);
+		this.name = "ApiError";
+		this.code = code;
+		this.status = ERROR_STATUS[code];
+		this.details = details;
+		this.headers = headers;
+	}
+}
+
+export function errorBody(
+	code: ErrorCode,
+	message: string,
+	requestId: string,
+	details?: unknown,
+): ErrorBody {
+	return {
+		error: {
+			code,
+			message,
+			...(details === undefined ? {} : { details }),
+			requestId,
+		},
+	};
+}
+
+/** Postgres error fields as surfaced by the Neon driver (possibly wrapped by Drizzle in `cause`). */
+export interface PgErrorInfo {
+	code: string;
+	constraint?: string;
+	detail?: string;
+	table?: string;
+	column?: string;
+}
+
+/**
+ * Finds the Postgres error behind a driver or Drizzle error so services can map SQLSTATEs
+ * (23505 unique, 23503 foreign key, 23514 check) to API errors.
+ */
+export function pgError(err: unknown): PgErrorInfo | undefined {
+	for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
+		if (
+			typeof e === "object" &&
+			"code" in e &&
+			typeof e.code === "string" &&
+			/^[0-9A-Z]{5}$/.test(e.code)
+		) {
+			const info = e as Partial<PgErrorInfo> & { code: string };
+			return {
+				code: info.code,
+				constraint: info.constraint ?? undefined,
+				detail: info.detail ?? undefined,
+				table: info.table ?? undefined,
+				column: info.column ?? undefined,
+			};
+		}
+		e = typeof e === "object" && "cause" in e ? e.cause : undefined;
+	}
+	return undefined;
+}
+
+export const PG = {
+	UNIQUE_VIOLATION: "23505",
+	FOREIGN_KEY_VIOLATION: "23503",
+	CHECK_VIOLATION: "23514",
+	NOT_NULL_VIOLATION: "23502",
+	SERIALIZATION_FAILURE: "40001",
+} as const;

@@ -1,0 +1,69 @@
+import { errors, jwtVerify, SignJWT } from "jose";
+import type { AuthUser } from "../app-env";
+import type { Config } from "../env";
+import { ApiError } from "./errors";
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+const ALG = "HS256";
+
+const keys = new WeakMap<Config, Uint8Array>();
+function key(config: Config): Uint8Array {
+	let k = keys.get(config);
+	if (!k) {
+		k = new TextEncoder().encode(config.JWT_SECRET);
+		keys.set(config, k);
+	}
+	return k;
+}
+
+/** A 15-minute HS256 access token: `sub`, `role`, `iss`, `aud`, `iat`, `exp`. */
+export function signAccessToken(
+	config: Config,
+	user: AuthUser,
+	now = Math.floor(Date.now() / 1000),
+): Promise<string> {
+	return new SignJWT({ role: user.role })
+		.setProtectedHeader({ alg: ALG, typ: "JWT" })
+		.setSubject(user.id)
+		.setIssuer(config.JWT_ISSUER)
+		.setAudience(config.JWT_AUDIENCE)
+		.setIssuedAt(now)
+		.setExpirationTime(now + ACCESS_TOKEN_TTL_SECONDS)
+		.sign(key(config));
+}
+
+const unauthenticated = (message: string) =>
+	new ApiError("UNAUTHENTICATED", message, undefined, {
+		"WWW-Authenticate": 'Bearer realm="voidshop"',
+	});
+
+/**
+ * Verifies signature, algorithm (pinned: `alg: none` and others are refused), issuer, audience
+ * and expiry, without touching the database.
+ */
+export async function verifyAccessToken(
+	config: Config,
+	token: string,
+): Promise<AuthUser> {
+	try {
+		const { payload } = await jwtVerify(token, key(config), {
+			algorithms: [ALG],
+			issuer: config.JWT_ISSUER,
+			audience: config.JWT_AUDIENCE,
+			requiredClaims: ["sub", "exp", "iat"],
+		});
+		const role = payload.role;
+		if (
+			typeof payload.sub !== "string" ||
+			(role !== "customer" && role !== "admin")
+		) {
+			throw unauthenticated("Invalid access token");
+		}
+		return { id: payload.sub, role };
+	} catch (err) {
+		if (err instanceof ApiError) throw err;
+		if (err instanceof errors.JWTExpired)
+			throw unauthenticated("Access token expired");
+		throw unauthenticated("Invalid access token");
+	}
+}

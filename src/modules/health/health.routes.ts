@@ -1,0 +1,98 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import { ApiError } from "../../lib/errors";
+import { getRedis } from "../../lib/redis";
+import { createRouter } from "../../lib/router";
+
+const CHECK_TIMEOUT_MS = 2000;
+
+const checkSchema = z.object({
+	ok: z.boolean(),
+	ms: z.number(),
+	error: z.string().optional(),
+});
+const readySchema = z.object({
+	status: z.literal("ok"),
+	checks: z.record(z.string(), checkSchema),
+});
+
+async function check(
+	run: () => Promise<unknown>,
+): Promise<z.infer<typeof checkSchema>> {
+	const started = Date.now();
+	let timer: ReturnType<typeof setTimeout> | null = null;
+	try {
+		const timeout = new Promise<never>((_, reject) => {
+			timer = setTimeout(
+				() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)),
+				CHECK_TIMEOUT_MS,
+			);
+		});
+		await Promise.race([run(), timeout]);
+		return { ok: true, ms: Date.now() - started };
+	} catch (err) {
+		// The message names the failure class only; connection strings never reach the body.
+		const error =
+			err instanceof Error
+				? err.message.split("\n")[0]?.slice(0, 200)
+				: "failed";
+		return { ok: false, ms: Date.now() - started, error };
+	} finally {
+		if (timer !== null) clearTimeout(timer);
+	}
+}
+
+export const healthRoutes = createRouter()
+	.openapi(
+		createRoute({
+			method: "get",
+			path: "/live",
+			tags: ["health"],
+			summary: "Liveness: the Worker answers (no dependencies checked)",
+			responses: {
+				200: {
+					description: "alive",
+					content: {
+						"application/json": {
+							schema: z.object({ status: z.literal("ok") }),
+						},
+					},
+				},
+			},
+		}),
+		(c) => c.json({ status: "ok" as const }, 200),
+	)
+	.openapi(
+		createRoute({
+			method: "get",
+			path: "/ready",
+			tags: ["health"],
+			summary: "Readiness: the database and Redis answer",
+			responses: {
+				200: {
+					description: "ready",
+					content: { "application/json": { schema: readySchema } },
+				},
+				503: { description: "a dependency failed (named in details)" },
+			},
+		}),
+		async (c) => {
+			const [database, redis] = await Promise.all([
+				check(() => c.var.db.execute(sql`select 1`)),
+				check(() => getRedis(c.var.config).ping()),
+			]);
+			const checks = { database, redis };
+			const failed = Object.entries(checks)
+				.filter(([, r]) => !r.ok)
+				.map(([name]) => name);
+			if (failed.length > 0) {
+				throw new ApiError(
+					"DEPENDENCY_UNAVAILABLE",
+					`Unavailable: ${failed.join(", ")}`,
+					{ failed, checks },
+				);
+			}
+			c.header("Cache-Control", "no-store");
+			return c.json({ status: "ok" as const, checks }, 200);
+		},
+	);

@@ -1,0 +1,31 @@
+import { log } from "../lib/log";
+
+export type QueueConsumer = (
+	batch: MessageBatch,
+	env: Env,
+	ctx: ExecutionContext,
+) => Promise<void>;
+
+/**
+ * Consumers by queue name (names as in wrangler.toml). Modules register theirs here; every
+ * consumer must be idempotent because delivery is at-least-once.
+ */
+const consumers: Record<string, QueueConsumer> = {};
+
+/** Batches for a queue nobody consumes are retried (not acked) so no message is lost silently. */
+export async function handleQueue(
+	batch: MessageBatch,
+	env: Env,
+	ctx: ExecutionContext,
+): Promise<void> {
+	const consumer = consumers[batch.queue];
+	if (!consumer) {
+		log("error", "no consumer for queue", {
+			queue: batch.queue,
+			messages: batch.messages.length,
+		});
+		batch.retryAll({ delaySeconds: 60 });
+		return;
+	}
+	await consumer(batch, env, ctx);
+}

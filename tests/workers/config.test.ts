@@ -1,0 +1,86 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app";
+import { ConfigError, loadConfig } from "../../src/env";
+import { BASE, expectError } from "./helpers/http";
+
+function requestWith(overrides: Record<string, unknown>) {
+	vi.spyOn(console, "error").mockImplementation(() => {});
+	return createApp().request(
+		`${BASE}/health/live`,
+		{},
+		{ ...env, ...overrides },
+	);
+}
+
+function issuesFor(overrides: Record<string, unknown>) {
+	try {
+		loadConfig({ ...env, ...overrides });
+	} catch (err) {
+		if (err instanceof ConfigError) return err.issues;
+		throw err;
+	}
+	return [];
+}
+
+describe("configuration", () => {
+	it("answers 500 CONFIG_INVALID naming a missing variable", async () => {
+		const res = await requestWith({ JWT_SECRET: undefined });
+		const error = await expectError(res, 500, "CONFIG_INVALID");
+		expect(error.details).toEqual({
+			variables: [
+				{ variable: "JWT_SECRET", message: "is required but missing" },
+			],
+		});
+		expect(res.headers.get("Server-Timing")).toContain("db;desc=");
+	});
+
+	it("names a malformed variable without echoing its value", async () => {
+		const res = await requestWith({
+			DATABASE_URL: "mysql://user:s3cret@host/db",
+		});
+		const error = await expectError(res, 500, "CONFIG_INVALID");
+		expect(error.details).toEqual({
+			variables: [expect.objectContaining({ variable: "DATABASE_URL" })],
+		});
+		expect(JSON.stringify(error)).not.toContain("s3cret");
+	});
+
+	it("rejects a JWT secret shorter than 32 bytes", () => {
+		expect(issuesFor({ JWT_SECRET: "short" })).toEqual([
+			{ variable: "JWT_SECRET", message: "must be at least 32 bytes" },
+		]);
+	});
+
+	it("refuses local-only settings in production", () => {
+		const issues = issuesFor({ ENVIRONMENT: "production" });
+		expect(issues.map((i) => i.variable).sort()).toEqual([
+			"CORS_ORIGINS",
+			"NEON_LOCAL_FETCH_ENDPOINT",
+			"UPSTASH_REDIS_REST_URL",
+		]);
+	});
+
+	it("accepts a production configuration without local settings", () => {
+		const production = {
+			ENVIRONMENT: "production",
+			NEON_LOCAL_FETCH_ENDPOINT: undefined,
+			UPSTASH_REDIS_REST_URL: "https://eu1-example.upstash.io",
+			CORS_ORIGINS: "https://shop.example.com",
+		};
+		expect(issuesFor(production)).toEqual([]);
+	});
+
+	it("refuses the example JWT secret in production", () => {
+		const issues = issuesFor({
+			ENVIRONMENT: "production",
+			NEON_LOCAL_FETCH_ENDPOINT: undefined,
+			UPSTASH_REDIS_REST_URL: "https://eu1-example.upstash.io",
+			CORS_ORIGINS: "https://shop.example.com",
+			JWT_SECRET: "replace-me-with-at-least-32-random-bytes-for-local-dev",
+		});
+		expect(issues).toEqual([
+			expect.objectContaining({ variable: "JWT_SECRET" }),
+		]);
+	});
+});

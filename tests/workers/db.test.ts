@@ -1,0 +1,66 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
+import { users } from "../../src/db/schema";
+import { loadConfig } from "../../src/env";
+import { PG, pgError } from "../../src/lib/errors";
+import { uuidv7 } from "../../src/lib/ids";
+import { DbMeter } from "../../src/lib/timing";
+
+function testDb() {
+	const meter = new DbMeter();
+	return { db: createDb(loadConfig(env), meter), meter };
+}
+
+function newUser(email: string) {
+	return {
+		id: uuidv7(),
+		email,
+		name: "Test User",
+		passwordHash: "pbkdf2-sha256$1$x$y",
+	};
+}
+
+describe("database client", () => {
+	it("counts each query and each batch as one round trip", async () => {
+		const { db, meter } = testDb();
+		const user = newUser(`meter-${crypto.randomUUID()}@example.com`);
+		await db.insert(users).values(user);
+		await db.batch([
+			db.select().from(users).where(eq(users.id, user.id)),
+			db.select().from(users).limit(1),
+		]);
+		expect(meter.roundTrips).toBe(2);
+		expect(meter.serverTiming()).toMatch(/^db;desc="2";dur=\d+(\.\d)?$/);
+	});
+
+	it("keeps the SQLSTATE and constraint of a unique violation reachable", async () => {
+		const { db } = testDb();
+		const email = `dupe-${crypto.randomUUID()}@example.com`;
+		await db.insert(users).values(newUser(email));
+		const err = await db
+			.insert(users)
+			.values(newUser(email.toUpperCase()))
+			.then(() => undefined)
+			.catch((e: unknown) => e);
+		expect(pgError(err)).toMatchObject({
+			code: PG.UNIQUE_VIOLATION,
+			constraint: "users_email_lower_key",
+		});
+	});
+
+	it("rolls back a whole batch when one statement fails", async () => {
+		const { db } = testDb();
+		const first = newUser(`batch-${crypto.randomUUID()}@example.com`);
+		const clash = newUser(first.email);
+		const err = await db
+			.batch([db.insert(users).values(first), db.insert(users).values(clash)])
+			.then(() => undefined)
+			.catch((e: unknown) => e);
+		expect(pgError(err)?.code).toBe(PG.UNIQUE_VIOLATION);
+		expect(await db.select().from(users).where(eq(users.id, first.id))).toEqual(
+			[],
+		);
+	});
+});

@@ -1,0 +1,50 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { BASE, call, dbRoundTrips, expectError } from "./helpers/http";
+
+describe("GET /health/live", () => {
+	it("answers 200 without touching dependencies", async () => {
+		const res = await call("/health/live");
+		expect(res.status).toBe(200);
+		expect(await res.json()).toEqual({ status: "ok" });
+		expect(dbRoundTrips(res)).toBe(0);
+	});
+});
+
+describe("GET /health/ready", () => {
+	it("answers 200 when the database and Redis answer, in one db round trip", async () => {
+		const res = await call("/health/ready");
+		expect(res.status).toBe(200);
+		expect(await res.json()).toMatchObject({
+			status: "ok",
+			checks: { database: { ok: true }, redis: { ok: true } },
+		});
+		expect(dbRoundTrips(res)).toBe(1);
+	});
+
+	it("answers 503 naming the database when it is unreachable", async () => {
+		const broken = {
+			...env,
+			NEON_LOCAL_FETCH_ENDPOINT: "http://127.0.0.1:9/sql",
+		};
+		const res = await createApp().request(`${BASE}/health/ready`, {}, broken);
+		const error = await expectError(res, 503, "DEPENDENCY_UNAVAILABLE");
+		expect(error.details).toMatchObject({
+			failed: ["database"],
+			checks: { redis: { ok: true } },
+		});
+		// Later requests of this isolate must go back to the working endpoint.
+		expect((await call("/health/ready")).status).toBe(200);
+	});
+
+	it("answers 503 naming Redis when it is unreachable", async () => {
+		const broken = { ...env, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" };
+		const res = await createApp().request(`${BASE}/health/ready`, {}, broken);
+		const error = await expectError(res, 503, "DEPENDENCY_UNAVAILABLE");
+		expect(error.details).toMatchObject({
+			failed: ["redis"],
+			checks: { database: { ok: true } },
+		});
+	});
+});

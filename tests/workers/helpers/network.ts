@@ -1,0 +1,46 @@
+/**
+ * The network inside workerd tests: only the local stack's hosts are reachable; third parties
+ * (Stripe, the email provider) answer only through an explicit intercept, which records calls.
+ */
+export interface InterceptedCall {
+	url: string;
+	method: string;
+	headers: Headers;
+	body: string;
+}
+
+type Handler = (call: InterceptedCall) => Response | Promise<Response>;
+
+const intercepts = new Map<string, Handler>();
+let allowedHosts = new Set<string>();
+const realFetch = globalThis.fetch;
+
+export function installNetworkGuard(localHosts: string[]): void {
+	allowedHosts = new Set(localHosts);
+	globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+		const request = new Request(input, init);
+		const url = new URL(request.url);
+		if (allowedHosts.has(url.host)) return realFetch(input, init);
+		const handler = intercepts.get(url.origin);
+		if (!handler)
+			throw new Error(
+				`network blocked in tests: ${request.method} ${url.origin}${url.pathname}`,
+			);
+		return handler({
+			url: request.url,
+			method: request.method,
+			headers: request.headers,
+			body: await request.text(),
+		});
+	};
+}
+
+/** Answers requests to `origin` with `handler` until `restore()`; `calls` lists what was sent. */
+export function interceptOrigin(origin: string, handler: Handler) {
+	const calls: InterceptedCall[] = [];
+	intercepts.set(origin, (call) => {
+		calls.push(call);
+		return handler(call);
+	});
+	return { calls, restore: () => intercepts.delete(origin) };
+}

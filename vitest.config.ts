@@ -1,0 +1,61 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import type { TestStack } from "./tests/global-setup";
+
+/** Test-only values; the real ones come from `wrangler secret put` / .dev.vars. */
+export const TEST_VARS = {
+	ENVIRONMENT: "test",
+	LOG_LEVEL: "warn",
+	JWT_SECRET: "test-jwt-secret-that-is-at-least-32-bytes-long",
+	JWT_ISSUER: "voidshop-test",
+	JWT_AUDIENCE: "voidshop-test-api",
+	CORS_ORIGINS: "http://localhost:3000",
+	STOREFRONT_URL: "http://localhost:3000",
+	MAX_BODY_BYTES: "65536",
+};
+
+export default defineConfig({
+	test: {
+		projects: [
+			{
+				plugins: [
+					cloudflareTest(({ inject }) => {
+						const stack = inject<TestStack>("stack");
+						return {
+							wrangler: { configPath: "./wrangler.toml" },
+							miniflare: {
+								bindings: {
+									...TEST_VARS,
+									DATABASE_URL: stack.connectionString,
+									NEON_LOCAL_FETCH_ENDPOINT: stack.neonFetchEndpoint,
+									UPSTASH_REDIS_REST_URL: stack.upstashUrl,
+									UPSTASH_REDIS_REST_TOKEN: stack.upstashToken,
+									TEST_LOCAL_HOSTS:
+										new URL(stack.neonFetchEndpoint).host +
+										"," +
+										new URL(stack.upstashUrl).host,
+								},
+							},
+						};
+					}),
+				],
+				test: {
+					name: "workers",
+					include: ["tests/workers/**/*.test.ts"],
+					globalSetup: ["./tests/global-setup.ts"],
+					setupFiles: ["./tests/workers/setup.ts"],
+					testTimeout: 20_000,
+				},
+			},
+			{
+				test: {
+					name: "conformance",
+					environment: "node",
+					include: ["tests/conformance/**/*.test.ts"],
+					testTimeout: 30_000,
+					hookTimeout: 60_000,
+				},
+			},
+		],
+	},
+});
