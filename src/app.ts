@@ -6,6 +6,7 @@ import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/router";
 import { dependencies, requestLog } from "./middleware/context";
 import { corsFromConfig, limitBody } from "./middleware/http";
+import { devMailboxRoutes } from "./modules/emails/dev-mailbox.routes";
 import { healthRoutes } from "./modules/health/health.routes";
 
 /**
@@ -14,7 +15,7 @@ import { healthRoutes } from "./modules/health/health.routes";
  */
 export function createApp() {
 	/** Everything under /v1; each module mounts its router here. */
-	const v1 = createRouter();
+	const v1 = createRouter().route("/dev", devMailboxRoutes);
 	v1.doc31("/openapi.json", (c) => ({
 		openapi: "3.1.0",
 		info: { title: "VoidShop API", version: "1.0.0" },

@@ -1,1 +1,2 @@
+export * from "./emails";
 export * from "./users";
