@@ -2,6 +2,8 @@
  * The two databases the Neon proxy can stand in front of: a real PostgreSQL (pg.Pool) or an
  * embedded PGlite. Both answer with Postgres text output and raw wire errors, as Neon does.
  */
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
 import { PGlite, protocol } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
@@ -198,6 +200,8 @@ export async function createPgliteBackend(
 	dataDir: string | undefined,
 	log: (line: string) => void,
 ): Promise<SqlBackend> {
+	// PGlite creates the data directory itself but not its parents (e.g. .data/ on a fresh clone).
+	if (dataDir) await mkdir(dirname(dataDir), { recursive: true });
 	const db = await PGlite.create(dataDir ? { dataDir } : {});
 	// Several relay connections may be open at once; the gate keeps their transactions apart.
 	const sockets = new PGLiteSocketServer({

@@ -10,7 +10,20 @@ beforeAll(async () => {
 	bridge = await startTestBridge();
 	redis = new Redis({ url: bridge.url, token: TOKEN });
 });
-afterAll(() => bridge?.close());
+afterAll(async () => {
+	// The Redis may be a shared real one: leave nothing behind.
+	if (created.length > 0)
+		await redis.del(...created, ...created.map((k) => `${k}:n`));
+	await bridge?.close();
+});
+
+const created: string[] = [];
+/** A unique key, deleted after the suite. */
+function newKey(prefix: string): string {
+	const name = unique(prefix);
+	created.push(name);
+	return name;
+}
 
 /** Calls the bridge the way the client does, to check the wire format itself. */
 async function rest(
@@ -32,34 +45,34 @@ async function rest(
 
 describe("@upstash/redis against the bridge", () => {
 	it("sets and gets strings and JSON values", async () => {
-		const key = unique("str");
+		const key = newKey("str");
 		expect(await redis.set(key, "héllo ✓")).toBe("OK");
 		expect(await redis.get(key)).toBe("héllo ✓");
 		await redis.set(key, { cart: [1, 2], note: null });
 		expect(await redis.get(key)).toEqual({ cart: [1, 2], note: null });
-		expect(await redis.get(unique("missing"))).toBeNull();
+		expect(await redis.get(newKey("missing"))).toBeNull();
 	});
 
 	it("increments counters and reports expiry", async () => {
-		const key = unique("counter");
+		const key = newKey("counter");
 		expect(await redis.incr(key)).toBe(1);
 		expect(await redis.incrby(key, 4)).toBe(5);
 		expect(await redis.expire(key, 60)).toBe(1);
 		const ttl = await redis.ttl(key);
 		expect(ttl).toBeGreaterThan(55);
 		expect(ttl).toBeLessThanOrEqual(60);
-		expect(await redis.ttl(unique("none"))).toBe(-2);
+		expect(await redis.ttl(newKey("none"))).toBe(-2);
 	});
 
 	it("honours SET options (NX, EX)", async () => {
-		const key = unique("nx");
+		const key = newKey("nx");
 		expect(await redis.set(key, "first", { nx: true, ex: 30 })).toBe("OK");
 		expect(await redis.set(key, "second", { nx: true })).toBeNull();
 		expect(await redis.get(key)).toBe("first");
 	});
 
 	it("answers concurrent calls (auto-pipelined) in order", async () => {
-		const keys = Array.from({ length: 5 }, (_, i) => unique(`auto${i}`));
+		const keys = Array.from({ length: 5 }, (_, i) => newKey(`auto${i}`));
 		await Promise.all(keys.map((k, i) => redis.set(k, i)));
 		expect(await Promise.all(keys.map((k) => redis.get(k)))).toEqual([
 			0, 1, 2, 3, 4,
@@ -67,7 +80,7 @@ describe("@upstash/redis against the bridge", () => {
 	});
 
 	it("runs an explicit pipeline and returns each result", async () => {
-		const key = unique("pipe");
+		const key = newKey("pipe");
 		const results = await redis
 			.pipeline()
 			.set(key, "1")
@@ -79,7 +92,7 @@ describe("@upstash/redis against the bridge", () => {
 	});
 
 	it("runs MULTI/EXEC transactions", async () => {
-		const key = unique("multi");
+		const key = newKey("multi");
 		const results = await redis
 			.multi()
 			.set(key, 10)
@@ -90,16 +103,16 @@ describe("@upstash/redis against the bridge", () => {
 	});
 
 	it("returns hashes as objects and lists in order", async () => {
-		const hash = unique("hash");
+		const hash = newKey("hash");
 		await redis.hset(hash, { a: "1", b: "two" });
 		expect(await redis.hgetall(hash)).toEqual({ a: 1, b: "two" });
-		const list = unique("list");
+		const list = newKey("list");
 		await redis.rpush(list, "x", "y", "z");
 		expect(await redis.lrange(list, 0, -1)).toEqual(["x", "y", "z"]);
 	});
 
 	it("runs Lua scripts with EVAL and EVALSHA", async () => {
-		const key = unique("lua");
+		const key = newKey("lua");
 		const script = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
 		expect(await redis.eval(script, [key], ["5"])).toBe(5);
 		const sha = await redis.scriptLoad(script);
@@ -107,7 +120,7 @@ describe("@upstash/redis against the bridge", () => {
 	});
 
 	it("surfaces Redis errors as UpstashError", async () => {
-		const key = unique("wrongtype");
+		const key = newKey("wrongtype");
 		await redis.hset(key, { a: "1" });
 		const err = await caught(() => redis.incr(key));
 		expect(err).toMatchObject({ name: "UpstashError" });
@@ -127,7 +140,7 @@ describe("@upstash/redis against the bridge", () => {
 
 describe("bridge wire format", () => {
 	it("base64-encodes every string, including status replies, when asked", async () => {
-		const key = unique("b64");
+		const key = newKey("b64");
 		const b64 = (s: string) => Buffer.from(s).toString("base64");
 		const headers = { "Upstash-Encoding": "base64" };
 		expect(await rest("/", ["SET", key, "v"], headers)).toEqual({
@@ -155,14 +168,14 @@ describe("bridge wire format", () => {
 	});
 
 	it("sends plain JSON without the encoding header, with an explicit null result", async () => {
-		expect(await rest("/", ["GET", unique("absent")])).toEqual({
+		expect(await rest("/", ["GET", newKey("absent")])).toEqual({
 			status: 200,
 			body: { result: null },
 		});
 	});
 
 	it("reports each failing pipeline command in place", async () => {
-		const key = unique("pipeerr");
+		const key = newKey("pipeerr");
 		const { status, body } = await rest("/pipeline", [
 			["SET", key, "x"],
 			["INCR", key],
@@ -183,7 +196,7 @@ describe("bridge wire format", () => {
 	});
 
 	it("discards a whole transaction that cannot be queued", async () => {
-		const key = unique("execabort");
+		const key = newKey("execabort");
 		const { status, body } = await rest("/multi-exec", [
 			["SET", key, "1"],
 			["NOSUCHCOMMAND"],
