@@ -5,7 +5,7 @@ import type { TestStack } from "./tests/global-setup";
 /** Test-only values; the real ones come from `wrangler secret put` / .dev.vars. */
 export const TEST_VARS = {
 	ENVIRONMENT: "test",
-	LOG_LEVEL: "warn",
+	LOG_LEVEL: "error",
 	JWT_SECRET: "test-jwt-secret-that-is-at-least-32-bytes-long",
 	JWT_ISSUER: "voidshop-test",
 	JWT_AUDIENCE: "voidshop-test-api",

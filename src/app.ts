@@ -19,7 +19,7 @@ export function createApp() {
 	v1.doc31("/openapi.json", (c) => ({
 		openapi: "3.1.0",
 		info: { title: "VoidShop API", version: "1.0.0" },
-		servers: [{ url: new URL(c.req.url).origin }],
+		servers: [{ url: `${new URL(c.req.url).origin}/v1` }],
 	}));
 
 	const app = createRouter();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { setLogLevel } from "./lib/log";
 
 /**
  * Runtime configuration, parsed once per isolate from the Worker's env (vars + secrets).
@@ -139,6 +140,7 @@ export function loadConfig(env: object): Config {
 		cached = { source: env, result };
 	}
 	if (cached.result instanceof ConfigError) throw cached.result;
+	setLogLevel(cached.result.LOG_LEVEL);
 	return cached.result;
 }
 

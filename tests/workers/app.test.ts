@@ -64,9 +64,11 @@ describe("every response", () => {
 
 	it("writes one structured JSON log line per request", async () => {
 		const logs = vi.spyOn(console, "log").mockImplementation(() => {});
-		const res = await call("/health/live", {
-			headers: { "x-request-id": "log-line-test" },
-		});
+		const res = await createApp().request(
+			`${BASE}/health/live`,
+			{ headers: { "x-request-id": "log-line-test" } },
+			{ ...env, LOG_LEVEL: "info" },
+		);
 		const lines = logs.mock.calls
 			.map(([line]) => JSON.parse(String(line)))
 			.filter((l) => l.requestId === "log-line-test");
