@@ -12,6 +12,12 @@ export const TEST_VARS = {
 	CORS_ORIGINS: "http://localhost:3000",
 	STOREFRONT_URL: "http://localhost:3000",
 	MAX_BODY_BYTES: "65536",
+	RATE_LIMIT_LOGIN_IP: "20/5m",
+	RATE_LIMIT_LOGIN_EMAIL: "5/15m",
+	RATE_LIMIT_REGISTER_IP: "10/1h",
+	RATE_LIMIT_FORGOT_IP: "5/15m",
+	RATE_LIMIT_FORGOT_EMAIL: "3/15m",
+	RATE_LIMIT_REFRESH_IP: "60/1m",
 };
 
 export default defineConfig({

@@ -1,1 +1,3 @@
+export * from "./addresses";
+export * from "./auth";
 export * from "./users";
