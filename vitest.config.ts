@@ -18,10 +18,15 @@ export const TEST_VARS = {
 	RATE_LIMIT_FORGOT_IP: "5/15m",
 	RATE_LIMIT_FORGOT_EMAIL: "3/15m",
 	RATE_LIMIT_REFRESH_IP: "60/1m",
+	EMAIL_PROVIDER: "log",
+	EMAIL_FROM_ADDRESS: "shop@voidshop.test",
+	EMAIL_FROM_NAME: "VoidShop",
 };
 
 export default defineConfig({
 	test: {
+		// At the root so the stack (Node code) is loaded with Node resolution, not workerd's.
+		globalSetup: ["./tests/global-setup.ts"],
 		projects: [
 			{
 				plugins: [
@@ -48,7 +53,6 @@ export default defineConfig({
 				test: {
 					name: "workers",
 					include: ["tests/workers/**/*.test.ts"],
-					globalSetup: ["./tests/global-setup.ts"],
 					setupFiles: ["./tests/workers/setup.ts"],
 					testTimeout: 20_000,
 				},

@@ -7,6 +7,7 @@ import { createRouter } from "./lib/router";
 import { dependencies, requestLog } from "./middleware/context";
 import { corsFromConfig, limitBody } from "./middleware/http";
 import { authRoutes } from "./modules/auth/auth.routes";
+import { devMailboxRoutes } from "./modules/emails/dev-mailbox.routes";
 import { healthRoutes } from "./modules/health/health.routes";
 import { meRoutes } from "./modules/me/me.routes";
 
@@ -16,7 +17,10 @@ import { meRoutes } from "./modules/me/me.routes";
  */
 export function createApp() {
 	/** Everything under /v1; each module mounts its router here. */
-	const v1 = createRouter().route("/auth", authRoutes).route("/me", meRoutes);
+	const v1 = createRouter()
+		.route("/auth", authRoutes)
+		.route("/me", meRoutes)
+		.route("/dev", devMailboxRoutes);
 	v1.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",
 		scheme: "bearer",

@@ -71,9 +71,29 @@ export const configSchema = z
 		RATE_LIMIT_FORGOT_IP: rateLimit("5/15m"),
 		RATE_LIMIT_FORGOT_EMAIL: rateLimit("3/15m"),
 		RATE_LIMIT_REFRESH_IP: rateLimit("60/1m"),
+		/** `sendgrid` (production) or `log` (development: log line + dev mailbox). */
+		EMAIL_PROVIDER: z.enum(["sendgrid", "log"]).default("sendgrid"),
+		SENDGRID_API_KEY: z.string().min(1).optional(),
+		EMAIL_FROM_ADDRESS: z.email(),
+		EMAIL_FROM_NAME: z.string().min(1).default("VoidShop"),
+		EMAIL_REPLY_TO: z.email().optional(),
 	})
 	.superRefine((cfg, ctx) => {
+		if (cfg.EMAIL_PROVIDER === "sendgrid" && !cfg.SENDGRID_API_KEY) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["SENDGRID_API_KEY"],
+				message: "is required when EMAIL_PROVIDER=sendgrid",
+			});
+		}
 		if (cfg.ENVIRONMENT !== "production") return;
+		if (cfg.EMAIL_PROVIDER === "log") {
+			ctx.addIssue({
+				code: "custom",
+				path: ["EMAIL_PROVIDER"],
+				message: "must not be `log` in production",
+			});
+		}
 		if (cfg.NEON_LOCAL_FETCH_ENDPOINT !== undefined) {
 			ctx.addIssue({
 				code: "custom",
