@@ -20,6 +20,8 @@ const LIMITS = {
 export type LimitName = keyof typeof LIMITS;
 
 const limiters = new WeakMap<Config, Map<LimitName, Ratelimit>>();
+/** The outcome whose headers this request already carries, so a later, looser check keeps them. */
+const shown = new WeakMap<Context<AppEnv>, Outcome>();
 
 function limiter(config: Config, name: LimitName): Ratelimit {
 	let byName = limiters.get(config);
@@ -89,10 +91,13 @@ export async function enforceRateLimits(
 		}),
 	);
 	const known = outcomes.filter((o): o is Outcome => o !== undefined);
+	const previous = shown.get(c);
+	if (previous) known.push(previous);
 	const tightest =
 		known.find((o) => !o.success) ??
 		known.toSorted((a, b) => a.remaining - b.remaining)[0];
 	if (!tightest) return;
+	shown.set(c, tightest);
 	const resetSeconds = Math.max(
 		0,
 		Math.ceil((tightest.reset - Date.now()) / 1000),
@@ -102,16 +107,15 @@ export async function enforceRateLimits(
 		"RateLimit-Remaining": String(Math.max(0, tightest.remaining)),
 		"RateLimit-Reset": String(resetSeconds),
 	};
-	if (tightest.success) {
-		for (const [name, value] of Object.entries(headers)) c.header(name, value);
-		return;
-	}
-	throw new ApiError(
-		"RATE_LIMITED",
-		"Too many requests; try again later",
-		{ retryAfterSeconds: resetSeconds },
-		{ ...headers, "Retry-After": String(resetSeconds) },
-	);
+	if (!tightest.success) headers["Retry-After"] = String(resetSeconds);
+	for (const [name, value] of Object.entries(headers)) c.header(name, value);
+	if (!tightest.success)
+		throw new ApiError(
+			"RATE_LIMITED",
+			"Too many requests; try again later",
+			{ retryAfterSeconds: resetSeconds },
+			headers,
+		);
 }
 
 /** Route middleware: one per-IP limit, checked before the body is even parsed. */

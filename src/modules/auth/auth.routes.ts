@@ -9,6 +9,7 @@ import { authUser, requireAuth } from "../../middleware/auth";
 import { enforceRateLimits, rateLimitByIp } from "../../middleware/rate-limit";
 import { type EmailMessage, enqueueEmail } from "../emails/emails.messages";
 import {
+	errorResponse as err,
 	forgotBody,
 	jsonBody,
 	loginBody,
@@ -16,9 +17,8 @@ import {
 	registerBody,
 	resetBody,
 	sessionSchema,
-	toUserJson,
 	tokensSchema,
-	errorResponse as err,
+	toUserJson,
 } from "./auth.schemas";
 import {
 	type IssuedSession,

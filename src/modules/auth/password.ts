@@ -19,21 +19,23 @@ function toBase64(bytes: Uint8Array): string {
 	return btoa(binary);
 }
 
-function fromBase64(text: string): Uint8Array {
+type Bytes = Uint8Array<ArrayBuffer>;
+
+function fromBase64(text: string): Bytes {
 	const binary = atob(text);
 	return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
 }
 
 /** NFKC first (NIST 800-63B), so the same password typed on different keyboards matches. */
-function normalize(password: string): Uint8Array {
-	return encoder.encode(password.normalize("NFKC"));
+function normalize(password: string): Bytes {
+	return new Uint8Array(encoder.encode(password.normalize("NFKC")));
 }
 
 async function derive(
 	password: string,
-	salt: Uint8Array,
+	salt: Bytes,
 	iterations: number,
-): Promise<Uint8Array> {
+): Promise<Bytes> {
 	const key = await crypto.subtle.importKey(
 		"raw",
 		normalize(password),
@@ -68,8 +70,8 @@ export async function hashPassword(
 
 interface ParsedHash {
 	iterations: number;
-	salt: Uint8Array;
-	hash: Uint8Array;
+	salt: Bytes;
+	hash: Bytes;
 }
 
 function parse(stored: string): ParsedHash | undefined {

@@ -23,7 +23,7 @@ export function setRefreshCookie(
 ): void {
 	const maxAge = Math.max(
 		0,
-		Math.floor((session.expiresAt.getTime() - Date.now()) / 1000),
+		Math.ceil((session.expiresAt.getTime() - Date.now()) / 1000),
 	);
 	setCookie(c, REFRESH_COOKIE, session.refreshToken, {
 		...cookieOptions,
