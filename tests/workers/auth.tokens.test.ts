@@ -144,3 +144,31 @@ describe("access token verification", () => {
 		await expectError(await me(await signToken()), 401, "UNAUTHENTICATED");
 	});
 });
+
+describe("GET /v1/openapi.json (auth and me)", () => {
+	it("documents the auth and me routes, with the bearer scheme on protected ones", async () => {
+		const doc = (await (await call("/v1/openapi.json")).json()) as {
+			paths: Record<string, Record<string, { security?: unknown }>>;
+			components: { securitySchemes: Record<string, unknown> };
+		};
+		expect(Object.keys(doc.paths)).toEqual(
+			expect.arrayContaining([
+				"/auth/register",
+				"/auth/login",
+				"/auth/refresh",
+				"/auth/logout",
+				"/auth/logout-all",
+				"/auth/password/forgot",
+				"/auth/password/reset",
+				"/me",
+				"/me/password",
+				"/me/addresses",
+				"/me/addresses/{id}",
+			]),
+		);
+		expect(doc.components.securitySchemes.bearer).toMatchObject({
+			scheme: "bearer",
+		});
+		expect(doc.paths["/me"]?.get?.security).toEqual([{ bearer: [] }]);
+	});
+});
