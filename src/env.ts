@@ -33,7 +33,8 @@ const rateLimit = (fallback: string) =>
 			if (!m || tokens < 1 || !(windowMs >= 1000)) {
 				ctx.addIssue({
 					code: "custom",
-					message: `must look like "10/60s" (requests/window, window ≥ 1s in ms|s|m|h|d), got "${value}"`,
+					message:
+						'must look like "10/60s" (requests/window, window of at least 1s in ms|s|m|h|d)',
 				});
 				return z.NEVER;
 			}

@@ -119,6 +119,19 @@ describe("register, forgot and refresh rate limits", () => {
 	});
 });
 
+describe("rate limit configuration", () => {
+	it("answers 500 CONFIG_INVALID naming a malformed limit", async () => {
+		const res = await appWith({ RATE_LIMIT_LOGIN_IP: "ten a minute" })(
+			"/health/live",
+			{},
+		);
+		const error = await expectError(res, 500, "CONFIG_INVALID");
+		expect(error.details).toEqual({
+			variables: [expect.objectContaining({ variable: "RATE_LIMIT_LOGIN_IP" })],
+		});
+	});
+});
+
 describe("when Redis is unreachable", () => {
 	it("lets requests through (fail open) and logs a warning with the request id", async () => {
 		const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
