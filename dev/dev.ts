@@ -4,6 +4,7 @@
  * LOCAL_REDIS_URL point at real servers. Ctrl-C stops everything.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { readDevVars } from "./dev-vars";
 import { migrate } from "./migrate";
@@ -27,6 +28,10 @@ function portFrom(
 
 async function main(): Promise<void> {
 	const vars = readDevVars();
+	const pgliteDataDir = process.env.LOCAL_DATABASE_URL
+		? undefined
+		: `${root}.data/pglite`;
+	if (pgliteDataDir) mkdirSync(pgliteDataDir, { recursive: true });
 	const stack: Stack = await startStack({
 		databaseUrl: process.env.LOCAL_DATABASE_URL,
 		pgliteDataDir: process.env.LOCAL_DATABASE_URL

@@ -74,7 +74,11 @@ export const configSchema = z
 		RATE_LIMIT_REFRESH_IP: rateLimit("60/1m"),
 		/** `sendgrid` (production) or `log` (development: log line + dev mailbox). */
 		EMAIL_PROVIDER: z.enum(["sendgrid", "log"]).default("sendgrid"),
-		SENDGRID_API_KEY: z.string().min(1).optional(),
+		// Empty means unset, so .dev.vars can list it blank (wrangler warns about absent secrets).
+		SENDGRID_API_KEY: z
+			.string()
+			.optional()
+			.transform((v) => v || undefined),
 		EMAIL_FROM_ADDRESS: z.email(),
 		EMAIL_FROM_NAME: z.string().min(1).default("VoidShop"),
 		EMAIL_REPLY_TO: z.email().optional(),
