@@ -6,6 +6,8 @@ import type { DbMeter } from "./lib/timing";
 export interface AuthUser {
 	id: string;
 	role: "customer" | "admin";
+	/** The session (refresh-token family) the token was minted for, when it came from one. */
+	sessionId?: string;
 }
 
 export type AppEnv = {

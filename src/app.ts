@@ -6,8 +6,10 @@ import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/router";
 import { dependencies, requestLog } from "./middleware/context";
 import { corsFromConfig, limitBody } from "./middleware/http";
+import { authRoutes } from "./modules/auth/auth.routes";
 import { devMailboxRoutes } from "./modules/emails/dev-mailbox.routes";
 import { healthRoutes } from "./modules/health/health.routes";
+import { meRoutes } from "./modules/me/me.routes";
 
 /**
  * Builds the whole API: middleware, modules under /v1, one error handler. A factory so tests
@@ -15,7 +17,16 @@ import { healthRoutes } from "./modules/health/health.routes";
  */
 export function createApp() {
 	/** Everything under /v1; each module mounts its router here. */
-	const v1 = createRouter().route("/dev", devMailboxRoutes);
+	const v1 = createRouter()
+		.route("/auth", authRoutes)
+		.route("/me", meRoutes)
+		.route("/dev", devMailboxRoutes);
+	v1.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+		type: "http",
+		scheme: "bearer",
+		bearerFormat: "JWT",
+		description: "Access token from /v1/auth/login, /register or /refresh",
+	});
 	v1.doc31("/openapi.json", (c) => ({
 		openapi: "3.1.0",
 		info: { title: "VoidShop API", version: "1.0.0" },

@@ -20,6 +20,28 @@ const localUrl = z.url({ protocol: /^https?$/ });
 const intFromString = (min: number, max: number) =>
 	z.coerce.number().int().min(min).max(max);
 
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A rate limit written `<requests>/<window>`, e.g. `10/60s`, `5/15m`, `100/1h`. */
+const rateLimit = (fallback: string) =>
+	z
+		.string()
+		.default(fallback)
+		.transform((value, ctx) => {
+			const m = /^(\d+)\/(\d+)(ms|s|m|h|d)$/.exec(value.replace(/\s+/g, ""));
+			const tokens = Number(m?.[1]);
+			const windowMs = Number(m?.[2]) * UNIT_MS[m?.[3] as keyof typeof UNIT_MS];
+			if (!m || tokens < 1 || !(windowMs >= 1000)) {
+				ctx.addIssue({
+					code: "custom",
+					message:
+						'must look like "10/60s" (requests/window, window of at least 1s in ms|s|m|h|d)',
+				});
+				return z.NEVER;
+			}
+			return { tokens, windowMs };
+		});
+
 export const configSchema = z
 	.object({
 		ENVIRONMENT: z.enum(["development", "test", "production"]),
@@ -45,6 +67,12 @@ export const configSchema = z
 		CORS_ORIGINS: csv,
 		STOREFRONT_URL: z.url({ protocol: /^https?$/ }),
 		MAX_BODY_BYTES: intFromString(1024, 50 * 1024 * 1024).default(1024 * 1024),
+		RATE_LIMIT_LOGIN_IP: rateLimit("20/5m"),
+		RATE_LIMIT_LOGIN_EMAIL: rateLimit("10/15m"),
+		RATE_LIMIT_REGISTER_IP: rateLimit("10/1h"),
+		RATE_LIMIT_FORGOT_IP: rateLimit("5/15m"),
+		RATE_LIMIT_FORGOT_EMAIL: rateLimit("3/15m"),
+		RATE_LIMIT_REFRESH_IP: rateLimit("60/1m"),
 		/** `sendgrid` (production) or `log` (development: log line + dev mailbox). */
 		EMAIL_PROVIDER: z.enum(["sendgrid", "log"]).default("sendgrid"),
 		// Empty means unset, so .dev.vars can list it blank (wrangler warns about absent secrets).

@@ -1,4 +1,5 @@
 import { log } from "./lib/log";
+import { purgeAuthTokensJob } from "./modules/auth/auth.jobs";
 
 export type ScheduledJob = {
 	name: string;
@@ -6,7 +7,7 @@ export type ScheduledJob = {
 };
 
 /** Periodic maintenance (token purge, reservation expiry, cart purge) registered by modules. */
-const jobs: ScheduledJob[] = [];
+const jobs: ScheduledJob[] = [purgeAuthTokensJob];
 
 /** Runs every job; one failing job never stops the others, and each outcome is logged. */
 export async function runScheduled(

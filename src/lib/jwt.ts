@@ -16,13 +16,16 @@ function key(config: Config): Uint8Array {
 	return k;
 }
 
-/** A 15-minute HS256 access token: `sub`, `role`, `iss`, `aud`, `iat`, `exp`. */
+/** A 15-minute HS256 access token: `sub`, `role`, `sid` (session), `iss`, `aud`, `iat`, `exp`. */
 export function signAccessToken(
 	config: Config,
 	user: AuthUser,
 	now = Math.floor(Date.now() / 1000),
 ): Promise<string> {
-	return new SignJWT({ role: user.role })
+	const claims = user.sessionId
+		? { role: user.role, sid: user.sessionId }
+		: { role: user.role };
+	return new SignJWT(claims)
 		.setProtectedHeader({ alg: ALG, typ: "JWT" })
 		.setSubject(user.id)
 		.setIssuer(config.JWT_ISSUER)
@@ -59,7 +62,9 @@ export async function verifyAccessToken(
 		) {
 			throw unauthenticated("Invalid access token");
 		}
-		return { id: payload.sub, role };
+		return typeof payload.sid === "string"
+			? { id: payload.sub, role, sessionId: payload.sid }
+			: { id: payload.sub, role };
 	} catch (err) {
 		if (err instanceof ApiError) throw err;
 		if (err instanceof errors.JWTExpired)

@@ -57,3 +57,10 @@ export const requireRole = (role: AuthUser["role"]) =>
 			);
 		await next();
 	});
+
+/** The authenticated user in a handler behind requireAuth/requireRole/requirePermission. */
+export function authUser(c: Context<AppEnv>): AuthUser {
+	const user = c.get("user");
+	if (!user) throw new Error("authUser() used on a route without requireAuth");
+	return user;
+}

@@ -1,2 +1,4 @@
+export * from "./addresses";
+export * from "./auth";
 export * from "./emails";
 export * from "./users";

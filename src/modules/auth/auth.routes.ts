@@ -1,0 +1,311 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../app-env";
+import { ApiError } from "../../lib/errors";
+import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../lib/jwt";
+import { log } from "../../lib/log";
+import { createRouter } from "../../lib/router";
+import { authUser, requireAuth } from "../../middleware/auth";
+import { enforceRateLimits, rateLimitByIp } from "../../middleware/rate-limit";
+import { type EmailMessage, enqueueEmail } from "../emails/emails.messages";
+import {
+	errorResponse as err,
+	forgotBody,
+	jsonBody,
+	loginBody,
+	refreshBody,
+	registerBody,
+	resetBody,
+	sessionSchema,
+	tokensSchema,
+	toUserJson,
+} from "./auth.schemas";
+import {
+	type IssuedSession,
+	login,
+	type PublicUser,
+	registerUser,
+	revokeAllSessions,
+	revokeSessionByToken,
+	rotateRefreshToken,
+} from "./auth.service";
+import {
+	issuePasswordResetToken,
+	resetPassword,
+} from "./password-reset.service";
+import {
+	clearRefreshCookie,
+	presentedRefreshToken,
+	requireAllowedOrigin,
+	setRefreshCookie,
+} from "./session-cookie";
+import { sha256Hex, TOKEN_PATTERN } from "./tokens";
+
+/** Signs the access token and hands the refresh token over the way the client asked for. */
+async function tokens(
+	c: Context<AppEnv>,
+	user: { id: string; role: PublicUser["role"] },
+	session: IssuedSession,
+	delivery: "cookie" | "body",
+) {
+	const accessToken = await signAccessToken(c.var.config, {
+		id: user.id,
+		role: user.role,
+		sessionId: session.sessionId,
+	});
+	if (delivery === "cookie") setRefreshCookie(c, session);
+	c.header("Cache-Control", "no-store");
+	return {
+		accessToken,
+		expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+		...(delivery === "body" ? { refreshToken: session.refreshToken } : {}),
+	};
+}
+
+/**
+ * Emails go out after the response (waitUntil) so an account's existence does not show in the
+ * response time; a failed enqueue is logged, never surfaced to the client.
+ */
+function sendEmail(c: Context<AppEnv>, message: EmailMessage): void {
+	const sending = enqueueEmail(c.env.EMAIL_QUEUE, message).catch((e) =>
+		log("error", "email enqueue failed", {
+			requestId: c.get("requestId"),
+			template: message.template,
+			error: e instanceof Error ? e.message : String(e),
+		}),
+	);
+	try {
+		c.executionCtx.waitUntil(sending);
+	} catch {
+		// No ExecutionContext (an app built by hand in a test): the promise still runs.
+	}
+}
+
+const invalidRefresh = () =>
+	new ApiError(
+		"INVALID_REFRESH_TOKEN",
+		"The refresh token is invalid, expired or revoked",
+	);
+
+const noContent = { 204: { description: "done" } };
+const tags = ["auth"];
+
+export const authRoutes = createRouter()
+	.openapi(
+		createRoute({
+			method: "post",
+			path: "/register",
+			tags,
+			summary: "Create a customer account and sign in",
+			middleware: [rateLimitByIp("register_ip")] as const,
+			request: { body: jsonBody(registerBody) },
+			responses: {
+				201: {
+					description:
+						"account created; refresh token set as cookie (or in the body)",
+					content: { "application/json": { schema: sessionSchema } },
+				},
+				400: err("VALIDATION_FAILED, WEAK_PASSWORD"),
+				409: err("EMAIL_TAKEN"),
+				429: err("RATE_LIMITED"),
+			},
+		}),
+		async (c) => {
+			const body = c.req.valid("json");
+			const { user, session } = await registerUser(c.var.db, body);
+			sendEmail(c, {
+				template: "welcome",
+				idempotencyKey: `welcome:${user.id}`,
+				to: { email: user.email, name: user.name },
+				data: {},
+			});
+			const issued = await tokens(c, user, session, body.refreshTokenDelivery);
+			return c.json({ user: toUserJson(user), ...issued }, 201);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "post",
+			path: "/login",
+			tags,
+			summary: "Sign in with email and password",
+			middleware: [rateLimitByIp("login_ip")] as const,
+			request: { body: jsonBody(loginBody) },
+			responses: {
+				200: {
+					description:
+						"signed in; refresh token set as cookie (or in the body)",
+					content: { "application/json": { schema: sessionSchema } },
+				},
+				400: err("VALIDATION_FAILED"),
+				401: err(
+					"INVALID_CREDENTIALS (unknown email, wrong password or disabled account alike)",
+				),
+				429: err("RATE_LIMITED (per IP or per email)"),
+			},
+		}),
+		async (c) => {
+			const body = c.req.valid("json");
+			await enforceRateLimits(c, [
+				["login_email", await sha256Hex(body.email.toLowerCase())],
+			]);
+			const { user, session } = await login(c.var.db, body);
+			const issued = await tokens(c, user, session, body.refreshTokenDelivery);
+			return c.json({ user: toUserJson(user), ...issued }, 200);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "post",
+			path: "/refresh",
+			tags,
+			summary: "Rotate the refresh token and get a new access token",
+			description:
+				"Browsers send the `vs_refresh` cookie and no body; native clients send `{refreshToken}` and get the successor in the body. Presenting an already-rotated token revokes its whole session.",
+			middleware: [
+				requireAllowedOrigin(),
+				rateLimitByIp("refresh_ip"),
+			] as const,
+			request: { body: jsonBody(refreshBody, false) },
+			responses: {
+				200: {
+					description: "new access token; refresh token rotated",
+					content: { "application/json": { schema: tokensSchema } },
+				},
+				401: err("INVALID_REFRESH_TOKEN"),
+				403: err("FORBIDDEN (cross-site Origin)"),
+				429: err("RATE_LIMITED"),
+			},
+		}),
+		async (c) => {
+			const presented = presentedRefreshToken(
+				c,
+				c.req.valid("json").refreshToken,
+			);
+			if (!presented || !TOKEN_PATTERN.test(presented.token))
+				throw invalidRefresh();
+			const result = await rotateRefreshToken(c.var.db, presented.token);
+			if (!result.ok) {
+				if (result.reuseDetected)
+					log("warn", "refresh token reuse: session revoked", {
+						requestId: c.get("requestId"),
+					});
+				throw invalidRefresh();
+			}
+			const issued = await tokens(
+				c,
+				result.user,
+				result.session,
+				presented.via,
+			);
+			return c.json(issued, 200);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "post",
+			path: "/logout",
+			tags,
+			summary: "End this session (idempotent) and clear the refresh cookie",
+			middleware: [requireAllowedOrigin()] as const,
+			request: { body: jsonBody(refreshBody, false) },
+			responses: { ...noContent, 403: err("FORBIDDEN (cross-site Origin)") },
+		}),
+		async (c) => {
+			const presented = presentedRefreshToken(
+				c,
+				c.req.valid("json").refreshToken,
+			);
+			if (presented && TOKEN_PATTERN.test(presented.token))
+				await revokeSessionByToken(c.var.db, presented.token);
+			clearRefreshCookie(c);
+			return c.body(null, 204);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "post",
+			path: "/logout-all",
+			tags,
+			summary: "End every session of the signed-in user",
+			description:
+				"Refresh tokens stop working at once; access tokens already issued stay valid until they expire (at most 15 minutes).",
+			security: [{ bearer: [] }],
+			middleware: [requireAuth()] as const,
+			responses: { ...noContent, 401: err("UNAUTHENTICATED") },
+		}),
+		async (c) => {
+			await revokeAllSessions(c.var.db, { userId: authUser(c).id });
+			clearRefreshCookie(c);
+			return c.body(null, 204);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "post",
+			path: "/password/forgot",
+			tags,
+			summary: "Email a password reset link if the account exists",
+			description:
+				"Always 202 with the same body, whether or not the account exists. The emailed token is valid for one hour and once.",
+			middleware: [rateLimitByIp("forgot_ip")] as const,
+			request: { body: jsonBody(forgotBody) },
+			responses: {
+				202: {
+					description: "accepted",
+					content: {
+						"application/json": {
+							schema: z.object({ message: z.string() }),
+						},
+					},
+				},
+				400: err("VALIDATION_FAILED"),
+				429: err("RATE_LIMITED (per IP or per email)"),
+			},
+		}),
+		async (c) => {
+			const { email } = c.req.valid("json");
+			await enforceRateLimits(c, [
+				["forgot_email", await sha256Hex(email.toLowerCase())],
+			]);
+			const issued = await issuePasswordResetToken(c.var.db, { email });
+			if (issued)
+				sendEmail(c, {
+					template: "password_reset",
+					idempotencyKey: `password_reset:${issued.tokenId}`,
+					to: issued.to,
+					data: {
+						token: issued.token,
+						expiresAt: issued.expiresAt.toISOString(),
+					},
+				});
+			return c.json(
+				{
+					message:
+						"If an account exists for this email, a password reset link is on its way.",
+				},
+				202,
+			);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "post",
+			path: "/password/reset",
+			tags,
+			summary: "Set a new password with an emailed reset token",
+			description:
+				"The token works once; every session of the account is revoked.",
+			request: { body: jsonBody(resetBody) },
+			responses: {
+				...noContent,
+				400: err(
+					"INVALID_RESET_TOKEN (unknown, used or expired), WEAK_PASSWORD, VALIDATION_FAILED",
+				),
+			},
+		}),
+		async (c) => {
+			await resetPassword(c.var.db, c.req.valid("json"));
+			return c.body(null, 204);
+		},
+	);

@@ -1,0 +1,135 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../../lib/errors";
+import { createRouter } from "../../lib/router";
+import { authUser, requireAuth } from "../../middleware/auth";
+import { errorResponse as err, jsonBody } from "../auth/auth.schemas";
+import {
+	addressIdParam,
+	addressSchema,
+	createAddressBody,
+	updateAddressBody,
+} from "./me.schemas";
+import {
+	type Address,
+	createAddress,
+	deleteAddress,
+	listAddresses,
+	updateAddress,
+} from "./me.service";
+
+const tags = ["me"];
+const security = [{ bearer: [] }];
+
+const toJson = ({ userId: _, ...a }: Address) => ({
+	...a,
+	createdAt: a.createdAt.toISOString(),
+	updatedAt: a.updatedAt.toISOString(),
+});
+
+/** Someone else's address and a missing one look the same: 404. */
+const notFound = () => new ApiError("NOT_FOUND", "Address not found");
+
+const one = (description: string) => ({
+	description,
+	content: { "application/json": { schema: addressSchema } },
+});
+
+/** /v1/me/addresses: the signed-in user's saved addresses, always scoped by owner. */
+const router = createRouter();
+router.use("*", requireAuth());
+
+export const addressRoutes = router
+	.openapi(
+		createRoute({
+			method: "get",
+			path: "/",
+			tags,
+			security,
+			summary: "List my addresses (newest first)",
+			responses: {
+				200: {
+					description: "addresses",
+					content: {
+						"application/json": {
+							schema: z.object({ items: z.array(addressSchema) }),
+						},
+					},
+				},
+				401: err("UNAUTHENTICATED"),
+			},
+		}),
+		async (c) => {
+			const rows = await listAddresses(c.var.db, { userId: authUser(c).id });
+			return c.json({ items: rows.map(toJson) }, 200);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "post",
+			path: "/",
+			tags,
+			security,
+			summary: "Save an address",
+			request: { body: jsonBody(createAddressBody) },
+			responses: {
+				201: one("created"),
+				400: err("VALIDATION_FAILED"),
+				401: err("UNAUTHENTICATED"),
+			},
+		}),
+		async (c) => {
+			const row = await createAddress(c.var.db, {
+				userId: authUser(c).id,
+				address: c.req.valid("json"),
+			});
+			return c.json(toJson(row), 201);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "patch",
+			path: "/{id}",
+			tags,
+			security,
+			summary: "Change one of my addresses",
+			request: { params: addressIdParam, body: jsonBody(updateAddressBody) },
+			responses: {
+				200: one("updated"),
+				400: err("VALIDATION_FAILED"),
+				401: err("UNAUTHENTICATED"),
+				404: err("NOT_FOUND (missing or someone else's)"),
+			},
+		}),
+		async (c) => {
+			const row = await updateAddress(c.var.db, {
+				userId: authUser(c).id,
+				id: c.req.valid("param").id,
+				changes: c.req.valid("json"),
+			});
+			if (!row) throw notFound();
+			return c.json(toJson(row), 200);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "delete",
+			path: "/{id}",
+			tags,
+			security,
+			summary: "Delete one of my addresses",
+			request: { params: addressIdParam },
+			responses: {
+				204: { description: "deleted" },
+				401: err("UNAUTHENTICATED"),
+				404: err("NOT_FOUND (missing or someone else's)"),
+			},
+		}),
+		async (c) => {
+			const deleted = await deleteAddress(c.var.db, {
+				userId: authUser(c).id,
+				id: c.req.valid("param").id,
+			});
+			if (!deleted) throw notFound();
+			return c.body(null, 204);
+		},
+	);

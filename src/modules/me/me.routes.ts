@@ -1,0 +1,99 @@
+import { createRoute } from "@hono/zod-openapi";
+import { ApiError } from "../../lib/errors";
+import { createRouter } from "../../lib/router";
+import { authUser, requireAuth } from "../../middleware/auth";
+import {
+	changePasswordBody,
+	errorResponse as err,
+	jsonBody,
+	toUserJson,
+	userSchema,
+} from "../auth/auth.schemas";
+import { changePassword } from "../auth/auth.service";
+import { addressRoutes } from "./addresses.routes";
+import { updateMeBody } from "./me.schemas";
+import { getProfile, updateProfile } from "./me.service";
+
+const tags = ["me"];
+const security = [{ bearer: [] }];
+const profile = {
+	description: "the signed-in user's profile (no secrets)",
+	content: { "application/json": { schema: userSchema } },
+};
+
+/** A token for an account that no longer exists authenticates nobody. */
+const gone = () =>
+	new ApiError("UNAUTHENTICATED", "This account no longer exists");
+
+/** Everything under /v1/me: access token required, and every query is scoped to its user. */
+const router = createRouter();
+router.use("*", requireAuth());
+
+export const meRoutes = router
+	.openapi(
+		createRoute({
+			method: "get",
+			path: "/",
+			tags,
+			security,
+			summary: "The signed-in user's profile",
+			responses: { 200: profile, 401: err("UNAUTHENTICATED") },
+		}),
+		async (c) => {
+			const user = await getProfile(c.var.db, { userId: authUser(c).id });
+			if (!user) throw gone();
+			return c.json(toUserJson(user), 200);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "patch",
+			path: "/",
+			tags,
+			security,
+			summary: "Update the signed-in user's name",
+			request: { body: jsonBody(updateMeBody) },
+			responses: {
+				200: profile,
+				400: err("VALIDATION_FAILED"),
+				401: err("UNAUTHENTICATED"),
+			},
+		}),
+		async (c) => {
+			const user = await updateProfile(c.var.db, {
+				userId: authUser(c).id,
+				name: c.req.valid("json").name,
+			});
+			if (!user) throw gone();
+			return c.json(toUserJson(user), 200);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "post",
+			path: "/password",
+			tags,
+			security,
+			summary: "Change the password; every other session is revoked",
+			request: { body: jsonBody(changePasswordBody) },
+			responses: {
+				204: { description: "changed" },
+				400: err("VALIDATION_FAILED, WEAK_PASSWORD"),
+				401: err(
+					"UNAUTHENTICATED, INVALID_CREDENTIALS (current password wrong)",
+				),
+			},
+		}),
+		async (c) => {
+			const user = authUser(c);
+			const body = c.req.valid("json");
+			await changePassword(c.var.db, {
+				userId: user.id,
+				sessionId: user.sessionId,
+				currentPassword: body.currentPassword,
+				newPassword: body.newPassword,
+			});
+			return c.body(null, 204);
+		},
+	)
+	.route("/addresses", addressRoutes);

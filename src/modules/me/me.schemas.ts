@@ -1,0 +1,49 @@
+import { z } from "@hono/zod-openapi";
+import { nameField } from "../auth/auth.schemas";
+
+export const updateMeBody = z.strictObject({ name: nameField });
+
+const optionalText = (max: number) =>
+	z.string().trim().max(max).nullable().optional();
+
+const addressFields = {
+	name: z.string().trim().min(1).max(200),
+	line1: z.string().trim().min(1).max(200),
+	line2: optionalText(200),
+	city: z.string().trim().min(1).max(100),
+	region: optionalText(100),
+	postalCode: z.string().trim().min(1).max(20),
+	country: z
+		.string()
+		.trim()
+		.toUpperCase()
+		.regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code")
+		.openapi({ example: "DE" }),
+	phone: optionalText(32),
+};
+
+export const createAddressBody = z.strictObject(addressFields);
+
+export const updateAddressBody = z
+	.strictObject(z.object(addressFields).partial().shape)
+	.refine((b) => Object.keys(b).length > 0, "at least one field is required");
+
+export const addressSchema = z
+	.object({
+		id: z.uuid(),
+		name: z.string(),
+		line1: z.string(),
+		line2: z.string().nullable(),
+		city: z.string(),
+		region: z.string().nullable(),
+		postalCode: z.string(),
+		country: z.string(),
+		phone: z.string().nullable(),
+		createdAt: z.iso.datetime(),
+		updatedAt: z.iso.datetime(),
+	})
+	.openapi("Address");
+
+export const addressIdParam = z.object({
+	id: z.uuid().openapi({ param: { name: "id", in: "path" } }),
+});

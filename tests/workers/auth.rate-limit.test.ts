@@ -1,0 +1,179 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app";
+import {
+	login,
+	PASSWORD,
+	register,
+	uniqueEmail,
+	uniqueIp,
+} from "./helpers/auth";
+import { BASE, call, dbRoundTrips, expectError, json } from "./helpers/http";
+
+afterEach(() => vi.restoreAllMocks());
+
+/** The real app with some limits tightened, to reach them in a few requests. */
+function appWith(vars: Record<string, string>) {
+	const app = createApp();
+	const tuned = { ...env, ...vars };
+	return (path: string, init: RequestInit) =>
+		app.request(`${BASE}${path}`, init, tuned);
+}
+
+function expectRateLimited(res: Response, limit: number) {
+	expect(res.headers.get("RateLimit-Limit")).toBe(String(limit));
+	expect(res.headers.get("RateLimit-Remaining")).toBe("0");
+	const retryAfter = Number(res.headers.get("Retry-After"));
+	expect(retryAfter).toBeGreaterThan(0);
+	expect(Number(res.headers.get("RateLimit-Reset"))).toBe(retryAfter);
+	return expectError(res, 429, "RATE_LIMITED");
+}
+
+describe("login rate limits", () => {
+	it("answers 429 with Retry-After and RateLimit-* on the Nth+1 attempt for one email (limit 5 in tests)", async () => {
+		const { email } = await register();
+		const ip = uniqueIp();
+		for (let i = 0; i < 5; i++) {
+			const res = await login(email, "wrong-password-123", ip);
+			expect(res.status).toBe(401);
+			expect(res.headers.get("RateLimit-Remaining")).not.toBeNull();
+		}
+		await expectRateLimited(await login(email, PASSWORD, uniqueIp()), 5);
+	});
+
+	it("counts per IP before reading the body, so a blocked client costs no database round trip", async () => {
+		const request = appWith({ RATE_LIMIT_LOGIN_IP: "2/60s" });
+		const ip = uniqueIp();
+		const attempt = () =>
+			request(
+				"/v1/auth/login",
+				json(
+					{ email: uniqueEmail(), password: PASSWORD },
+					{ headers: { "CF-Connecting-IP": ip } },
+				),
+			);
+		expect((await attempt()).status).toBe(401);
+		expect((await attempt()).status).toBe(401);
+		const blocked = await attempt();
+		expect(dbRoundTrips(blocked)).toBe(0);
+		await expectRateLimited(blocked, 2);
+		const elsewhere = await request(
+			"/v1/auth/login",
+			json(
+				{ email: uniqueEmail(), password: PASSWORD },
+				{ headers: { "CF-Connecting-IP": uniqueIp() } },
+			),
+		);
+		expect(elsewhere.status).toBe(401);
+	});
+});
+
+describe("register, forgot and refresh rate limits", () => {
+	it("limit registrations per IP", async () => {
+		const request = appWith({ RATE_LIMIT_REGISTER_IP: "1/1h" });
+		const ip = uniqueIp();
+		const attempt = () =>
+			request(
+				"/v1/auth/register",
+				json(
+					{ email: uniqueEmail(), password: PASSWORD, name: "N" },
+					{ headers: { "CF-Connecting-IP": ip } },
+				),
+			);
+		expect((await attempt()).status).toBe(201);
+		await expectRateLimited(await attempt(), 1);
+	});
+
+	it("limit password-forgot per IP and per email, with the same 429 for unknown accounts", async () => {
+		const request = appWith({
+			RATE_LIMIT_FORGOT_IP: "2/15m",
+			RATE_LIMIT_FORGOT_EMAIL: "1/15m",
+		});
+		const forgot = (email: string, ip: string) =>
+			request(
+				"/v1/auth/password/forgot",
+				json({ email }, { headers: { "CF-Connecting-IP": ip } }),
+			);
+		const email = uniqueEmail("nobody");
+		expect((await forgot(email, uniqueIp())).status).toBe(202);
+		await expectRateLimited(await forgot(email, uniqueIp()), 1);
+		const ip = uniqueIp();
+		expect((await forgot(uniqueEmail(), ip)).status).toBe(202);
+		expect((await forgot(uniqueEmail(), ip)).status).toBe(202);
+		await expectRateLimited(await forgot(uniqueEmail(), ip), 2);
+	});
+
+	it("limit refreshes per IP", async () => {
+		const request = appWith({ RATE_LIMIT_REFRESH_IP: "1/60s" });
+		const ip = uniqueIp();
+		const attempt = () =>
+			request(
+				"/v1/auth/refresh",
+				json(
+					{ refreshToken: "E".repeat(43) },
+					{ headers: { "CF-Connecting-IP": ip } },
+				),
+			);
+		expect((await attempt()).status).toBe(401);
+		await expectRateLimited(await attempt(), 1);
+	});
+});
+
+describe("rate limit configuration", () => {
+	it("answers 500 CONFIG_INVALID naming a malformed limit", async () => {
+		const res = await appWith({ RATE_LIMIT_LOGIN_IP: "ten a minute" })(
+			"/health/live",
+			{},
+		);
+		const error = await expectError(res, 500, "CONFIG_INVALID");
+		expect(error.details).toEqual({
+			variables: [expect.objectContaining({ variable: "RATE_LIMIT_LOGIN_IP" })],
+		});
+	});
+});
+
+describe("when Redis is unreachable", () => {
+	it("lets requests through (fail open) and logs a warning with the request id", async () => {
+		const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+		const { email } = await register();
+		const request = appWith({ UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" });
+		const res = await request(
+			"/v1/auth/login",
+			json(
+				{ email, password: PASSWORD },
+				{
+					headers: {
+						"CF-Connecting-IP": uniqueIp(),
+						"x-request-id": "redis-down-1",
+					},
+				},
+			),
+		);
+		expect(res.status).toBe(200);
+		expect(res.headers.get("RateLimit-Limit")).toBeNull();
+		const lines = warn.mock.calls.map(([line]) => JSON.parse(String(line)));
+		expect(lines).toEqual(
+			expect.arrayContaining([
+				expect.objectContaining({
+					level: "warn",
+					msg: "rate limit check failed; request allowed",
+					requestId: "redis-down-1",
+					limit: "login_ip",
+				}),
+				expect.objectContaining({
+					requestId: "redis-down-1",
+					limit: "login_email",
+				}),
+			]),
+		);
+		// The working Redis is used again by the normal app afterwards.
+		const normal = await call(
+			"/v1/auth/login",
+			json(
+				{ email, password: PASSWORD },
+				{ headers: { "CF-Connecting-IP": uniqueIp() } },
+			),
+		);
+		expect(normal.headers.get("RateLimit-Limit")).not.toBeNull();
+	});
+});

@@ -1,0 +1,196 @@
+import { describe, expect, it } from "vitest";
+import { bearer, register } from "./helpers/auth";
+import { call, dbRoundTrips, expectError, json } from "./helpers/http";
+
+const address = {
+	name: "Ada Lovelace",
+	line1: "1 Analytical Way",
+	city: "London",
+	postalCode: "N1 9GU",
+	country: "gb",
+};
+
+describe("GET /v1/me", () => {
+	it("returns the profile without secrets, in one round trip", async () => {
+		const { accessToken, userId, email } = await register();
+		const res = await call("/v1/me", { headers: bearer(accessToken) });
+		expect(res.status).toBe(200);
+		expect(dbRoundTrips(res)).toBe(1);
+		expect(await res.json()).toEqual({
+			id: userId,
+			email,
+			name: "Test Customer",
+			role: "customer",
+			createdAt: expect.any(String),
+		});
+	});
+});
+
+describe("PATCH /v1/me", () => {
+	it("updates the name (trimmed)", async () => {
+		const { accessToken } = await register();
+		const res = await call(
+			"/v1/me",
+			json(
+				{ name: "  Grace Hopper " },
+				{ method: "PATCH", headers: bearer(accessToken) },
+			),
+		);
+		expect(res.status).toBe(200);
+		expect(await res.json()).toMatchObject({ name: "Grace Hopper" });
+	});
+
+	it("answers 400 for an empty name, or for fields the user may not set", async () => {
+		const { accessToken } = await register();
+		const patch = (body: unknown) =>
+			call(
+				"/v1/me",
+				json(body, { method: "PATCH", headers: bearer(accessToken) }),
+			);
+		await expectError(await patch({ name: "" }), 400, "VALIDATION_FAILED");
+		await expectError(
+			await patch({ name: "X", role: "admin" }),
+			400,
+			"VALIDATION_FAILED",
+		);
+		await expectError(
+			await patch({ email: "new@example.com" }),
+			400,
+			"VALIDATION_FAILED",
+		);
+	});
+});
+
+describe("/v1/me/addresses", () => {
+	const create = (token: string, body: unknown = address) =>
+		call("/v1/me/addresses", json(body, { headers: bearer(token) }));
+
+	it("creates (201, country upper-cased) and lists my addresses", async () => {
+		const { accessToken } = await register();
+		const res = await create(accessToken);
+		expect(res.status).toBe(201);
+		expect(dbRoundTrips(res)).toBe(1);
+		const created = (await res.json()) as Record<string, unknown>;
+		expect(created).toEqual({
+			...address,
+			country: "GB",
+			id: expect.any(String),
+			line2: null,
+			region: null,
+			phone: null,
+			createdAt: expect.any(String),
+			updatedAt: expect.any(String),
+		});
+		const list = await call("/v1/me/addresses", {
+			headers: bearer(accessToken),
+		});
+		expect(await list.json()).toEqual({ items: [created] });
+	});
+
+	it("lists only my own addresses", async () => {
+		const me = await register();
+		const other = await register();
+		await create(other.accessToken);
+		const list = await call("/v1/me/addresses", {
+			headers: bearer(me.accessToken),
+		});
+		expect(await list.json()).toEqual({ items: [] });
+	});
+
+	it("answers 400 for a bad country, a missing field or an extra field", async () => {
+		const { accessToken } = await register();
+		await expectError(
+			await create(accessToken, { ...address, country: "GBR" }),
+			400,
+			"VALIDATION_FAILED",
+		);
+		const { city: _, ...noCity } = address;
+		await expectError(
+			await create(accessToken, noCity),
+			400,
+			"VALIDATION_FAILED",
+		);
+		await expectError(
+			await create(accessToken, { ...address, userId: crypto.randomUUID() }),
+			400,
+			"VALIDATION_FAILED",
+		);
+	});
+
+	it("updates my address with PATCH and deletes it with DELETE", async () => {
+		const { accessToken } = await register();
+		const { id } = (await (await create(accessToken)).json()) as { id: string };
+		const patched = await call(
+			`/v1/me/addresses/${id}`,
+			json(
+				{ city: "Paris", line2: "Flat 2" },
+				{ method: "PATCH", headers: bearer(accessToken) },
+			),
+		);
+		expect(patched.status).toBe(200);
+		expect(await patched.json()).toMatchObject({
+			id,
+			city: "Paris",
+			line2: "Flat 2",
+			name: address.name,
+		});
+		const deleted = await call(`/v1/me/addresses/${id}`, {
+			method: "DELETE",
+			headers: bearer(accessToken),
+		});
+		expect(deleted.status).toBe(204);
+		const again = await call(`/v1/me/addresses/${id}`, {
+			method: "DELETE",
+			headers: bearer(accessToken),
+		});
+		await expectError(again, 404, "NOT_FOUND");
+	});
+
+	it("answers 404 for PATCH and DELETE of someone else's address, leaving it untouched", async () => {
+		const owner = await register();
+		const intruder = await register();
+		const { id } = (await (await create(owner.accessToken)).json()) as {
+			id: string;
+		};
+		const patch = await call(
+			`/v1/me/addresses/${id}`,
+			json(
+				{ city: "Elsewhere" },
+				{ method: "PATCH", headers: bearer(intruder.accessToken) },
+			),
+		);
+		await expectError(patch, 404, "NOT_FOUND");
+		const del = await call(`/v1/me/addresses/${id}`, {
+			method: "DELETE",
+			headers: bearer(intruder.accessToken),
+		});
+		await expectError(del, 404, "NOT_FOUND");
+		const list = await call("/v1/me/addresses", {
+			headers: bearer(owner.accessToken),
+		});
+		expect(await list.json()).toMatchObject({
+			items: [{ id, city: address.city }],
+		});
+	});
+
+	it("answers 400 for an empty PATCH or a malformed id", async () => {
+		const { accessToken } = await register();
+		const { id } = (await (await create(accessToken)).json()) as { id: string };
+		await expectError(
+			await call(
+				`/v1/me/addresses/${id}`,
+				json({}, { method: "PATCH", headers: bearer(accessToken) }),
+			),
+			400,
+			"VALIDATION_FAILED",
+		);
+		await expectError(
+			await call("/v1/me/addresses/not-a-uuid", {
+				method: "DELETE",
+				headers: bearer(accessToken),
+			}),
+			400,
+			"VALIDATION_FAILED",
+		);
+	});
+});
