@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { uuidv7 } from "../src/lib/ids";
 import { hashPassword } from "../src/modules/auth/password";
 import { weakPasswordReason } from "../src/modules/auth/password-policy";
-import { openPool } from "./seed-users";
+import { openPool, scriptTarget } from "./neon-pool";
 
 export async function createAdmin(opts: {
 	connectionString: string;
@@ -23,7 +23,7 @@ export async function createAdmin(opts: {
 	name?: string;
 }): Promise<"created" | "promoted"> {
 	const email = opts.email.trim();
-	const pool = openPool(opts.connectionString, opts.wsProxy);
+	const pool = openPool(opts);
 	try {
 		const promoted = await pool.query(
 			`update users set role = 'admin', disabled_at = null, updated_at = now()
@@ -66,27 +66,8 @@ async function main(): Promise<void> {
 		throw new Error(
 			"usage: npm run admin:create -- --email <email> [--password <password>] [--name <name>] [--neon]",
 		);
-	let connectionString: string | undefined;
-	let wsProxy: string | undefined;
-	if (values.neon) {
-		connectionString = process.env.DATABASE_URL;
-		if (!connectionString)
-			throw new Error("DATABASE_URL must be set to the Neon connection string");
-	} else {
-		const { readDevVars } = await import("./dev-vars");
-		const vars = readDevVars();
-		connectionString = process.env.DATABASE_URL ?? vars.DATABASE_URL;
-		const endpoint =
-			process.env.NEON_LOCAL_FETCH_ENDPOINT ?? vars.NEON_LOCAL_FETCH_ENDPOINT;
-		if (!connectionString || !endpoint)
-			throw new Error(
-				"DATABASE_URL and NEON_LOCAL_FETCH_ENDPOINT must be set (see .dev.vars.example); is `npm run dev` running?",
-			);
-		wsProxy = `${new URL(endpoint).host}/v2`;
-	}
 	const outcome = await createAdmin({
-		connectionString,
-		wsProxy,
+		...scriptTarget(values.neon ?? false),
 		email: values.email,
 		password: values.password,
 		name: values.name,

@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { readDevVars } from "./dev-vars";
 import { migrate } from "./migrate";
+import { seedUsers } from "./seed-users";
 import { type Stack, startStack } from "./stack";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -56,10 +57,12 @@ async function main(): Promise<void> {
 	process.on("SIGTERM", () => void stop(0));
 
 	try {
-		await migrate({
+		const target = {
 			connectionString: stack.connectionString,
 			wsProxy: stack.neonWsProxy,
-		});
+		};
+		await migrate(target);
+		await seedUsers(target);
 	} catch (err) {
 		console.error(
 			"migrations failed:",
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
 		return stop(1);
 	}
 	console.log(
-		`[stack] db=${stack.backends.db} (${stack.neonHttpUrl}) redis=${stack.backends.redis} (${stack.upstashUrl}); migrations applied`,
+		`[stack] db=${stack.backends.db} (${stack.neonHttpUrl}) redis=${stack.backends.redis} (${stack.upstashUrl}); migrations applied, demo users seeded`,
 	);
 
 	const port = portFrom("PORT", undefined, 8787);

@@ -2,10 +2,9 @@
  * Users for local development and the admin:create command. Passwords are hashed with the very
  * module the Worker uses (src/modules/auth/password.ts), so Node and the Worker agree on hashes.
  */
-import { neonConfig, Pool } from "@neondatabase/serverless";
-import ws from "ws";
 import { uuidv7 } from "../src/lib/ids";
 import { hashPassword } from "../src/modules/auth/password";
+import { type DbTarget, openPool } from "./neon-pool";
 
 /** The demo accounts `seedUsers` creates (also listed in the README). Never for production. */
 export const DEMO_USERS = [
@@ -23,27 +22,9 @@ export const DEMO_USERS = [
 	},
 ] as const;
 
-/**
- * A Neon Pool over WebSocket: through the local stack's relay when `wsProxy` (host:port/v2) is
- * given, else straight to Neon — the same wiring as dev/migrate.ts.
- */
-export function openPool(connectionString: string, wsProxy?: string): Pool {
-	neonConfig.webSocketConstructor = ws;
-	if (wsProxy) {
-		neonConfig.wsProxy = wsProxy;
-		neonConfig.useSecureWebSocket = false;
-		neonConfig.pipelineConnect = false;
-		neonConfig.pipelineTLS = false;
-	}
-	return new Pool({ connectionString, max: 1 });
-}
-
 /** Creates the demo admin and customer when missing; existing accounts are left as they are. */
-export async function seedUsers(
-	connectionString: string,
-	wsProxy?: string,
-): Promise<void> {
-	const pool = openPool(connectionString, wsProxy);
+export async function seedUsers(target: DbTarget): Promise<void> {
+	const pool = openPool(target);
 	try {
 		for (const user of DEMO_USERS) {
 			await pool.query(
