@@ -136,7 +136,10 @@ describe("when Redis is unreachable", () => {
 	it("lets requests through (fail open) and logs a warning with the request id", async () => {
 		const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
 		const { email } = await register();
-		const request = appWith({ UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" });
+		const request = appWith({
+			UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9",
+			LOG_LEVEL: "warn",
+		});
 		const res = await request(
 			"/v1/auth/login",
 			json(
