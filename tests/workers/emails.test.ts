@@ -14,8 +14,9 @@ import {
 	enqueueEmail,
 } from "../../src/modules/emails/emails.messages";
 import { SENDGRID_URL } from "../../src/modules/emails/providers";
+import { PASSWORD, uniqueEmail, uniqueIp } from "./helpers/auth";
 import { testDb } from "./helpers/db";
-import { BASE, expectError } from "./helpers/http";
+import { BASE, call, expectError, json } from "./helpers/http";
 import { interceptOrigin } from "./helpers/network";
 
 const sendgridEnv = {
@@ -306,5 +307,37 @@ describe("GET /v1/dev/emails", () => {
 	it("does not exist outside development", async () => {
 		const res = await createApp().request(`${BASE}/v1/dev/emails`, {}, env);
 		await expectError(res, 404, "NOT_FOUND");
+	});
+});
+
+describe("registration to inbox, end to end", () => {
+	it("delivers the welcome email of a new account through the real queue into the dev mailbox", async () => {
+		const email = uniqueEmail("welcome");
+		const registered = await call(
+			"/v1/auth/register",
+			json(
+				{ email, password: PASSWORD, name: "Queue Tester" },
+				{ headers: { "CF-Connecting-IP": uniqueIp() } },
+			),
+		);
+		expect(registered.status).toBe(201);
+		// No stubs: the Worker's queue() consumer receives the batch from the local queue.
+		const mailbox = () =>
+			createApp().request(
+				`${BASE}/v1/dev/emails?to=${encodeURIComponent(email)}`,
+				{},
+				devEnv,
+			);
+		let data: { template: string; subject: string }[] = [];
+		for (let i = 0; i < 40 && data.length === 0; i++) {
+			await new Promise((r) => setTimeout(r, 250));
+			data = ((await (await mailbox()).json()) as { data: typeof data }).data;
+		}
+		expect(data).toEqual([
+			expect.objectContaining({
+				template: "welcome",
+				subject: "Welcome to VoidShop",
+			}),
+		]);
 	});
 });
