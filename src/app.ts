@@ -1,3 +1,4 @@
+import { except } from "hono/combine";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -6,6 +7,9 @@ import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/router";
 import { dependencies, requestLog } from "./middleware/context";
 import { corsFromConfig, limitBody } from "./middleware/http";
+import { adminCatalogRoutes } from "./modules/catalog/admin.routes";
+import { IMAGE_UPLOAD_PATH } from "./modules/catalog/admin.stock.routes";
+import { catalogRoutes } from "./modules/catalog/catalog.routes";
 import { healthRoutes } from "./modules/health/health.routes";
 
 /**
@@ -20,6 +24,8 @@ export function createApp() {
 		info: { title: "VoidShop API", version: "1.0.0" },
 		servers: [{ url: new URL(c.req.url).origin }],
 	}));
+	v1.route("/", catalogRoutes);
+	v1.route("/admin", adminCatalogRoutes);
 
 	const app = createRouter();
 	app.use(requestId({ limitLength: 128 }));
@@ -42,7 +48,8 @@ export function createApp() {
 				),
 		}),
 	);
-	app.use(limitBody());
+	// Image uploads carry their own 5 MB limit on the route; everything else gets the global one.
+	app.use(except(IMAGE_UPLOAD_PATH, limitBody()));
 	app.onError(onError);
 	app.notFound(notFound);
 
