@@ -203,9 +203,20 @@ describe("getVariantAvailability (live stock for carts)", () => {
 		const cat = await createCategory();
 		const p = await createProduct(cat.id, {
 			status: "draft",
+			options: [{ name: "Size", values: ["S", "M"] }],
 			variants: [
-				{ sku: `LIVE-${unique()}`, price: 700, onHand: 4 },
-				{ sku: `LIVE-${unique()}`, price: 800, onHand: 0 },
+				{
+					sku: `LIVE-${unique()}`,
+					price: 700,
+					onHand: 4,
+					options: { Size: "S" },
+				},
+				{
+					sku: `LIVE-${unique()}`,
+					price: 800,
+					onHand: 0,
+					options: { Size: "M" },
+				},
 			],
 		});
 		const meter = new DbMeter();

@@ -94,23 +94,30 @@ export async function deleteCategory(
 			"moveProductsTo must be another category",
 			{ field: "moveProductsTo" },
 		);
+	const target = moveProductsTo
+		? sql`exists (select 1 from categories where id = ${moveProductsTo})`
+		: sql`true`;
 	const remove = db
 		.delete(categories)
-		.where(eq(categories.id, id))
+		.where(sql`${categories.id} = ${id} and ${target}`)
 		.returning({ id: categories.id });
 	let deleted: { id: string }[];
 	try {
-		deleted = moveProductsTo
-			? (
-					await db.batch([
-						db
-							.update(products)
-							.set({ categoryId: moveProductsTo, updatedAt: sql`now()` })
-							.where(eq(products.categoryId, id)),
-						remove,
-					])
-				)[1]
-			: await remove;
+		if (moveProductsTo) {
+			const [, removed, check] = await db.batch([
+				db
+					.update(products)
+					.set({ categoryId: moveProductsTo, updatedAt: sql`now()` })
+					.where(eq(products.categoryId, id)),
+				remove,
+				db.execute<{ ok: boolean }>(sql`select ${target} as ok`),
+			]);
+			if (!check.rows[0]?.ok)
+				throw new ApiError("NOT_FOUND", "moveProductsTo category not found", {
+					field: "moveProductsTo",
+				});
+			deleted = removed;
+		} else deleted = await remove;
 	} catch (err) {
 		if (isStillReferenced(err)) {
 			const fromChildren = pgError(err)?.detail?.includes('"categories"');

@@ -31,7 +31,13 @@ export interface ListRow {
 
 const tsQuery = (q: string) => sql`websearch_to_tsquery('english', ${q})`;
 
-/** One EXISTS over variants so all variant-level filters hold for the same variant. */
+/**
+ * All variant-level filters must hold for the SAME variant. Written as a correlated
+ * `(select … limit 1)` rather than EXISTS on purpose: the LIMIT keeps the planner from turning
+ * it into a hash semi-join over a sequential scan of variants, so each product the sort
+ * index yields costs one probe of variants_product_price_idx and the scan stops once the
+ * page is full.
+ */
 function variantFilter(f: ListFilters): SQL | undefined {
 	const conditions: SQL[] = [];
 	if (f.minPrice !== undefined) conditions.push(sql`v.price >= ${f.minPrice}`);
@@ -45,7 +51,7 @@ function variantFilter(f: ListFilters): SQL | undefined {
 		conditions.push(sql`(${sql.join(any, sql` or `)})`);
 	}
 	if (conditions.length === 0) return undefined;
-	return sql`exists (select 1 from variants v where v.product_id = p.id and v.status = 'active' and ${sql.join(conditions, sql` and `)})`;
+	return sql`(select true from variants v where v.product_id = p.id and v.status = 'active' and ${sql.join(conditions, sql` and `)} limit 1)`;
 }
 
 function keyset(sort: Sort, cursor: Cursor, rank: SQL): SQL {
@@ -101,7 +107,7 @@ export function listProductsSql(
 	if (cursor) where.push(keyset(sort, cursor, rank));
 
 	return sql`select p.id, p.slug, p.name, p.price_min, p.price_max, p.currency,
-		exists (select 1 from variants v where v.product_id = p.id and v.status = 'active' and v.on_hand > v.reserved) as in_stock,
+		coalesce((select true from variants v where v.product_id = p.id and v.status = 'active' and v.on_hand > v.reserved limit 1), false) as in_stock,
 		(select json_build_object('key', i.key, 'alt', i.alt, 'width', i.width, 'height', i.height)
 			from images i where i.product_id = p.id order by i.position, i.id limit 1) as image,
 		(extract(epoch from p.created_at) * 1000000)::bigint::text as created_us,

@@ -1,0 +1,422 @@
+/**
+ * A realistic, deterministic demo catalog: 18 categories in two levels, 240 products (some
+ * draft/archived), ~1,300 variants over sizes and colours with varied prices and stock
+ * (out-of-stock and low-stock included), initial-stock ledger rows and generated PNG images.
+ *
+ *   npm run seed            # into the running dev stack (ports from .dev.vars), images into
+ *                           # the local R2 that `wrangler dev` reads (.wrangler/state)
+ *
+ * `seedCatalog(db, …)` is what the dev runner and the bench call; it skips a non-empty catalog.
+ */
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { crc32, deflateSync } from "node:zlib";
+import { sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import * as schema from "../src/db/schema";
+
+const {
+	categories,
+	images,
+	inventoryLedger,
+	productOptions,
+	products,
+	variants,
+} = schema;
+
+export type SeedDb = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** Where generated image bytes go (the local R2 bucket, or nowhere). */
+export interface ImageSink {
+	put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
+}
+
+export interface SeedResult {
+	categories: number;
+	products: number;
+	variants: number;
+	images: number;
+}
+
+/** mulberry32: tiny, fast, and the same catalog on every machine. */
+function prng(seed: number) {
+	let a = seed >>> 0;
+	const next = () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+	return {
+		next,
+		int: (min: number, max: number) =>
+			min + Math.floor(next() * (max - min + 1)),
+		pick: <T>(items: readonly T[]): T =>
+			items[Math.floor(next() * items.length)] as T,
+	};
+}
+
+/** Deterministic UUIDv7-shaped ids (time-ordered by `ms`) so reseeding gives the same ids. */
+function seededUuid(rand: ReturnType<typeof prng>, ms: number): string {
+	const hex = ms.toString(16).padStart(12, "0");
+	const r = Array.from({ length: 20 }, () => rand.int(0, 15).toString(16)).join(
+		"",
+	);
+	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${r.slice(0, 3)}-${"89ab"[rand.int(0, 3)]}${r.slice(3, 6)}-${r.slice(6, 18)}`;
+}
+
+const TREE: Record<string, string[]> = {
+	Apparel: ["T-Shirts", "Hoodies", "Jackets", "Trousers", "Socks"],
+	Footwear: ["Sneakers", "Boots", "Sandals"],
+	Home: ["Mugs", "Cushions", "Blankets", "Candles"],
+	Outdoors: ["Backpacks", "Bottles", "Tents"],
+};
+const SIZED = new Set([
+	"T-Shirts",
+	"Hoodies",
+	"Jackets",
+	"Trousers",
+	"Socks",
+	"Sneakers",
+	"Boots",
+	"Sandals",
+]);
+const ADJECTIVES = [
+	"Classic",
+	"Everyday",
+	"Organic",
+	"Vintage",
+	"Heavyweight",
+	"Lightweight",
+	"Recycled",
+	"Merino",
+	"Waxed",
+	"Ribbed",
+	"Coastal",
+	"Alpine",
+	"Urban",
+	"Field",
+	"Studio",
+	"Harbor",
+];
+const COLOURS: Record<string, [number, number, number]> = {
+	Black: [20, 20, 20],
+	White: [240, 240, 240],
+	Navy: [20, 40, 90],
+	Red: [190, 30, 40],
+	Olive: [100, 110, 50],
+	Sand: [210, 190, 150],
+	Grey: [130, 130, 135],
+	Teal: [20, 130, 130],
+};
+const SIZES = ["XS", "S", "M", "L", "XL"];
+
+const slugify = (s: string) =>
+	s
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, "-")
+		.replace(/^-|-$/g, "");
+
+function pngChunk(type: string, data: Uint8Array): Buffer {
+	const out = Buffer.alloc(12 + data.length);
+	out.writeUInt32BE(data.length, 0);
+	out.write(type, 4, "ascii");
+	out.set(data, 8);
+	out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+	return out;
+}
+
+/** A real 64×64 RGB PNG: a diagonal blend of two colours (unique per product). */
+export function generatePng(
+	from: number[],
+	to: number[],
+	size = 64,
+): Uint8Array {
+	const raw = Buffer.alloc(size * (1 + size * 3));
+	for (let y = 0; y < size; y++) {
+		const row = y * (1 + size * 3);
+		for (let x = 0; x < size; x++) {
+			const t = (x + y) / (2 * size - 2);
+			for (let ch = 0; ch < 3; ch++)
+				raw[row + 1 + x * 3 + ch] = Math.round(
+					(from[ch] ?? 0) * (1 - t) + (to[ch] ?? 0) * t,
+				);
+		}
+	}
+	const ihdr = Buffer.alloc(13);
+	ihdr.writeUInt32BE(size, 0);
+	ihdr.writeUInt32BE(size, 4);
+	ihdr.set([8, 2, 0, 0, 0], 8);
+	return Buffer.concat([
+		Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+		pngChunk("IHDR", ihdr),
+		pngChunk("IDAT", deflateSync(raw)),
+		pngChunk("IEND", new Uint8Array(0)),
+	]);
+}
+
+async function insertChunked<T>(
+	rows: T[],
+	insert: (chunk: T[]) => Promise<unknown>,
+) {
+	for (let i = 0; i < rows.length; i += 200)
+		await insert(rows.slice(i, i + 200));
+}
+
+/** Loads the demo catalog unless products already exist. Same seed, same catalog. */
+export async function seedCatalog(
+	db: SeedDb,
+	opts: {
+		images?: ImageSink;
+		seed?: number;
+		productCount?: number;
+		log?: (line: string) => void;
+	} = {},
+): Promise<SeedResult | "skipped"> {
+	const existing = await db
+		.select({ n: sql<number>`count(*)::int` })
+		.from(products);
+	if ((existing[0]?.n ?? 0) > 0) {
+		opts.log?.("catalog already has products; seed skipped");
+		return "skipped";
+	}
+	const rand = prng(opts.seed ?? 20_261_122);
+	const epoch = Date.UTC(2026, 0, 1);
+	let clock = epoch;
+	const id = () => {
+		clock += rand.int(1, 60_000);
+		return seededUuid(rand, clock);
+	};
+
+	const categoryRows: (typeof categories.$inferInsert)[] = [];
+	const leaves: { id: string; name: string }[] = [];
+	Object.entries(TREE).forEach(([rootName, children], i) => {
+		const rootId = id();
+		categoryRows.push({
+			id: rootId,
+			slug: slugify(rootName),
+			name: rootName,
+			position: i,
+			description: `All ${rootName.toLowerCase()}`,
+		});
+		children.forEach((name, j) => {
+			const childId = id();
+			categoryRows.push({
+				id: childId,
+				parentId: rootId,
+				slug: slugify(name),
+				name,
+				position: j,
+				description: `${name} for every day`,
+			});
+			leaves.push({ id: childId, name });
+		});
+	});
+
+	const productRows: (typeof products.$inferInsert)[] = [];
+	const optionRows: (typeof productOptions.$inferInsert)[] = [];
+	const variantRows: (typeof variants.$inferInsert)[] = [];
+	const ledgerRows: (typeof inventoryLedger.$inferInsert)[] = [];
+	const imageRows: (typeof images.$inferInsert)[] = [];
+	const blobs = new Map<string, Uint8Array>();
+	const count = opts.productCount ?? 240;
+	for (let n = 0; n < count; n++) {
+		const leaf = leaves[n % leaves.length] as { id: string; name: string };
+		const noun = leaf.name.replace(/s$/, "").replace(/-/g, " ");
+		const name = `${rand.pick(ADJECTIVES)} ${noun} ${100 + n}`;
+		const productId = id();
+		const createdAt = new Date(
+			epoch + rand.int(0, 300) * 86_400_000 + n * 1000,
+		);
+		const roll = rand.next();
+		productRows.push({
+			id: productId,
+			slug: slugify(name),
+			name,
+			description: `A ${rand.pick(["soft", "durable", "handmade", "water-resistant", "breathable"])} ${noun.toLowerCase()} in ${rand.pick(["cotton", "wool", "canvas", "stoneware", "recycled polyester"])}. Ships in ${rand.int(1, 5)} days.`,
+			status: roll < 0.05 ? "draft" : roll < 0.08 ? "archived" : "active",
+			categoryId: leaf.id,
+			tags: [slugify(noun), rand.pick(["new", "bestseller", "sale", "eco"])],
+			currency: "EUR",
+			createdAt,
+			updatedAt: createdAt,
+		});
+		const colours = Object.keys(COLOURS)
+			.sort(() => rand.next() - 0.5)
+			.slice(0, rand.int(2, 4));
+		const sizes = SIZED.has(leaf.name)
+			? SIZES.slice(rand.int(0, 1), rand.int(3, 5))
+			: [];
+		const productOpts = [
+			{ name: "Color", values: colours },
+			...(sizes.length ? [{ name: "Size", values: sizes }] : []),
+		];
+		for (const [position, o] of productOpts.entries())
+			optionRows.push({
+				id: id(),
+				productId,
+				name: o.name,
+				position,
+				values: o.values,
+			});
+
+		const base = rand.int(5, 200) * 100 - 1;
+		let position = 0;
+		for (const colour of colours)
+			for (const size of sizes.length ? sizes : [undefined]) {
+				const stockRoll = rand.next();
+				const onHand =
+					stockRoll < 0.15
+						? 0
+						: stockRoll < 0.3
+							? rand.int(1, 5)
+							: rand.int(6, 200);
+				const variantId = id();
+				const price = base + (size === "XL" ? 200 : 0);
+				variantRows.push({
+					id: variantId,
+					productId,
+					sku: `${slugify(noun).slice(0, 6).toUpperCase()}-${100 + n}-${colour.slice(0, 3).toUpperCase()}${size ? `-${size}` : ""}`,
+					options: size ? { Color: colour, Size: size } : { Color: colour },
+					price,
+					compareAtPrice:
+						rand.next() < 0.2 ? price + rand.int(5, 40) * 100 : null,
+					currency: "EUR",
+					onHand,
+					position: position++,
+				});
+				if (onHand > 0)
+					ledgerRows.push({
+						id: id(),
+						variantId,
+						delta: onHand,
+						onHandAfter: onHand,
+						reason: "initial stock",
+					});
+			}
+		for (let i = 0; i < rand.int(1, 3); i++) {
+			const colour = COLOURS[colours[i % colours.length] as string] ?? [
+				0, 0, 0,
+			];
+			const bytes = generatePng(colour, [
+				(n * 37) % 256,
+				(n * 91 + i * 50) % 256,
+				(n * 13) % 256,
+			]);
+			const key = `${createHash("sha256").update(bytes).digest("hex")}.png`;
+			blobs.set(key, bytes);
+			imageRows.push({
+				id: id(),
+				productId,
+				key,
+				alt: `${name}, view ${i + 1}`,
+				position: i,
+				width: 64,
+				height: 64,
+				contentType: "image/png",
+				byteSize: bytes.length,
+			});
+		}
+	}
+
+	await db.insert(categories).values(categoryRows);
+	await insertChunked(productRows, (c) => db.insert(products).values(c));
+	await insertChunked(optionRows, (c) => db.insert(productOptions).values(c));
+	await insertChunked(variantRows, (c) => db.insert(variants).values(c));
+	await insertChunked(ledgerRows, (c) => db.insert(inventoryLedger).values(c));
+	await insertChunked(imageRows, (c) => db.insert(images).values(c));
+	await db.execute(sql`update products p set price_min = r.lo, price_max = r.hi
+		from (select product_id, min(price) as lo, max(price) as hi from variants where status = 'active' group by product_id) r
+		where p.id = r.product_id`);
+	await db.execute(sql`analyze`);
+	if (opts.images)
+		for (const [key, bytes] of blobs)
+			await opts.images.put(key, bytes, "image/png");
+	const result = {
+		categories: categoryRows.length,
+		products: productRows.length,
+		variants: variantRows.length,
+		images: imageRows.length,
+	};
+	opts.log?.(
+		`seeded ${result.categories} categories, ${result.products} products, ${result.variants} variants, ${result.images} images (${blobs.size} R2 objects${opts.images ? "" : ", not uploaded"})`,
+	);
+	return result;
+}
+
+/** The local R2 bucket `wrangler dev` uses (persisted under .wrangler/state), via Miniflare. */
+export async function localR2Sink(persistRoot: string) {
+	const { Miniflare } = await import("miniflare");
+	const mf = new Miniflare({
+		modules: true,
+		script:
+			"export default { fetch() { return new Response(null, { status: 204 }) } }",
+		r2Buckets: { IMAGES: "voidshop-images" },
+		defaultPersistRoot: persistRoot,
+	});
+	// Miniflare's R2 type is its own copy of workers-types; only put() is used.
+	const bucket = (await mf.getR2Bucket("IMAGES")) as unknown as {
+		put(
+			key: string,
+			value: Uint8Array,
+			options: { httpMetadata: { contentType: string } },
+		): Promise<unknown>;
+	};
+	const sink: ImageSink & { close(): Promise<void> } = {
+		put: async (key, bytes, contentType) => {
+			await bucket.put(key, bytes, { httpMetadata: { contentType } });
+		},
+		close: () => mf.dispose(),
+	};
+	return sink;
+}
+
+async function main(): Promise<void> {
+	const [{ readDevVars }, { neonConfig, Pool }, { drizzle }, ws] =
+		await Promise.all([
+			import("./dev-vars"),
+			import("@neondatabase/serverless"),
+			import("drizzle-orm/neon-serverless"),
+			import("ws"),
+		]);
+	const vars = readDevVars();
+	const endpoint =
+		process.env.NEON_LOCAL_FETCH_ENDPOINT ?? vars.NEON_LOCAL_FETCH_ENDPOINT;
+	const url = process.env.DATABASE_URL ?? vars.DATABASE_URL;
+	if (!url || !endpoint)
+		throw new Error(
+			"DATABASE_URL and NEON_LOCAL_FETCH_ENDPOINT must be set (see .dev.vars.example)",
+		);
+	neonConfig.webSocketConstructor = ws.default;
+	neonConfig.wsProxy = `${new URL(endpoint).host}/v2`;
+	neonConfig.useSecureWebSocket = false;
+	neonConfig.pipelineConnect = false;
+	const pool = new Pool({ connectionString: url, max: 1 });
+	const images = await localR2Sink(
+		fileURLToPath(new URL("../.wrangler/state/v3", import.meta.url)),
+	);
+	try {
+		await seedCatalog(
+			drizzle({
+				client: pool,
+				schema,
+				casing: "snake_case",
+			}) as unknown as SeedDb,
+			{
+				images,
+				log: console.log,
+			},
+		);
+	} finally {
+		await images.close();
+		await pool.end();
+	}
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+	main().catch((err: unknown) => {
+		console.error(err instanceof Error ? err.message : err);
+		process.exit(1);
+	});
+}
