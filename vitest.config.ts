@@ -12,10 +12,15 @@ export const TEST_VARS = {
 	CORS_ORIGINS: "http://localhost:3000",
 	STOREFRONT_URL: "http://localhost:3000",
 	MAX_BODY_BYTES: "65536",
+	EMAIL_PROVIDER: "log",
+	EMAIL_FROM_ADDRESS: "shop@voidshop.test",
+	EMAIL_FROM_NAME: "VoidShop",
 };
 
 export default defineConfig({
 	test: {
+		// At the root so the stack (Node code) is loaded with Node resolution, not workerd's.
+		globalSetup: ["./tests/global-setup.ts"],
 		projects: [
 			{
 				plugins: [
@@ -42,7 +47,6 @@ export default defineConfig({
 				test: {
 					name: "workers",
 					include: ["tests/workers/**/*.test.ts"],
-					globalSetup: ["./tests/global-setup.ts"],
 					setupFiles: ["./tests/workers/setup.ts"],
 					testTimeout: 20_000,
 				},

@@ -10,6 +10,7 @@ import { corsFromConfig, limitBody } from "./middleware/http";
 import { adminCatalogRoutes } from "./modules/catalog/admin.routes";
 import { IMAGE_UPLOAD_PATH } from "./modules/catalog/admin.stock.routes";
 import { catalogRoutes } from "./modules/catalog/catalog.routes";
+import { devMailboxRoutes } from "./modules/emails/dev-mailbox.routes";
 import { healthRoutes } from "./modules/health/health.routes";
 
 /**
@@ -18,14 +19,15 @@ import { healthRoutes } from "./modules/health/health.routes";
  */
 export function createApp() {
 	/** Everything under /v1; each module mounts its router here. */
-	const v1 = createRouter();
+	const v1 = createRouter()
+		.route("/dev", devMailboxRoutes)
+		.route("/", catalogRoutes)
+		.route("/admin", adminCatalogRoutes);
 	v1.doc31("/openapi.json", (c) => ({
 		openapi: "3.1.0",
 		info: { title: "VoidShop API", version: "1.0.0" },
 		servers: [{ url: new URL(c.req.url).origin }],
 	}));
-	v1.route("/", catalogRoutes);
-	v1.route("/admin", adminCatalogRoutes);
 
 	const app = createRouter();
 	app.use(requestId({ limitLength: 128 }));

@@ -44,9 +44,29 @@ export const configSchema = z
 		CORS_ORIGINS: csv,
 		STOREFRONT_URL: z.url({ protocol: /^https?$/ }),
 		MAX_BODY_BYTES: intFromString(1024, 50 * 1024 * 1024).default(1024 * 1024),
+		/** `sendgrid` (production) or `log` (development: log line + dev mailbox). */
+		EMAIL_PROVIDER: z.enum(["sendgrid", "log"]).default("sendgrid"),
+		SENDGRID_API_KEY: z.string().min(1).optional(),
+		EMAIL_FROM_ADDRESS: z.email(),
+		EMAIL_FROM_NAME: z.string().min(1).default("VoidShop"),
+		EMAIL_REPLY_TO: z.email().optional(),
 	})
 	.superRefine((cfg, ctx) => {
+		if (cfg.EMAIL_PROVIDER === "sendgrid" && !cfg.SENDGRID_API_KEY) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["SENDGRID_API_KEY"],
+				message: "is required when EMAIL_PROVIDER=sendgrid",
+			});
+		}
 		if (cfg.ENVIRONMENT !== "production") return;
+		if (cfg.EMAIL_PROVIDER === "log") {
+			ctx.addIssue({
+				code: "custom",
+				path: ["EMAIL_PROVIDER"],
+				message: "must not be `log` in production",
+			});
+		}
 		if (cfg.NEON_LOCAL_FETCH_ENDPOINT !== undefined) {
 			ctx.addIssue({
 				code: "custom",

@@ -1,4 +1,8 @@
 import { log } from "../lib/log";
+import {
+	consumeDeadEmails,
+	consumeEmails,
+} from "../modules/emails/emails.consumer";
 
 export type QueueConsumer = (
 	batch: MessageBatch,
@@ -10,7 +14,10 @@ export type QueueConsumer = (
  * Consumers by queue name (names as in wrangler.toml). Modules register theirs here; every
  * consumer must be idempotent because delivery is at-least-once.
  */
-const consumers: Record<string, QueueConsumer> = {};
+const consumers: Record<string, QueueConsumer> = {
+	"voidshop-emails": consumeEmails,
+	"voidshop-emails-dlq": consumeDeadEmails,
+};
 
 /** Batches for a queue nobody consumes are retried (not acked) so no message is lost silently. */
 export async function handleQueue(

@@ -52,35 +52,46 @@ describe("configuration", () => {
 		]);
 	});
 
+	const production = {
+		ENVIRONMENT: "production",
+		NEON_LOCAL_FETCH_ENDPOINT: undefined,
+		UPSTASH_REDIS_REST_URL: "https://eu1-example.upstash.io",
+		CORS_ORIGINS: "https://shop.example.com",
+		EMAIL_PROVIDER: "sendgrid",
+		SENDGRID_API_KEY: "SG.production-key",
+	};
+
 	it("refuses local-only settings in production", () => {
 		const issues = issuesFor({ ENVIRONMENT: "production" });
 		expect(issues.map((i) => i.variable).sort()).toEqual([
 			"CORS_ORIGINS",
+			"EMAIL_PROVIDER",
 			"NEON_LOCAL_FETCH_ENDPOINT",
 			"UPSTASH_REDIS_REST_URL",
 		]);
 	});
 
 	it("accepts a production configuration without local settings", () => {
-		const production = {
-			ENVIRONMENT: "production",
-			NEON_LOCAL_FETCH_ENDPOINT: undefined,
-			UPSTASH_REDIS_REST_URL: "https://eu1-example.upstash.io",
-			CORS_ORIGINS: "https://shop.example.com",
-		};
 		expect(issuesFor(production)).toEqual([]);
 	});
 
 	it("refuses the example JWT secret in production", () => {
 		const issues = issuesFor({
-			ENVIRONMENT: "production",
-			NEON_LOCAL_FETCH_ENDPOINT: undefined,
-			UPSTASH_REDIS_REST_URL: "https://eu1-example.upstash.io",
-			CORS_ORIGINS: "https://shop.example.com",
+			...production,
 			JWT_SECRET: "replace-me-with-at-least-32-random-bytes-for-local-dev",
 		});
 		expect(issues).toEqual([
 			expect.objectContaining({ variable: "JWT_SECRET" }),
+		]);
+	});
+
+	it("requires a SendGrid key when SendGrid is the provider", () => {
+		const issues = issuesFor({ ...production, SENDGRID_API_KEY: undefined });
+		expect(issues).toEqual([
+			{
+				variable: "SENDGRID_API_KEY",
+				message: "is required when EMAIL_PROVIDER=sendgrid",
+			},
 		]);
 	});
 });

@@ -16,7 +16,7 @@ describe("queue dispatch", () => {
 		const ctx = createExecutionContext();
 		await worker.queue(batch, env, ctx);
 		const result = await getQueueResult(batch, ctx);
-		expect(result.retryBatch).toEqual({ retry: true, delaySeconds: 60 });
+		expect(result.retryBatch.retry).toBe(true);
 		expect(result.explicitAcks).toEqual([]);
 	});
 });

@@ -1,0 +1,75 @@
+/** Small helpers shared by the local stand-in servers: binding ports and answering JSON. */
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface ListenTarget {
+	host: string;
+	/** 0 picks a free port. */
+	port: number;
+	/** Human name for errors, e.g. "neon proxy". */
+	label: string;
+	/** Environment variable that overrides the port, named in the error so the fix is obvious. */
+	envVar: string;
+}
+
+/** Starts listening and resolves with the bound port; a taken fixed port becomes a readable error. */
+export function listen(
+	server: Server,
+	{ host, port, label, envVar }: ListenTarget,
+): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const onError = (err: NodeJS.ErrnoException) => {
+			if (err.code === "EADDRINUSE") {
+				reject(
+					new Error(
+						`port ${port} is already in use (${label}); set ${envVar} to a free port, or 0 for a random one`,
+						{ cause: err },
+					),
+				);
+			} else {
+				reject(err);
+			}
+		};
+		server.once("error", onError);
+		server.listen(port, host, () => {
+			server.off("error", onError);
+			resolve((server.address() as AddressInfo).port);
+		});
+	});
+}
+
+/** host:port as it must appear in a URL authority (IPv6 literals need brackets). */
+export function authority(host: string, port: number): string {
+	return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** Closes an http server, dropping idle keep-alive sockets so close() does not hang. */
+export function closeServer(server: Server): Promise<void> {
+	return new Promise((resolve, reject) => {
+		server.close((err) => (err ? reject(err) : resolve()));
+		server.closeAllConnections();
+	});
+}
+
+/** Reads a request body as UTF-8 text. */
+export function readBody(req: IncomingMessage): Promise<string> {
+	return new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		req.on("data", (c: Buffer) => chunks.push(c));
+		req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+		req.on("error", reject);
+	});
+}
+
+export function sendJson(
+	res: ServerResponse,
+	status: number,
+	body: unknown,
+): void {
+	const text = JSON.stringify(body);
+	res.writeHead(status, {
+		"content-type": "application/json",
+		"content-length": Buffer.byteLength(text),
+	});
+	res.end(text);
+}

@@ -1,0 +1,155 @@
+/**
+ * The local stack: a Neon-compatible proxy and an Upstash-compatible bridge, over embedded
+ * backends (PGlite, in-process store) unless real PostgreSQL / Redis URLs are given.
+ *
+ *   npm run stack     # env: LOCAL_DATABASE_URL, LOCAL_REDIS_URL (as npm run dev), PGLITE_DATA_DIR
+ *                     #      (.data/pglite), NEON_PROXY_PORT (8788), UPSTASH_PORT (8789),
+ *                     #      UPSTASH_REDIS_REST_TOKEN (local-dev-token)
+ */
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { startNeonProxy } from "./neon-proxy";
+import { startUpstashBridge } from "./upstash-bridge";
+
+export interface StackOptions {
+	/** Real PostgreSQL (postgres://…); absent means embedded PGlite. */
+	databaseUrl?: string;
+	/** PGlite persistence directory; absent means in-memory. */
+	pgliteDataDir?: string;
+	/** Real Redis (redis://…); absent means an embedded in-process store. */
+	redisUrl?: string;
+	/** Default 127.0.0.1. */
+	host?: string;
+	/** 0/undefined picks a free port. */
+	neonPort?: number;
+	/** 0/undefined picks a free port. */
+	upstashPort?: number;
+	/** Bearer token the bridge requires. */
+	upstashToken: string;
+	log?: (line: string) => void;
+}
+
+export interface Stack {
+	/** `${neonHttpUrl}/sql` is the SQL-over-HTTP endpoint. */
+	neonHttpUrl: string;
+	/** Value for neonConfig.wsProxy (the driver appends ?address=host:port). */
+	neonWsProxy: string;
+	/** DATABASE_URL for the Worker: credentials valid for the backend; the proxy ignores the host. */
+	connectionString: string;
+	upstashUrl: string;
+	upstashToken: string;
+	backends: { db: "pglite" | "postgres"; redis: "memory" | "redis" };
+	close(): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+	const host = opts.host ?? "127.0.0.1";
+	const log = opts.log ?? ((line: string) => console.error(line));
+	// The bridge starts first: it is quick, so a taken port or unreachable Redis fails before PGlite boots.
+	const upstash = await startUpstashBridge({
+		redisUrl: opts.redisUrl,
+		token: opts.upstashToken,
+		host,
+		port: opts.upstashPort ?? 0,
+		log,
+	});
+	let neon: Awaited<ReturnType<typeof startNeonProxy>>;
+	try {
+		neon = await startNeonProxy({
+			databaseUrl: opts.databaseUrl,
+			pgliteDataDir: opts.pgliteDataDir,
+			host,
+			port: opts.neonPort ?? 0,
+			log,
+		});
+	} catch (err) {
+		await upstash.close();
+		throw err;
+	}
+	return {
+		neonHttpUrl: neon.httpUrl,
+		neonWsProxy: neon.wsProxy,
+		connectionString: neon.connectionString,
+		upstashUrl: upstash.url,
+		upstashToken: opts.upstashToken,
+		backends: { db: neon.backend, redis: upstash.backend },
+		async close() {
+			await Promise.all([neon.close(), upstash.close()]);
+		},
+	};
+}
+
+/**
+ * Creates a uniquely named database on a real PostgreSQL server (tests get a clean one per run)
+ * and returns its URL; drop() removes it, disconnecting any leftover sessions.
+ */
+export async function createFreshPostgresDatabase(
+	baseUrl: string,
+	name = `voidshop_test_${randomBytes(6).toString("hex")}`,
+): Promise<{ url: string; drop(): Promise<void> }> {
+	if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+		throw new Error(`invalid database name: ${name}`);
+	const admin = async (sql: string) => {
+		const client = new pg.Client({ connectionString: baseUrl });
+		await client.connect();
+		try {
+			await client.query(sql);
+		} finally {
+			await client.end();
+		}
+	};
+	await admin(`CREATE DATABASE "${name}"`);
+	const url = new URL(baseUrl);
+	url.pathname = `/${name}`;
+	return {
+		url: url.toString(),
+		drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+	};
+}
+
+function portFromEnv(name: string, fallback: number): number {
+	const raw = process.env[name];
+	if (raw === undefined || raw === "") return fallback;
+	const port = Number(raw);
+	if (!Number.isInteger(port) || port < 0 || port > 65535)
+		throw new Error(`${name} must be a port number, got "${raw}"`);
+	return port;
+}
+
+async function main(): Promise<void> {
+	const env = process.env;
+	const stack = await startStack({
+		databaseUrl: env.LOCAL_DATABASE_URL || undefined,
+		redisUrl: env.LOCAL_REDIS_URL || undefined,
+		pgliteDataDir:
+			env.PGLITE_DATA_DIR ||
+			fileURLToPath(new URL("../.data/pglite", import.meta.url)),
+		neonPort: portFromEnv("NEON_PROXY_PORT", 8788),
+		upstashPort: portFromEnv("UPSTASH_PORT", 8789),
+		upstashToken: env.UPSTASH_REDIS_REST_TOKEN || "local-dev-token",
+	});
+	console.log(`database: ${stack.backends.db}, redis: ${stack.backends.redis}`);
+	console.log(`DATABASE_URL=${stack.connectionString}`);
+	console.log(`NEON_LOCAL_FETCH_ENDPOINT=${stack.neonHttpUrl}/sql`);
+	console.log(`UPSTASH_REDIS_REST_URL=${stack.upstashUrl}`);
+	console.log(`UPSTASH_REDIS_REST_TOKEN=${stack.upstashToken}`);
+	const stop = () => {
+		stack.close().then(
+			() => process.exit(0),
+			(err: unknown) => {
+				console.error(err);
+				process.exit(1);
+			},
+		);
+	};
+	process.once("SIGINT", stop);
+	process.once("SIGTERM", stop);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+	main().catch((err: unknown) => {
+		console.error(err instanceof Error ? err.message : err);
+		process.exit(1);
+	});
+}
