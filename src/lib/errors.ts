@@ -109,6 +109,8 @@ export function pgError(err: unknown): PgErrorInfo | undefined {
 export const PG = {
 	UNIQUE_VIOLATION: "23505",
 	FOREIGN_KEY_VIOLATION: "23503",
+	/** ON DELETE RESTRICT on PostgreSQL 17+ (older servers report 23503). */
+	RESTRICT_VIOLATION: "23001",
 	CHECK_VIOLATION: "23514",
 	NOT_NULL_VIOLATION: "23502",
 	SERIALIZATION_FAILURE: "40001",

@@ -71,7 +71,8 @@ export async function translateWriteErrors<T>(promise: Promise<T>): Promise<T> {
 export function isStillReferenced(err: unknown): boolean {
 	const pg = pgError(err);
 	return (
-		pg?.code === PG.FOREIGN_KEY_VIOLATION &&
-		/is still referenced from table/.test(pg.detail ?? "")
+		(pg?.code === PG.FOREIGN_KEY_VIOLATION ||
+			pg?.code === PG.RESTRICT_VIOLATION) &&
+		/is (still )?referenced from table/.test(pg.detail ?? "")
 	);
 }
