@@ -138,6 +138,9 @@ async function main(): Promise<void> {
 					CORS_ORIGINS: "http://localhost:3000",
 					STOREFRONT_URL: "http://localhost:3000",
 					MAX_BODY_BYTES: "1048576",
+					EMAIL_PROVIDER: "log",
+					EMAIL_FROM_ADDRESS: "shop@voidshop.test",
+					EMAIL_FROM_NAME: "VoidShop",
 				},
 				// One JSON log line per request would dominate the measurement.
 				handleRuntimeStdio: (out: Readable, err: Readable) => {
@@ -195,8 +198,12 @@ async function main(): Promise<void> {
 		const coldOrigin = (await cold.ready).origin;
 		const cachedOrigin = (await cached.ready).origin;
 		for (const [name, paths] of scenarios) {
-			for (const path of paths)
-				await (await fetch(cachedOrigin + path)).arrayBuffer();
+			for (const path of paths) {
+				const res = await fetch(cachedOrigin + path);
+				if (res.status !== 200)
+					throw new Error(`${path}: ${res.status} ${await res.text()}`);
+				await res.arrayBuffer();
+			}
 			await new Promise((r) => setTimeout(r, 100));
 			results.push(await load(coldOrigin, paths, name, "cold"));
 			results.push(await load(cachedOrigin, paths, name, "cached"));
