@@ -159,3 +159,29 @@ describe("GET /v1/products/:idOrSlug", () => {
 		expect((await call(`/v1/products/${slug}`)).status).toBe(200);
 	});
 });
+
+describe("GET /v1/openapi.json (catalog)", () => {
+	it("documents the public and admin catalog routes with their schemas", async () => {
+		const doc = (await (await call("/v1/openapi.json")).json()) as {
+			servers: { url: string }[];
+			paths: Record<string, Record<string, unknown>>;
+			components: { schemas: Record<string, unknown> };
+		};
+		// Paths are relative to the server URL, which carries the /v1 prefix.
+		expect(doc.servers[0]?.url).toMatch(/\/v1$/);
+		expect(Object.keys(doc.paths)).toEqual(
+			expect.arrayContaining([
+				"/categories",
+				"/categories/{slug}",
+				"/products",
+				"/products/{idOrSlug}",
+				"/images/{key}",
+				"/admin/products",
+				"/admin/variants/{id}/inventory",
+				"/admin/products/{id}/images",
+			]),
+		);
+		expect(doc.components.schemas).toHaveProperty("ProductCard");
+		expect(doc.components.schemas).toHaveProperty("CategoryNode");
+	});
+});
