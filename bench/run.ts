@@ -151,6 +151,8 @@ async function main(): Promise<void> {
 		const cold = worker(false);
 		const cached = worker(true);
 		workers.push(cold, cached);
+		// Awaited now so a runtime that fails to start lands in `finally` (database dropped).
+		const [coldUrl, cachedUrl] = await Promise.all([cold.ready, cached.ready]);
 
 		const pool = new pg.Pool({ connectionString: fresh.url, max: 2 });
 		const bucket = (await cold.getR2Bucket("IMAGES")) as unknown as {
@@ -195,8 +197,8 @@ async function main(): Promise<void> {
 			["category tree", ["/v1/categories"]],
 		];
 		const results: Result[] = [];
-		const coldOrigin = (await cold.ready).origin;
-		const cachedOrigin = (await cached.ready).origin;
+		const coldOrigin = coldUrl.origin;
+		const cachedOrigin = cachedUrl.origin;
 		for (const [name, paths] of scenarios) {
 			for (const path of paths) {
 				const res = await fetch(cachedOrigin + path);

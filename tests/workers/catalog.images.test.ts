@@ -219,6 +219,15 @@ describe("PATCH /v1/admin/images/:id, PUT /v1/admin/products/:id/images/order, D
 				"VALIDATION_FAILED",
 			);
 
+		await expectError(
+			await admin(
+				"/v1/admin/images/00000000-0000-7000-8000-000000000000",
+				patch({ alt: "x" }),
+			),
+			404,
+			"NOT_FOUND",
+		);
+
 		const gone = await admin(`/v1/admin/images/${b.id}`, { method: "DELETE" });
 		expect(gone.status).toBe(204);
 		expect(await env.IMAGES.head(b.key)).toBeNull();
