@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { readDevVars } from "./dev-vars";
 import { migrate } from "./migrate";
+import { seedLocalCatalog } from "./seed-catalog";
 import { seedUsers } from "./seed-users";
 import { type Stack, startStack } from "./stack";
 
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
 		};
 		await migrate(target);
 		await seedUsers(target);
+		// Skips a database that already has products, so restarts keep the developer's edits.
+		await seedLocalCatalog(target, (line) => console.log(`[seed] ${line}`));
 	} catch (err) {
 		console.error(
 			"migrations failed:",
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
 		return stop(1);
 	}
 	console.log(
-		`[stack] db=${stack.backends.db} (${stack.neonHttpUrl}) redis=${stack.backends.redis} (${stack.upstashUrl}); migrations applied, demo users seeded`,
+		`[stack] db=${stack.backends.db} (${stack.neonHttpUrl}) redis=${stack.backends.redis} (${stack.upstashUrl}); migrations applied, demo data seeded`,
 	);
 
 	const port = portFrom("PORT", undefined, 8787);

@@ -1,4 +1,5 @@
 export * from "./addresses";
 export * from "./auth";
+export * from "./catalog";
 export * from "./emails";
 export * from "./users";

@@ -1,0 +1,253 @@
+import { type SQL, sql } from "drizzle-orm";
+import {
+	type AnyPgColumn,
+	check,
+	customType,
+	foreignKey,
+	index,
+	integer,
+	jsonb,
+	pgEnum,
+	pgTable,
+	text,
+	timestamp,
+	unique,
+	uniqueIndex,
+	uuid,
+} from "drizzle-orm/pg-core";
+
+const tsvector = customType<{ data: string }>({
+	dataType: () => "tsvector",
+});
+
+export const productStatus = pgEnum("product_status", [
+	"draft",
+	"active",
+	"archived",
+]);
+export const variantStatus = pgEnum("variant_status", ["active", "archived"]);
+
+const slugCheck = (column: AnyPgColumn): SQL =>
+	sql`${column} ~ '^[a-z0-9]+(-[a-z0-9]+)*$' and char_length(${column}) <= 120`;
+
+const timestamps = {
+	createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+	updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+};
+
+export const categories = pgTable(
+	"categories",
+	{
+		id: uuid().primaryKey(),
+		parentId: uuid().references((): AnyPgColumn => categories.id, {
+			onDelete: "restrict",
+		}),
+		slug: text().notNull(),
+		name: text().notNull(),
+		description: text().notNull().default(""),
+		position: integer().notNull().default(0),
+		...timestamps,
+	},
+	(t) => [
+		uniqueIndex("categories_slug_key").on(t.slug),
+		index("categories_parent_idx").on(t.parentId, t.position),
+		check("categories_slug_format", slugCheck(t.slug)),
+		check("categories_not_own_parent", sql`${t.parentId} <> ${t.id}`),
+		check(
+			"categories_name_length",
+			sql`char_length(${t.name}) between 1 and 200`,
+		),
+	],
+);
+
+export const products = pgTable(
+	"products",
+	{
+		id: uuid().primaryKey(),
+		slug: text().notNull(),
+		name: text().notNull(),
+		description: text().notNull().default(""),
+		status: productStatus().notNull().default("draft"),
+		categoryId: uuid()
+			.notNull()
+			.references(() => categories.id, { onDelete: "restrict" }),
+		tags: text().array().notNull().default(sql`'{}'::text[]`),
+		/** ISO 4217; every variant of the product is priced in it (composite FK below). */
+		currency: text().notNull(),
+		/**
+		 * Lowest/highest price of the product's active variants. Written by the same batch as
+		 * every variant write (see refreshPriceRange) so the price sorts are index scans.
+		 */
+		priceMin: integer(),
+		priceMax: integer(),
+		/** Name outweighs description; 'english' stems plurals ("shirts" finds "shirt"). */
+		search: tsvector()
+			.notNull()
+			.generatedAlwaysAs(
+				(): SQL =>
+					sql`setweight(to_tsvector('english', ${products.name}), 'A') || setweight(to_tsvector('english', ${products.description}), 'B')`,
+			),
+		...timestamps,
+	},
+	(t) => [
+		uniqueIndex("products_slug_key").on(t.slug),
+		unique("products_id_currency_key").on(t.id, t.currency),
+		index("products_category_idx").on(t.categoryId),
+		index("products_search_idx").using("gin", t.search),
+		index("products_active_newest_idx")
+			.on(t.createdAt.desc(), t.id.desc())
+			.where(sql`${t.status} = 'active'`),
+		index("products_active_price_idx")
+			.on(t.priceMin, t.id)
+			.where(sql`${t.status} = 'active'`),
+		index("products_active_name_idx")
+			.on(t.name, t.id)
+			.where(sql`${t.status} = 'active'`),
+		check("products_slug_format", slugCheck(t.slug)),
+		check(
+			"products_name_length",
+			sql`char_length(${t.name}) between 1 and 200`,
+		),
+		check("products_currency_format", sql`${t.currency} ~ '^[A-Z]{3}$'`),
+		check(
+			"products_price_range",
+			sql`(${t.priceMin} is null) = (${t.priceMax} is null) and ${t.priceMin} >= 0 and ${t.priceMin} <= ${t.priceMax}`,
+		),
+	],
+);
+
+export const productOptions = pgTable(
+	"product_options",
+	{
+		id: uuid().primaryKey(),
+		productId: uuid()
+			.notNull()
+			.references(() => products.id, { onDelete: "cascade" }),
+		name: text().notNull(),
+		position: integer().notNull(),
+		/** Ordered values as shown to shoppers, e.g. {S,M,L}. */
+		values: text().array().notNull(),
+	},
+	(t) => [
+		uniqueIndex("product_options_name_key").on(t.productId, t.name),
+		check(
+			"product_options_name_format",
+			sql`${t.name} ~ '^[A-Za-z][A-Za-z0-9 _-]{0,31}$'`,
+		),
+		check("product_options_has_values", sql`cardinality(${t.values}) >= 1`),
+	],
+);
+
+export const variants = pgTable(
+	"variants",
+	{
+		id: uuid().primaryKey(),
+		productId: uuid().notNull(),
+		sku: text().notNull(),
+		/** Option name → value, e.g. {"Size":"M","Colour":"Red"}. */
+		options: jsonb().$type<Record<string, string>>().notNull().default({}),
+		/** Lower-cased copy of `options` that the `color=red` filters match against. */
+		optionsSearch: jsonb()
+			.notNull()
+			.generatedAlwaysAs(
+				(): SQL => sql`lower(${variants.options}::text)::jsonb`,
+			),
+		price: integer().notNull(),
+		compareAtPrice: integer(),
+		currency: text().notNull(),
+		onHand: integer().notNull().default(0),
+		reserved: integer().notNull().default(0),
+		status: variantStatus().notNull().default("active"),
+		position: integer().notNull().default(0),
+		...timestamps,
+	},
+	(t) => [
+		foreignKey({
+			name: "variants_product_currency_fk",
+			columns: [t.productId, t.currency],
+			foreignColumns: [products.id, products.currency],
+		})
+			.onDelete("cascade")
+			.onUpdate("cascade"),
+		uniqueIndex("variants_sku_key").on(t.sku),
+		uniqueIndex("variants_product_options_key").on(t.productId, t.options),
+		index("variants_product_price_idx").on(t.productId, t.price),
+		index("variants_options_search_idx").using(
+			"gin",
+			sql`${t.optionsSearch} jsonb_path_ops`,
+		),
+		index("variants_available_idx").on(sql`(${t.onHand} - ${t.reserved})`),
+		check("variants_price_non_negative", sql`${t.price} >= 0`),
+		check(
+			"variants_compare_at_price_non_negative",
+			sql`${t.compareAtPrice} >= 0`,
+		),
+		check("variants_on_hand_non_negative", sql`${t.onHand} >= 0`),
+		check(
+			"variants_reserved_within_on_hand",
+			sql`${t.reserved} >= 0 and ${t.reserved} <= ${t.onHand}`,
+		),
+		check(
+			"variants_sku_format",
+			sql`${t.sku} ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'`,
+		),
+		check(
+			"variants_options_object",
+			sql`jsonb_typeof(${t.options}) = 'object'`,
+		),
+	],
+);
+
+export const images = pgTable(
+	"images",
+	{
+		id: uuid().primaryKey(),
+		productId: uuid()
+			.notNull()
+			.references(() => products.id, { onDelete: "cascade" }),
+		variantId: uuid().references(() => variants.id, { onDelete: "set null" }),
+		/** Content-addressed R2 key: sha256 of the bytes plus the type's extension. */
+		key: text().notNull(),
+		alt: text().notNull().default(""),
+		position: integer().notNull().default(0),
+		width: integer(),
+		height: integer(),
+		contentType: text().notNull(),
+		byteSize: integer().notNull(),
+		createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [
+		index("images_product_position_idx").on(t.productId, t.position),
+		index("images_key_idx").on(t.key),
+		check(
+			"images_content_type",
+			sql`${t.contentType} in ('image/jpeg', 'image/png', 'image/webp', 'image/avif')`,
+		),
+		check("images_alt_length", sql`char_length(${t.alt}) <= 500`),
+	],
+);
+
+export const inventoryLedger = pgTable(
+	"inventory_ledger",
+	{
+		id: uuid().primaryKey(),
+		variantId: uuid()
+			.notNull()
+			.references(() => variants.id, { onDelete: "cascade" }),
+		delta: integer().notNull(),
+		/** on_hand after the change, so the ledger reads as a statement without replaying it. */
+		onHandAfter: integer().notNull(),
+		reason: text().notNull(),
+		/** The user (token subject) who made the change; no FK, system jobs have none. */
+		actorId: uuid(),
+		createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [
+		index("inventory_ledger_variant_idx").on(t.variantId, t.createdAt),
+		check("inventory_ledger_delta_non_zero", sql`${t.delta} <> 0`),
+		check(
+			"inventory_ledger_reason_length",
+			sql`char_length(${t.reason}) between 1 and 200`,
+		),
+	],
+);

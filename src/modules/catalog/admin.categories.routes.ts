@@ -1,0 +1,80 @@
+import { createRoute } from "@hono/zod-openapi";
+import { createRouter } from "../../lib/router";
+import { requirePermission } from "../../middleware/auth";
+import {
+	createCategory,
+	deleteCategory,
+	updateCategory,
+} from "./admin.categories.service";
+import {
+	categoryCreateSchema,
+	categoryDeleteQuery,
+	categoryPatchSchema,
+	idParams,
+	jsonBody,
+	ok,
+} from "./admin.schemas";
+
+const canWrite = requirePermission("catalog:write");
+const errors = {
+	400: ok("invalid body"),
+	401: ok("no or bad token"),
+	403: ok("not an admin"),
+	404: ok("unknown id"),
+	409: ok("slug taken, cycle, or category not empty"),
+};
+
+export const adminCategoryRoutes = createRouter()
+	.openapi(
+		createRoute({
+			method: "post",
+			path: "/categories",
+			tags: ["admin: catalog"],
+			summary: "Create a category (root, or under parentId)",
+			middleware: canWrite,
+			request: { body: jsonBody(categoryCreateSchema) },
+			responses: { 201: ok("created"), ...errors },
+		}),
+		async (c) =>
+			c.json(await createCategory(c.var.db, c.req.valid("json")), 201),
+	)
+	.openapi(
+		createRoute({
+			method: "patch",
+			path: "/categories/{id}",
+			tags: ["admin: catalog"],
+			summary: "Update or move a category (never under its own subtree)",
+			middleware: canWrite,
+			request: { params: idParams, body: jsonBody(categoryPatchSchema) },
+			responses: { 200: ok("updated"), ...errors },
+		}),
+		async (c) =>
+			c.json(
+				await updateCategory(
+					c.var.db,
+					c.req.valid("param").id,
+					c.req.valid("json"),
+				),
+				200,
+			),
+	)
+	.openapi(
+		createRoute({
+			method: "delete",
+			path: "/categories/{id}",
+			tags: ["admin: catalog"],
+			summary:
+				"Delete a category; 409 while it has products (unless moveProductsTo) or children",
+			middleware: canWrite,
+			request: { params: idParams, query: categoryDeleteQuery },
+			responses: { 204: ok("deleted"), ...errors },
+		}),
+		async (c) => {
+			await deleteCategory(
+				c.var.db,
+				c.req.valid("param").id,
+				c.req.valid("query").moveProductsTo,
+			);
+			return c.body(null, 204);
+		},
+	);

@@ -1,0 +1,140 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { categories, products } from "../../db/schema";
+import { ApiError, pgError } from "../../lib/errors";
+import { uuidv7 } from "../../lib/ids";
+import { isStillReferenced, translateWriteErrors } from "./write-errors";
+
+export interface CategoryInput {
+	slug: string;
+	name: string;
+	description?: string;
+	parentId?: string | null;
+	position?: number;
+}
+
+/** Serialises tree moves so two concurrent moves cannot build a cycle between them. */
+const TREE_LOCK = sql`select pg_advisory_xact_lock(hashtext('catalog:categories'))`;
+
+const columns = {
+	id: categories.id,
+	parentId: categories.parentId,
+	slug: categories.slug,
+	name: categories.name,
+	description: categories.description,
+	position: categories.position,
+	createdAt: categories.createdAt,
+	updatedAt: categories.updatedAt,
+};
+
+export async function createCategory(db: Db, input: CategoryInput) {
+	const [row] = await translateWriteErrors(
+		db
+			.insert(categories)
+			.values({ id: uuidv7(), ...input })
+			.returning(columns),
+	);
+	return row;
+}
+
+/**
+ * Updates a category. A new parent must not be the category itself or one of its descendants
+ * (409); the check and the update run in one transaction after the tree lock, one round trip.
+ */
+export async function updateCategory(
+	db: Db,
+	id: string,
+	patch: Partial<CategoryInput>,
+) {
+	const { parentId } = patch;
+	const notACycle = parentId
+		? sql`not exists (
+				with recursive subtree as (
+					select id from categories where id = ${id}
+					union
+					select c.id from categories c join subtree s on c.parent_id = s.id
+				)
+				select 1 from subtree where id = ${parentId})`
+		: sql`true`;
+	const [, updated, existing] = await translateWriteErrors(
+		db.batch([
+			db.execute(TREE_LOCK),
+			db
+				.update(categories)
+				.set({ ...patch, updatedAt: sql`now()` })
+				.where(sql`${categories.id} = ${id} and ${notACycle}`)
+				.returning(columns),
+			db
+				.select({ id: categories.id })
+				.from(categories)
+				.where(eq(categories.id, id)),
+		]),
+	);
+	if (updated[0]) return updated[0];
+	if (!existing[0]) throw new ApiError("NOT_FOUND", "Category not found");
+	throw new ApiError(
+		"CONFLICT",
+		"A category cannot move under itself or one of its descendants",
+		{ field: "parentId", reason: "cycle" },
+	);
+}
+
+/**
+ * Deletes a category. With products it is a 409 unless `moveProductsTo` names where they go
+ * (moved in the same transaction); with child categories it is a 409.
+ */
+export async function deleteCategory(
+	db: Db,
+	id: string,
+	moveProductsTo: string | undefined,
+): Promise<void> {
+	if (moveProductsTo === id)
+		throw new ApiError(
+			"VALIDATION_FAILED",
+			"moveProductsTo must be another category",
+			{ field: "moveProductsTo" },
+		);
+	const target = moveProductsTo
+		? sql`exists (select 1 from categories where id = ${moveProductsTo})`
+		: sql`true`;
+	const remove = db
+		.delete(categories)
+		.where(sql`${categories.id} = ${id} and ${target}`)
+		.returning({ id: categories.id });
+	let deleted: { id: string }[];
+	try {
+		if (moveProductsTo) {
+			const [, removed, check] = await db.batch([
+				db
+					.update(products)
+					.set({ categoryId: moveProductsTo, updatedAt: sql`now()` })
+					.where(eq(products.categoryId, id)),
+				remove,
+				db.execute<{ ok: boolean }>(sql`select ${target} as ok`),
+			]);
+			if (!check.rows[0]?.ok)
+				throw new ApiError("NOT_FOUND", "moveProductsTo category not found", {
+					field: "moveProductsTo",
+				});
+			deleted = removed;
+		} else deleted = await remove;
+	} catch (err) {
+		if (isStillReferenced(err)) {
+			const fromChildren = pgError(err)?.detail?.includes('"categories"');
+			throw new ApiError(
+				"CONFLICT",
+				fromChildren
+					? "The category has child categories; move or delete them first"
+					: "The category has products; pass moveProductsTo to move them",
+				{ reason: fromChildren ? "has_children" : "has_products" },
+			);
+		}
+		const pg = pgError(err);
+		if (pg?.detail && /is not present in table/.test(pg.detail))
+			throw new ApiError("NOT_FOUND", "moveProductsTo category not found", {
+				field: "moveProductsTo",
+			});
+		throw err;
+	}
+	if (!deleted[0]) throw new ApiError("NOT_FOUND", "Category not found");
+}

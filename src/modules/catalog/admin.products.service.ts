@@ -1,0 +1,193 @@
+import { eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../../db/client";
+import {
+	inventoryLedger,
+	productOptions,
+	products,
+	variants,
+} from "../../db/schema";
+import { ApiError } from "../../lib/errors";
+import { uuidv7 } from "../../lib/ids";
+import { imageUrl } from "./catalog.service";
+import { type DetailRow, productDetailSql } from "./detail.query";
+import {
+	canonicalOptions,
+	type ProductOption,
+	refreshPriceRangeSql,
+	withNewValues,
+} from "./variant-options";
+import { isStillReferenced, translateWriteErrors } from "./write-errors";
+
+export interface VariantInput {
+	sku: string;
+	price: number;
+	compareAtPrice?: number | null;
+	options?: Record<string, string>;
+	status?: "active" | "archived";
+	position?: number;
+	onHand?: number;
+}
+
+export interface ProductInput {
+	slug: string;
+	name: string;
+	description?: string;
+	status?: "draft" | "active" | "archived";
+	categoryId: string;
+	tags?: string[];
+	currency: string;
+	options?: ProductOption[];
+	variants: VariantInput[];
+}
+
+export type ProductPatch = Partial<Omit<ProductInput, "options" | "variants">>;
+
+/** The admin view of a product: any status, stock figures, variant statuses. */
+export function adminProduct(p: DetailRow) {
+	return {
+		id: p.id,
+		slug: p.slug,
+		name: p.name,
+		description: p.description,
+		status: p.status,
+		tags: p.tags,
+		currency: p.currency,
+		price:
+			p.price_min === null || p.price_max === null
+				? null
+				: { min: p.price_min, max: p.price_max, currency: p.currency },
+		category: p.category,
+		breadcrumb: p.breadcrumb,
+		options: p.options,
+		variants: p.variants,
+		images: p.images.map((i) => ({ ...i, url: imageUrl(i.key) })),
+		createdAt: p.created_at,
+		updatedAt: p.updated_at,
+	};
+}
+
+type Batch = [BatchItem<"pg">, ...BatchItem<"pg">[]];
+
+const detail = (db: Db, id: string) =>
+	db.execute<DetailRow & Record<string, unknown>>(productDetailSql(id, false));
+
+/** The initial stock of new variants, as ledger rows (the ledger explains every unit). */
+export function initialStockLedger(
+	rows: { id: string; onHand: number }[],
+	actorId: string | undefined,
+) {
+	return rows
+		.filter((r) => r.onHand > 0)
+		.map((r) => ({
+			id: uuidv7(),
+			variantId: r.id,
+			delta: r.onHand,
+			onHandAfter: r.onHand,
+			reason: "initial stock",
+			actorId: actorId ?? null,
+		}));
+}
+
+/**
+ * Creates a product with its options, variants and initial-stock ledger rows atomically, and
+ * reads it back, all in one db.batch (one round trip, one transaction).
+ */
+export async function createProduct(
+	db: Db,
+	input: ProductInput,
+	actorId: string | undefined,
+) {
+	const productId = uuidv7();
+	const declared = input.options ?? [];
+	const variantRows = input.variants.map((v, i) => ({
+		id: uuidv7(),
+		productId,
+		sku: v.sku,
+		options: canonicalOptions(declared, v.options, `variants.${i}.options`),
+		price: v.price,
+		compareAtPrice: v.compareAtPrice ?? null,
+		currency: input.currency,
+		onHand: v.onHand ?? 0,
+		status: v.status ?? "active",
+		position: v.position ?? i,
+	}));
+	const options = withNewValues(
+		declared,
+		variantRows.map((v) => v.options),
+	);
+	const ledger = initialStockLedger(variantRows, actorId);
+	const { options: _o, variants: _v, ...product } = input;
+	const statements: BatchItem<"pg">[] = [
+		db.insert(products).values({ ...product, id: productId }),
+	];
+	if (options.length > 0)
+		statements.push(
+			db.insert(productOptions).values(
+				options.map((o, position) => ({
+					id: uuidv7(),
+					productId,
+					name: o.name,
+					position,
+					values: o.values,
+				})),
+			),
+		);
+	statements.push(db.insert(variants).values(variantRows));
+	if (ledger.length > 0)
+		statements.push(db.insert(inventoryLedger).values(ledger));
+	statements.push(db.execute(refreshPriceRangeSql(sql`${productId}::uuid`)));
+	statements.push(detail(db, productId));
+	const results = await translateWriteErrors(db.batch(statements as Batch));
+	const created = (results.at(-1) as { rows: DetailRow[] }).rows[0];
+	if (!created) throw new Error("created product not read back");
+	return adminProduct(created);
+}
+
+export async function getAdminProduct(db: Db, id: string) {
+	const { rows } = await detail(db, id);
+	if (!rows[0]) throw new ApiError("NOT_FOUND", "Product not found");
+	return adminProduct(rows[0]);
+}
+
+/** Updates product fields and reads the product back in one batch. */
+export async function updateProduct(db: Db, id: string, patch: ProductPatch) {
+	const [updated, read] = await translateWriteErrors(
+		db.batch([
+			db
+				.update(products)
+				.set({ ...patch, updatedAt: sql`now()` })
+				.where(eq(products.id, id))
+				.returning({ id: products.id }),
+			detail(db, id),
+		]),
+	);
+	if (!updated[0] || !read.rows[0])
+		throw new ApiError("NOT_FOUND", "Product not found");
+	return adminProduct(read.rows[0] as DetailRow);
+}
+
+/**
+ * Deletes a product (options, variants, images and ledger go with it). A product something
+ * still references with a restricting key (orders, later) is archived instead.
+ */
+export async function deleteProduct(
+	db: Db,
+	id: string,
+): Promise<"deleted" | "archived"> {
+	try {
+		const deleted = await db
+			.delete(products)
+			.where(eq(products.id, id))
+			.returning({ id: products.id });
+		if (!deleted[0]) throw new ApiError("NOT_FOUND", "Product not found");
+		return "deleted";
+	} catch (err) {
+		if (!isStillReferenced(err)) throw err;
+		await db
+			.update(products)
+			.set({ status: "archived", updatedAt: sql`now()` })
+			.where(eq(products.id, id));
+		return "archived";
+	}
+}

@@ -1,0 +1,149 @@
+import { z } from "@hono/zod-openapi";
+import { safeText, slugSchema, uintParam } from "./catalog.schemas";
+
+const MAX_INT4 = 2 ** 31 - 1;
+
+/** Integer minor units (cents); negative or fractional amounts are a 400. */
+export const moneySchema = z
+	.number()
+	.int("must be an integer amount in minor units")
+	.min(0, "must not be negative")
+	.max(MAX_INT4);
+
+export const idParams = z.object({ id: z.uuid() });
+
+export const categoryCreateSchema = z.strictObject({
+	slug: slugSchema,
+	name: safeText(200).pipe(z.string().trim().min(1)),
+	description: safeText(5000).optional(),
+	parentId: z.uuid().nullable().optional(),
+	position: z.number().int().min(0).max(MAX_INT4).optional(),
+});
+
+export const categoryPatchSchema = categoryCreateSchema
+	.partial()
+	.refine((p) => Object.keys(p).length > 0, "nothing to update");
+
+export const categoryDeleteQuery = z.object({
+	moveProductsTo: z.uuid().optional().openapi({
+		description:
+			"Move the category's products here first (else 409 when it has any)",
+	}),
+});
+
+const optionName = z
+	.string()
+	.regex(/^[A-Za-z][A-Za-z0-9 _-]{0,31}$/, "letters, digits, space, _ or -");
+const optionValue = safeText(100).pipe(z.string().trim().min(1));
+
+export const optionSchema = z.strictObject({
+	name: optionName,
+	values: z.array(optionValue).min(1).max(100),
+});
+
+const variantOptions = z
+	.record(optionName, optionValue)
+	.refine((o) => Object.keys(o).length <= 3, "at most 3 options");
+
+const variantFields = {
+	sku: z
+		.string()
+		.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, . _ -"),
+	price: moneySchema,
+	compareAtPrice: moneySchema.nullable().optional(),
+	options: variantOptions.optional(),
+	status: z.enum(["active", "archived"]).optional(),
+	position: z.number().int().min(0).max(MAX_INT4).optional(),
+};
+
+export const variantCreateSchema = z.strictObject({
+	...variantFields,
+	onHand: z.number().int().min(0).max(1_000_000_000).optional(),
+});
+
+export const variantPatchSchema = z
+	.strictObject(variantFields)
+	.partial()
+	.refine((p) => Object.keys(p).length > 0, "nothing to update");
+
+const productFields = {
+	slug: slugSchema,
+	name: safeText(200).pipe(z.string().trim().min(1)),
+	description: safeText(20_000).optional(),
+	status: z.enum(["draft", "active", "archived"]).optional(),
+	categoryId: z.uuid(),
+	tags: z
+		.array(safeText(50).pipe(z.string().trim().min(1)))
+		.max(50)
+		.optional(),
+	currency: z.string().regex(/^[A-Z]{3}$/, "ISO 4217 code, e.g. EUR"),
+};
+
+export const productCreateSchema = z
+	.strictObject({
+		...productFields,
+		options: z.array(optionSchema).max(3).optional(),
+		variants: z.array(variantCreateSchema).min(1).max(100),
+	})
+	.superRefine((p, ctx) => {
+		const names = (p.options ?? []).map((o) => o.name.toLowerCase());
+		if (new Set(names).size !== names.length)
+			ctx.addIssue({
+				code: "custom",
+				path: ["options"],
+				message: "option names must be unique (case-insensitive)",
+			});
+	});
+
+export const productPatchSchema = z
+	.strictObject(productFields)
+	.partial()
+	.refine((p) => Object.keys(p).length > 0, "nothing to update");
+
+export const inventorySchema = z
+	.strictObject({
+		delta: z
+			.number()
+			.int()
+			.min(-1_000_000_000)
+			.max(1_000_000_000)
+			.refine((d) => d !== 0, "must not be 0")
+			.optional(),
+		set: z.number().int().min(0).max(1_000_000_000).optional(),
+		reason: safeText(200).pipe(z.string().trim().min(1)),
+	})
+	.refine(
+		(b) => (b.delta === undefined) !== (b.set === undefined),
+		"give exactly one of delta or set",
+	);
+
+export const lowStockQuery = z.object({
+	threshold: uintParam(1_000_000).default(5),
+	limit: uintParam(500).pipe(z.number().min(1)).default(100),
+});
+
+export const imageUploadQuery = z.object({
+	alt: safeText(500).optional(),
+	variantId: z.uuid().optional(),
+});
+
+export const imagePatchSchema = z
+	.strictObject({
+		alt: safeText(500).optional(),
+		variantId: z.uuid().nullable().optional(),
+	})
+	.refine((p) => Object.keys(p).length > 0, "nothing to update");
+
+export const imageOrderSchema = z.strictObject({
+	imageIds: z
+		.array(z.uuid())
+		.max(100)
+		.refine((ids) => new Set(ids).size === ids.length, "ids must be unique"),
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+	required: true,
+	content: { "application/json": { schema } },
+});
+
+export const ok = (description: string) => ({ description });

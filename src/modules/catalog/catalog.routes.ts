@@ -1,0 +1,136 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../../lib/errors";
+import { createRouter } from "../../lib/router";
+import { edgeCache } from "./cache";
+import {
+	categoryDetailSchema,
+	categoryTreeSchema,
+	imageKeySchema,
+	listQuerySchema,
+	optionFilters,
+	productDetailSchema,
+	productListSchema,
+	slugSchema,
+} from "./catalog.schemas";
+import {
+	getCategory,
+	getCategoryTree,
+	getPublicProduct,
+	listProducts,
+} from "./catalog.service";
+import { serveImage } from "./images.service";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+	description,
+	content: { "application/json": { schema } },
+});
+
+const cached = `Served from the edge cache for up to 60 s (ETag, 304 on If-None-Match).`;
+
+/** Public catalog reads: no auth, edge-cached, at most one database round trip on a miss. */
+export const catalogRoutes = createRouter()
+	.openapi(
+		createRoute({
+			method: "get",
+			path: "/categories",
+			tags: ["catalog"],
+			summary: "The whole category tree, ordered",
+			description: cached,
+			middleware: edgeCache(),
+			responses: { 200: json(categoryTreeSchema, "category tree") },
+		}),
+		async (c) => c.json({ data: await getCategoryTree(c.var.db) }, 200),
+	)
+	.openapi(
+		createRoute({
+			method: "get",
+			path: "/categories/{slug}",
+			tags: ["catalog"],
+			summary: "A category with its breadcrumb and children",
+			description: cached,
+			middleware: edgeCache(),
+			request: { params: z.object({ slug: slugSchema }) },
+			responses: {
+				200: json(categoryDetailSchema, "category"),
+				404: { description: "no such category" },
+			},
+		}),
+		async (c) =>
+			c.json(await getCategory(c.var.db, c.req.valid("param").slug), 200),
+	)
+	.openapi(
+		createRoute({
+			method: "get",
+			path: "/products",
+			tags: ["catalog"],
+			summary: "Active products: search, filters, sorts, keyset pagination",
+			description: `${cached} Any other parameter is an option filter, e.g. \`color=red\` (repeat for any-of).`,
+			middleware: edgeCache(),
+			request: { query: listQuerySchema },
+			responses: {
+				200: json(productListSchema, "a page of product cards"),
+				400: { description: "invalid query or cursor" },
+			},
+		}),
+		async (c) => {
+			const query = c.req.valid("query");
+			const page = await listProducts(c.var.db, {
+				q: query.q?.trim() || undefined,
+				category: query.category,
+				minPrice: query.minPrice,
+				maxPrice: query.maxPrice,
+				inStock: query.inStock,
+				sort: query.sort,
+				limit: query.limit,
+				cursor: query.cursor,
+				options: optionFilters(query),
+			});
+			return c.json(page, 200);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "get",
+			path: "/products/{idOrSlug}",
+			tags: ["catalog"],
+			summary:
+				"An active product with options, variants, images and breadcrumb",
+			description: `${cached} Availability is advisory; carts re-check live stock.`,
+			middleware: edgeCache(),
+			request: {
+				params: z.object({ idOrSlug: z.string().min(1).max(120) }),
+			},
+			responses: {
+				200: json(productDetailSchema, "product"),
+				404: { description: "no such active product" },
+			},
+		}),
+		async (c) =>
+			c.json(
+				await getPublicProduct(c.var.db, c.req.valid("param").idOrSlug),
+				200,
+			),
+	)
+	.openapi(
+		createRoute({
+			method: "get",
+			path: "/images/{key}",
+			tags: ["catalog"],
+			summary: "A product image (content-addressed, immutable)",
+			request: { params: z.object({ key: imageKeySchema }) },
+			responses: {
+				200: { description: "the image bytes" },
+				304: { description: "not modified" },
+				404: { description: "no such image" },
+			},
+		}),
+		async (c) => {
+			const res = await serveImage(
+				c.env.IMAGES,
+				c.req.valid("param").key,
+				c.req.header("If-None-Match"),
+			);
+			if (!res) throw new ApiError("NOT_FOUND", "Image not found");
+			return res;
+		},
+	);

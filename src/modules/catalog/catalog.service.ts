@@ -1,0 +1,200 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { ApiError } from "../../lib/errors";
+import { decodeCursor, encodeCursor, type Sort } from "./cursor";
+import {
+	availabilitySql,
+	type DetailRow,
+	productDetailSql,
+} from "./detail.query";
+import {
+	cursorFor,
+	type ListFilters,
+	type ListRow,
+	listProductsSql,
+} from "./list.query";
+
+export const imageUrl = (key: string) => `/v1/images/${key}`;
+
+export interface ListParams extends ListFilters {
+	sort?: Sort;
+	limit: number;
+	cursor?: string;
+}
+
+/** A product-list page in one round trip. Relevance without `q` means newest. */
+export async function listProducts(db: Db, params: ListParams) {
+	const sort: Sort =
+		params.sort === "relevance" || params.sort === undefined
+			? params.q
+				? "relevance"
+				: "newest"
+			: params.sort;
+	const cursor = params.cursor ? decodeCursor(params.cursor, sort) : undefined;
+	const { rows } = await db.execute<ListRow & Record<string, unknown>>(
+		listProductsSql(params, sort, params.limit, cursor),
+	);
+	const page = rows.slice(0, params.limit);
+	const last = page.at(-1);
+	return {
+		data: page.map((row) => ({
+			id: row.id,
+			slug: row.slug,
+			name: row.name,
+			price: { min: row.price_min, max: row.price_max, currency: row.currency },
+			inStock: row.in_stock,
+			image: row.image && { ...row.image, url: imageUrl(row.image.key) },
+		})),
+		nextCursor:
+			rows.length > params.limit && last
+				? encodeCursor(cursorFor(sort, last))
+				: null,
+	};
+}
+
+/** Any-status product with stock figures, or null; for admin reads and after admin writes. */
+export function productDetail(db: Db, idOrSlug: string, publicOnly: boolean) {
+	return db.execute<DetailRow & Record<string, unknown>>(
+		productDetailSql(idOrSlug, publicOnly),
+	);
+}
+
+/** The public product page (active products and variants only) in one round trip. */
+export async function getPublicProduct(db: Db, idOrSlug: string) {
+	const { rows } = await productDetail(db, idOrSlug, true);
+	const p = rows[0];
+	if (!p) throw new ApiError("NOT_FOUND", "Product not found");
+	return {
+		id: p.id,
+		slug: p.slug,
+		name: p.name,
+		description: p.description,
+		tags: p.tags,
+		price:
+			p.price_min === null || p.price_max === null
+				? null
+				: { min: p.price_min, max: p.price_max, currency: p.currency },
+		category: p.category,
+		breadcrumb: p.breadcrumb,
+		options: p.options,
+		variants: p.variants.map((v) => ({
+			id: v.id,
+			sku: v.sku,
+			options: v.options,
+			price: v.price,
+			compareAtPrice: v.compareAtPrice,
+			currency: v.currency,
+			availability: v.availability,
+			available: v.available,
+		})),
+		images: p.images.map((i) => ({
+			id: i.id,
+			url: imageUrl(i.key),
+			key: i.key,
+			alt: i.alt,
+			width: i.width,
+			height: i.height,
+			variantId: i.variantId,
+		})),
+		createdAt: p.created_at,
+		updatedAt: p.updated_at,
+	};
+}
+
+interface CategoryRow extends Record<string, unknown> {
+	id: string;
+	parent_id: string | null;
+	slug: string;
+	name: string;
+	description: string;
+	position: number;
+}
+
+export interface CategoryNode {
+	id: string;
+	slug: string;
+	name: string;
+	description: string;
+	position: number;
+	children: CategoryNode[];
+}
+
+/** The whole tree in one round trip, siblings ordered by position then name. */
+export async function getCategoryTree(db: Db): Promise<CategoryNode[]> {
+	const { rows } = await db.execute<CategoryRow>(
+		sql`select id, parent_id, slug, name, description, position from categories order by position, name, id`,
+	);
+	const nodes = new Map<string, CategoryNode>();
+	for (const r of rows)
+		nodes.set(r.id, {
+			id: r.id,
+			slug: r.slug,
+			name: r.name,
+			description: r.description,
+			position: r.position,
+			children: [],
+		});
+	const roots: CategoryNode[] = [];
+	for (const r of rows) {
+		const node = nodes.get(r.id) as CategoryNode;
+		const parent = r.parent_id ? nodes.get(r.parent_id) : undefined;
+		(parent ? parent.children : roots).push(node);
+	}
+	return roots;
+}
+
+/** One category with its breadcrumb (root first, itself last) and children, in one round trip. */
+export async function getCategory(db: Db, slug: string) {
+	const { rows } = await db.execute<
+		Omit<CategoryRow, "parent_id"> & {
+			breadcrumb: { id: string; slug: string; name: string }[];
+			children: Omit<CategoryNode, "children" | "description">[];
+		}
+	>(sql`with recursive target as (
+			select * from categories where slug = ${slug}
+		), crumbs as (
+			select c.id, c.parent_id, c.slug, c.name, 0 as depth from categories c join target t on c.id = t.id
+			union all
+			select c.id, c.parent_id, c.slug, c.name, k.depth + 1
+			from categories c join crumbs k on c.id = k.parent_id where k.depth < 32
+		)
+		select t.id, t.slug, t.name, t.description, t.position,
+			(select json_agg(json_build_object('id', k.id, 'slug', k.slug, 'name', k.name) order by k.depth desc) from crumbs k) as breadcrumb,
+			(select coalesce(json_agg(json_build_object('id', c.id, 'slug', c.slug, 'name', c.name, 'position', c.position)
+				order by c.position, c.name, c.id), '[]') from categories c where c.parent_id = t.id) as children
+		from target t`);
+	const category = rows[0];
+	if (!category) throw new ApiError("NOT_FOUND", "Category not found");
+	return category;
+}
+
+export interface VariantAvailability {
+	id: string;
+	productId: string;
+	sku: string;
+	price: number;
+	currency: string;
+	/** False when the variant or its product is not active (not purchasable). */
+	purchasable: boolean;
+	available: number;
+	availability: "in_stock" | "low_stock" | "out_of_stock";
+}
+
+/**
+ * Live (never cached) price and stock of the given variants, in one round trip: what carts
+ * and checkout re-check, since availability in cached catalog responses is advisory.
+ */
+export async function getVariantAvailability(
+	db: Db,
+	variantIds: readonly string[],
+): Promise<VariantAvailability[]> {
+	if (variantIds.length === 0) return [];
+	const { rows } = await db.execute<
+		VariantAvailability & Record<string, unknown>
+	>(sql`select v.id, v.product_id as "productId", v.sku, v.price, v.currency,
+			(v.status = 'active' and p.status = 'active') as purchasable,
+			greatest(v.on_hand - v.reserved, 0) as available, ${availabilitySql} as availability
+		from variants v join products p on p.id = v.product_id
+		where v.id in ${[...variantIds]}`);
+	return rows;
+}

@@ -1,0 +1,212 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { ApiError } from "../../lib/errors";
+import { uuidv7 } from "../../lib/ids";
+import { matchesIfNoneMatch } from "./cache";
+import {
+	IMAGE_TYPES,
+	type ImageType,
+	imageDimensions,
+	sniffImageType,
+} from "./image-format";
+
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+const IMMUTABLE = "public, max-age=31536000, immutable";
+
+export interface StoredImage {
+	key: string;
+	contentType: ImageType;
+	byteSize: number;
+	width: number | null;
+	height: number | null;
+}
+
+function hex(bytes: ArrayBuffer): string {
+	return Array.from(new Uint8Array(bytes), (b) =>
+		b.toString(16).padStart(2, "0"),
+	).join("");
+}
+
+/**
+ * Checks the bytes really are the declared type (magic numbers), then stores them in R2 under
+ * their SHA-256 (content-addressed: the same image uploaded twice is one object).
+ */
+export async function storeImage(
+	bucket: R2Bucket,
+	body: ArrayBuffer,
+	declared: string | undefined,
+): Promise<StoredImage> {
+	const type = declared?.split(";")[0]?.trim().toLowerCase() ?? "";
+	if (!(type in IMAGE_TYPES))
+		throw new ApiError(
+			"UNSUPPORTED_MEDIA_TYPE",
+			`Content-Type must be one of ${Object.keys(IMAGE_TYPES).join(", ")}`,
+		);
+	if (body.byteLength === 0)
+		throw new ApiError("VALIDATION_FAILED", "The image is empty");
+	if (body.byteLength > MAX_IMAGE_BYTES)
+		throw new ApiError(
+			"PAYLOAD_TOO_LARGE",
+			`Images are limited to ${MAX_IMAGE_BYTES} bytes`,
+		);
+	const bytes = new Uint8Array(body);
+	const detected = sniffImageType(bytes);
+	if (detected !== type)
+		throw new ApiError(
+			"UNSUPPORTED_MEDIA_TYPE",
+			"The bytes are not the declared image type",
+			{ declared: type, detected: detected ?? null },
+		);
+	const key = `${hex(await crypto.subtle.digest("SHA-256", body))}.${IMAGE_TYPES[detected]}`;
+	await bucket.put(key, body, { httpMetadata: { contentType: detected } });
+	const size = imageDimensions(detected, bytes);
+	return {
+		key,
+		contentType: detected,
+		byteSize: body.byteLength,
+		width: size?.width ?? null,
+		height: size?.height ?? null,
+	};
+}
+
+/** The R2 object with immutable caching (its key is its hash), or a 304, or undefined. */
+export async function serveImage(
+	bucket: R2Bucket,
+	key: string,
+	ifNoneMatch: string | undefined,
+): Promise<Response | undefined> {
+	const object = await bucket.get(key);
+	if (!object) return undefined;
+	const headers = new Headers({
+		"Cache-Control": IMMUTABLE,
+		ETag: object.httpEtag,
+		"Content-Type":
+			object.httpMetadata?.contentType ?? "application/octet-stream",
+		"X-Content-Type-Options": "nosniff",
+	});
+	if (matchesIfNoneMatch(ifNoneMatch, object.httpEtag)) {
+		await object.body.cancel();
+		return new Response(null, { status: 304, headers });
+	}
+	headers.set("Content-Length", String(object.size));
+	return new Response(object.body, { status: 200, headers });
+}
+
+export interface ImageRow extends Record<string, unknown> {
+	id: string;
+	productId: string;
+	variantId: string | null;
+	key: string;
+	alt: string;
+	position: number;
+	width: number | null;
+	height: number | null;
+	contentType: string;
+	byteSize: number;
+}
+
+const RETURNING = sql`id, product_id as "productId", variant_id as "variantId", key, alt, position,
+	width, height, content_type as "contentType", byte_size as "byteSize"`;
+
+/** Appends the image to the product's gallery; the variant, if any, must be the product's. */
+export async function addImage(
+	db: Db,
+	productId: string,
+	image: StoredImage,
+	alt: string,
+	variantId: string | undefined,
+): Promise<ImageRow> {
+	const variantCheck = variantId
+		? sql`and exists (select 1 from variants v where v.id = ${variantId}::uuid and v.product_id = p.id)`
+		: sql``;
+	const { rows } = await db.execute<ImageRow>(sql`insert into images
+			(id, product_id, variant_id, key, alt, position, width, height, content_type, byte_size)
+		select ${uuidv7()}, p.id, ${variantId ?? null}::uuid, ${image.key}, ${alt},
+			coalesce((select max(position) + 1 from images where product_id = p.id), 0),
+			${image.width}::int, ${image.height}::int, ${image.contentType}, ${image.byteSize}
+		from products p where p.id = ${productId}::uuid ${variantCheck}
+		returning ${RETURNING}`);
+	const row = rows[0];
+	if (!row)
+		throw new ApiError(
+			"NOT_FOUND",
+			variantId
+				? "Product not found, or the variant is not one of its variants"
+				: "Product not found",
+		);
+	return row;
+}
+
+export async function updateImage(
+	db: Db,
+	id: string,
+	patch: { alt?: string; variantId?: string | null },
+): Promise<ImageRow> {
+	const variantSet =
+		patch.variantId === undefined
+			? sql``
+			: sql`, variant_id = ${patch.variantId}::uuid`;
+	const variantCheck = patch.variantId
+		? sql`and exists (select 1 from variants v where v.id = ${patch.variantId}::uuid and v.product_id = images.product_id)`
+		: sql``;
+	const { rows } = await db.execute<ImageRow>(sql`update images
+		set alt = coalesce(${patch.alt ?? null}, alt) ${variantSet}
+		where id = ${id}::uuid ${variantCheck}
+		returning ${RETURNING}`);
+	const row = rows[0];
+	if (!row)
+		throw new ApiError(
+			"NOT_FOUND",
+			"Image not found, or the variant is not one of its product's",
+		);
+	return row;
+}
+
+/**
+ * Deletes the image row; the R2 object goes too once no other row (another product, the same
+ * bytes) references it.
+ */
+export async function deleteImage(
+	db: Db,
+	bucket: R2Bucket,
+	id: string,
+): Promise<void> {
+	const { rows } = await db.execute<{ key: string; others: number }>(sql`
+		with gone as (delete from images where id = ${id}::uuid returning id, key)
+		select g.key, (select count(*) from images i where i.key = g.key and i.id <> g.id)::int as others
+		from gone g`);
+	const row = rows[0];
+	if (!row) throw new ApiError("NOT_FOUND", "Image not found");
+	if (row.others === 0) await bucket.delete(row.key);
+}
+
+/** Sets the gallery order; `imageIds` must be exactly the product's images. One statement. */
+export async function reorderImages(
+	db: Db,
+	productId: string,
+	imageIds: string[],
+): Promise<void> {
+	const { rows } = await db.execute<{ found: boolean; same: boolean }>(sql`
+		with current_ids as (select id from images where product_id = ${productId}::uuid),
+		wanted as (select id::uuid as id, ord from unnest(${sql.param(imageIds)}::text[]) with ordinality as w(id, ord)),
+		ok as (
+			select (select count(*) from current_ids) = (select count(*) from wanted)
+				and (select count(distinct id) from wanted) = (select count(*) from wanted)
+				and not exists (select id from wanted except select id from current_ids) as same
+		),
+		moved as (
+			update images i set position = w.ord - 1
+			from wanted w where i.id = w.id and i.product_id = ${productId}::uuid and (select same from ok)
+			returning i.id
+		)
+		select exists (select 1 from products where id = ${productId}::uuid) as found,
+			(select same from ok) as same`);
+	const row = rows[0];
+	if (!row?.found) throw new ApiError("NOT_FOUND", "Product not found");
+	if (!row.same)
+		throw new ApiError(
+			"VALIDATION_FAILED",
+			"imageIds must list each of the product's images exactly once",
+			{ field: "imageIds" },
+		);
+}

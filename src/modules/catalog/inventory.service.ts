@@ -1,0 +1,87 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { ApiError } from "../../lib/errors";
+import { uuidv7 } from "../../lib/ids";
+import { translateWriteErrors } from "./write-errors";
+
+/** Exactly one of `delta` and `set` (the route schema guarantees it). */
+export interface Adjustment {
+	delta?: number;
+	set?: number;
+	reason: string;
+}
+
+interface AdjustRow extends Record<string, unknown> {
+	before: { on_hand: number; reserved: number } | null;
+	after: { on_hand: number; reserved: number; delta: number } | null;
+	ledger_id: string | null;
+}
+
+/**
+ * Changes a variant's on_hand and writes the ledger row in ONE statement: the row is locked,
+ * the UPDATE only applies when the result stays >= reserved (so >= 0), and the ledger insert
+ * reads the UPDATE's RETURNING. A refused change is 409 INSUFFICIENT_STOCK; the CHECK
+ * constraints stand behind the WHERE in case this code is ever bypassed.
+ */
+export async function adjustInventory(
+	db: Db,
+	variantId: string,
+	change: Adjustment,
+	actorId: string | undefined,
+) {
+	const target =
+		change.set !== undefined
+			? sql`${change.set}::int`
+			: sql`(old.on_hand::bigint + ${change.delta ?? 0}::int)`;
+	const { rows } = await translateWriteErrors(
+		db.execute<AdjustRow>(sql`
+		with old as (
+			select id, on_hand, reserved from variants where id = ${variantId}::uuid for update
+		), upd as (
+			update variants v set on_hand = ${target}, updated_at = now()
+			from old
+			where v.id = old.id and ${target} >= old.reserved and ${target} <= 2147483647
+			returning v.id, v.on_hand, v.reserved, v.on_hand - old.on_hand as delta
+		), led as (
+			insert into inventory_ledger (id, variant_id, delta, on_hand_after, reason, actor_id)
+			select ${uuidv7()}::uuid, upd.id, upd.delta, upd.on_hand, ${change.reason}, ${actorId ?? null}::uuid
+			from upd where upd.delta <> 0
+			returning id
+		)
+		select (select json_build_object('on_hand', on_hand, 'reserved', reserved) from old) as before,
+			(select json_build_object('on_hand', on_hand, 'reserved', reserved, 'delta', delta) from upd) as after,
+			(select id from led) as ledger_id`),
+	);
+	const row = rows[0];
+	if (!row?.before) throw new ApiError("NOT_FOUND", "Variant not found");
+	if (!row.after)
+		throw new ApiError(
+			"INSUFFICIENT_STOCK",
+			"Stock cannot go below zero or below what is reserved",
+			{
+				onHand: row.before.on_hand,
+				reserved: row.before.reserved,
+				requested: change.set ?? change.delta,
+			},
+		);
+	return {
+		variantId,
+		onHand: row.after.on_hand,
+		reserved: row.after.reserved,
+		available: row.after.on_hand - row.after.reserved,
+		delta: row.after.delta,
+		ledgerId: row.ledger_id,
+	};
+}
+
+/** Active variants whose available stock (on_hand - reserved) is at or below `threshold`. */
+export async function lowStock(db: Db, threshold: number, limit: number) {
+	const { rows } = await db.execute(sql`select v.id, v.sku, v.options,
+			v.on_hand as "onHand", v.reserved, v.on_hand - v.reserved as available,
+			json_build_object('id', p.id, 'slug', p.slug, 'name', p.name, 'status', p.status) as product
+		from variants v join products p on p.id = v.product_id
+		where v.status = 'active' and v.on_hand - v.reserved <= ${threshold}
+		order by v.on_hand - v.reserved, v.sku
+		limit ${limit}`);
+	return rows;
+}

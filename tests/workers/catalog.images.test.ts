@@ -1,0 +1,253 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import {
+	admin,
+	createCategory,
+	createProduct,
+	PNG_1X1,
+	patch,
+	pngOfSize,
+} from "./helpers/catalog";
+import { call, expectError, json } from "./helpers/http";
+
+interface Image {
+	id: string;
+	key: string;
+	url: string;
+	alt: string;
+	width: number | null;
+	height: number | null;
+	position: number;
+}
+
+async function product() {
+	const cat = await createCategory();
+	return createProduct(cat.id);
+}
+
+function upload(
+	productId: string,
+	body: Uint8Array,
+	contentType: string,
+	query = "",
+) {
+	return admin(`/v1/admin/products/${productId}/images${query}`, {
+		method: "POST",
+		headers: { "Content-Type": contentType },
+		body,
+	});
+}
+
+const jpegHeader = Uint8Array.from([
+	0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01,
+	0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x01,
+	0xe0, 0x02, 0x80, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01,
+]);
+
+describe("POST /v1/admin/products/:id/images", () => {
+	it("stores the bytes in R2 under their SHA-256 and records dimensions", async () => {
+		const p = await product();
+		const res = await upload(p.id, PNG_1X1, "image/png", "?alt=A%20pixel");
+		expect(res.status).toBe(201);
+		const image = (await res.json()) as Image;
+		const digest = new Uint8Array(
+			await crypto.subtle.digest("SHA-256", PNG_1X1),
+		);
+		const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join(
+			"",
+		);
+		expect(image).toMatchObject({
+			key: `${hex}.png`,
+			url: `/v1/images/${hex}.png`,
+			alt: "A pixel",
+			width: 1,
+			height: 1,
+			position: 0,
+		});
+		const object = await env.IMAGES.get(image.key);
+		expect(
+			new Uint8Array(await (object as R2ObjectBody).arrayBuffer()),
+		).toEqual(PNG_1X1);
+	});
+
+	it("reads JPEG dimensions from the frame header", async () => {
+		const p = await product();
+		const bytes = new Uint8Array(200);
+		bytes.set(jpegHeader);
+		bytes.set(crypto.getRandomValues(new Uint8Array(16)), 100);
+		const res = await upload(p.id, bytes, "image/jpeg");
+		expect(await res.json()).toMatchObject({ width: 640, height: 480 });
+	});
+
+	it("accepts up to 5 MB, past the app-wide body limit", async () => {
+		const p = await product();
+		const res = await upload(p.id, pngOfSize(5 * 1024 * 1024), "image/png");
+		expect(res.status).toBe(201);
+		expect(await res.json()).toMatchObject({ width: 640, height: 480 });
+	});
+
+	it("answers 413 over 5 MB", async () => {
+		const p = await product();
+		const res = await upload(p.id, pngOfSize(5 * 1024 * 1024 + 1), "image/png");
+		await expectError(res, 413, "PAYLOAD_TOO_LARGE");
+	});
+
+	it("answers 415 when the bytes are not the declared type or the type is unsupported", async () => {
+		const p = await product();
+		const mismatch = await upload(p.id, PNG_1X1, "image/jpeg");
+		expect(
+			(await expectError(mismatch, 415, "UNSUPPORTED_MEDIA_TYPE")).details,
+		).toEqual({
+			declared: "image/jpeg",
+			detected: "image/png",
+		});
+		const html = new TextEncoder().encode("<html><script>alert(1)</script>");
+		await expectError(
+			await upload(p.id, html, "image/png"),
+			415,
+			"UNSUPPORTED_MEDIA_TYPE",
+		);
+		const gif = new TextEncoder().encode("GIF89a........");
+		await expectError(
+			await upload(p.id, gif, "image/gif"),
+			415,
+			"UNSUPPORTED_MEDIA_TYPE",
+		);
+		await expectError(
+			await upload(p.id, new Uint8Array(0), "image/png"),
+			400,
+			"VALIDATION_FAILED",
+		);
+	});
+
+	it("answers 404 for an unknown product or a variant of another product", async () => {
+		const p = await product();
+		const other = await product();
+		await expectError(
+			await upload(
+				"00000000-0000-7000-8000-000000000000",
+				PNG_1X1,
+				"image/png",
+			),
+			404,
+			"NOT_FOUND",
+		);
+		await expectError(
+			await upload(
+				p.id,
+				PNG_1X1,
+				"image/png",
+				`?variantId=${other.variants[0]?.id}`,
+			),
+			404,
+			"NOT_FOUND",
+		);
+	});
+});
+
+describe("GET /v1/images/:key", () => {
+	it("serves the object with immutable caching, 304 on its ETag, 404 when unknown", async () => {
+		const p = await product();
+		const image = (await (
+			await upload(p.id, pngOfSize(300), "image/png")
+		).json()) as Image;
+		const res = await call(image.url);
+		expect(res.status).toBe(200);
+		expect(res.headers.get("Content-Type")).toBe("image/png");
+		expect(res.headers.get("Cache-Control")).toBe(
+			"public, max-age=31536000, immutable",
+		);
+		expect((await res.arrayBuffer()).byteLength).toBe(300);
+		const again = await call(image.url, {
+			headers: { "If-None-Match": res.headers.get("ETag") ?? "" },
+		});
+		expect(again.status).toBe(304);
+		await expectError(
+			await call(`/v1/images/${"0".repeat(64)}.png`),
+			404,
+			"NOT_FOUND",
+		);
+		await expectError(
+			await call("/v1/images/..%2Fsecret"),
+			400,
+			"VALIDATION_FAILED",
+		);
+	});
+});
+
+describe("PATCH /v1/admin/images/:id, PUT /v1/admin/products/:id/images/order, DELETE /v1/admin/images/:id", () => {
+	it("sets alt text, reorders, shows the first image on the card and deletes", async () => {
+		const p = await product();
+		const a = (await (
+			await upload(p.id, pngOfSize(100), "image/png")
+		).json()) as Image;
+		const b = (await (
+			await upload(p.id, pngOfSize(100), "image/png")
+		).json()) as Image;
+		expect([a.position, b.position]).toEqual([0, 1]);
+
+		const alt = await admin(
+			`/v1/admin/images/${b.id}`,
+			patch({ alt: "Back view" }),
+		);
+		expect(await alt.json()).toMatchObject({ alt: "Back view" });
+
+		const order = await admin(
+			`/v1/admin/products/${p.id}/images/order`,
+			json({ imageIds: [b.id, a.id] }, { method: "PUT" }),
+		);
+		expect(order.status).toBe(204);
+		const detail = await (await admin(`/v1/admin/products/${p.id}`)).json();
+		expect(
+			(detail as { images: Image[] }).images.map((i) => [i.id, i.alt]),
+		).toEqual([
+			[b.id, "Back view"],
+			[a.id, ""],
+		]);
+
+		for (const imageIds of [
+			[a.id],
+			[a.id, a.id],
+			[a.id, "00000000-0000-7000-8000-000000000000"],
+		])
+			await expectError(
+				await admin(
+					`/v1/admin/products/${p.id}/images/order`,
+					json({ imageIds }, { method: "PUT" }),
+				),
+				400,
+				"VALIDATION_FAILED",
+			);
+
+		await expectError(
+			await admin(
+				"/v1/admin/images/00000000-0000-7000-8000-000000000000",
+				patch({ alt: "x" }),
+			),
+			404,
+			"NOT_FOUND",
+		);
+
+		const gone = await admin(`/v1/admin/images/${b.id}`, { method: "DELETE" });
+		expect(gone.status).toBe(204);
+		expect(await env.IMAGES.head(b.key)).toBeNull();
+		await expectError(
+			await admin(`/v1/admin/images/${b.id}`, { method: "DELETE" }),
+			404,
+			"NOT_FOUND",
+		);
+	});
+
+	it("keeps the R2 object while another image row shares its bytes", async () => {
+		const p = await product();
+		const first = (await (
+			await upload(p.id, PNG_1X1, "image/png")
+		).json()) as Image;
+		const second = (await (
+			await upload(p.id, PNG_1X1, "image/png")
+		).json()) as Image;
+		expect(second.key).toBe(first.key);
+		await admin(`/v1/admin/images/${first.id}`, { method: "DELETE" });
+		expect(await env.IMAGES.head(first.key)).not.toBeNull();
+	});
+});

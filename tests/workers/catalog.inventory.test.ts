@@ -1,0 +1,237 @@
+import { env } from "cloudflare:workers";
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
+import { inventoryLedger, variants } from "../../src/db/schema";
+import { loadConfig } from "../../src/env";
+import { PG, pgError } from "../../src/lib/errors";
+import { DbMeter } from "../../src/lib/timing";
+import { getVariantAvailability } from "../../src/modules/catalog/catalog.service";
+import {
+	admin,
+	createCategory,
+	createProduct,
+	post,
+	unique,
+} from "./helpers/catalog";
+import { dbRoundTrips, expectError } from "./helpers/http";
+
+const db = () => createDb(loadConfig(env), new DbMeter());
+
+async function variantWithStock(onHand: number, reserved = 0) {
+	const cat = await createCategory();
+	const p = await createProduct(cat.id, { variants: [{ price: 100, onHand }] });
+	const id = p.variants[0]?.id as string;
+	if (reserved > 0)
+		await db().update(variants).set({ reserved }).where(eq(variants.id, id));
+	return id;
+}
+
+const adjust = (id: string, body: unknown) =>
+	admin(`/v1/admin/variants/${id}/inventory`, post(body));
+
+describe("POST /v1/admin/variants/:id/inventory", () => {
+	it("applies a delta, writes a ledger row with actor and reason, in one round trip", async () => {
+		const id = await variantWithStock(10);
+		const res = await adjust(id, { delta: -4, reason: "damaged in storage" });
+		expect(res.status).toBe(200);
+		expect(dbRoundTrips(res)).toBe(1);
+		const body = (await res.json()) as { ledgerId: string };
+		expect(body).toMatchObject({
+			onHand: 6,
+			reserved: 0,
+			available: 6,
+			delta: -4,
+		});
+		const ledger = await db()
+			.select()
+			.from(inventoryLedger)
+			.where(eq(inventoryLedger.variantId, id))
+			.orderBy(inventoryLedger.createdAt);
+		expect(ledger.map((l) => [l.delta, l.onHandAfter, l.reason])).toEqual([
+			[10, 10, "initial stock"],
+			[-4, 6, "damaged in storage"],
+		]);
+		expect(ledger[1]?.id).toBe(body.ledgerId);
+		expect(ledger[1]?.actorId).toMatch(/^[0-9a-f-]{36}$/);
+	});
+
+	it("sets an absolute count and records the difference", async () => {
+		const id = await variantWithStock(10);
+		const res = await adjust(id, { set: 25, reason: "stock take" });
+		expect(await res.json()).toMatchObject({ onHand: 25, delta: 15 });
+		const same = await adjust(id, { set: 25, reason: "recount" });
+		expect(await same.json()).toMatchObject({
+			onHand: 25,
+			delta: 0,
+			ledgerId: null,
+		});
+	});
+
+	it("answers 409 INSUFFICIENT_STOCK below zero or below reserved, changing nothing", async () => {
+		const id = await variantWithStock(5, 3);
+		const belowZero = await adjust(id, { delta: -6, reason: "x" });
+		expect(
+			(await expectError(belowZero, 409, "INSUFFICIENT_STOCK")).details,
+		).toEqual({
+			onHand: 5,
+			reserved: 3,
+			requested: -6,
+		});
+		await expectError(
+			await adjust(id, { delta: -3, reason: "x" }),
+			409,
+			"INSUFFICIENT_STOCK",
+		);
+		await expectError(
+			await adjust(id, { set: 2, reason: "x" }),
+			409,
+			"INSUFFICIENT_STOCK",
+		);
+		const ok = await adjust(id, { set: 3, reason: "x" });
+		expect(await ok.json()).toMatchObject({
+			onHand: 3,
+			reserved: 3,
+			available: 0,
+		});
+		const ledger = await db()
+			.select()
+			.from(inventoryLedger)
+			.where(eq(inventoryLedger.variantId, id));
+		expect(ledger).toHaveLength(2);
+	});
+
+	it("answers 400 for a bad body and 404 for an unknown variant", async () => {
+		const id = await variantWithStock(1);
+		for (const body of [
+			{ delta: 1 },
+			{ delta: 0, reason: "x" },
+			{ delta: 1.5, reason: "x" },
+			{ delta: 1, set: 1, reason: "x" },
+			{ set: -1, reason: "x" },
+			{ reason: "x" },
+		])
+			await expectError(await adjust(id, body), 400, "VALIDATION_FAILED");
+		await expectError(
+			await adjust("00000000-0000-7000-8000-000000000000", {
+				delta: 1,
+				reason: "x",
+			}),
+			404,
+			"NOT_FOUND",
+		);
+	});
+
+	it("serialises concurrent decrements: stock never goes negative", async () => {
+		const id = await variantWithStock(5);
+		const results = await Promise.all(
+			Array.from({ length: 8 }, () =>
+				adjust(id, { delta: -1, reason: "race" }),
+			),
+		);
+		const statuses = results.map((r) => r.status).sort();
+		expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+		expect(statuses.filter((s) => s === 409)).toHaveLength(3);
+		const [row] = await db().select().from(variants).where(eq(variants.id, id));
+		expect(row?.onHand).toBe(0);
+	});
+});
+
+describe("stock CHECK constraints (application bypassed)", () => {
+	it("reject on_hand below 0 and reserved above on_hand or below 0", async () => {
+		const id = await variantWithStock(2, 1);
+		for (const set of [
+			{ onHand: -1, reserved: 0 },
+			{ onHand: 2, reserved: 3 },
+			{ onHand: 2, reserved: -1 },
+			{ onHand: 0, reserved: 1 },
+		]) {
+			const err = await db()
+				.update(variants)
+				.set(set)
+				.where(eq(variants.id, id))
+				.then(() => undefined)
+				.catch((e: unknown) => e);
+			expect(pgError(err)?.code, JSON.stringify(set)).toBe(PG.CHECK_VIOLATION);
+		}
+		const raw = await db()
+			.execute(
+				sql`update variants set on_hand = on_hand - 100 where id = ${id}`,
+			)
+			.catch((e: unknown) => e);
+		expect(pgError(raw)?.constraint).toBe("variants_on_hand_non_negative");
+	});
+
+	it("reject negative prices", async () => {
+		const id = await variantWithStock(1);
+		const err = await db()
+			.update(variants)
+			.set({ price: -1 })
+			.where(eq(variants.id, id))
+			.catch((e: unknown) => e);
+		expect(pgError(err)?.constraint).toBe("variants_price_non_negative");
+	});
+});
+
+describe("GET /v1/admin/inventory/low-stock", () => {
+	it("lists active variants at or below the threshold, lowest first", async () => {
+		const low = await variantWithStock(1);
+		const out = await variantWithStock(3, 3);
+		const plenty = await variantWithStock(500);
+		const res = await admin(
+			"/v1/admin/inventory/low-stock?threshold=2&limit=500",
+		);
+		expect(res.status).toBe(200);
+		const { data } = (await res.json()) as {
+			data: { id: string; available: number }[];
+		};
+		const ids = data.map((v) => v.id);
+		expect(ids).toContain(low);
+		expect(ids).toContain(out);
+		expect(ids).not.toContain(plenty);
+		expect(data.every((v) => v.available <= 2)).toBe(true);
+		await expectError(
+			await admin("/v1/admin/inventory/low-stock?threshold=-1"),
+			400,
+			"VALIDATION_FAILED",
+		);
+	});
+});
+
+describe("getVariantAvailability (live stock for carts)", () => {
+	it("reads live availability of the given variants in one round trip", async () => {
+		const cat = await createCategory();
+		const p = await createProduct(cat.id, {
+			status: "draft",
+			options: [{ name: "Size", values: ["S", "M"] }],
+			variants: [
+				{
+					sku: `LIVE-${unique()}`,
+					price: 700,
+					onHand: 4,
+					options: { Size: "S" },
+				},
+				{
+					sku: `LIVE-${unique()}`,
+					price: 800,
+					onHand: 0,
+					options: { Size: "M" },
+				},
+			],
+		});
+		const meter = new DbMeter();
+		const rows = await getVariantAvailability(
+			createDb(loadConfig(env), meter),
+			p.variants.map((v) => v.id),
+		);
+		expect(meter.roundTrips).toBe(1);
+		expect(
+			rows
+				.map((r) => [r.price, r.available, r.availability, r.purchasable])
+				.sort(),
+		).toEqual([
+			[700, 4, "low_stock", false],
+			[800, 0, "out_of_stock", false],
+		]);
+	});
+});
