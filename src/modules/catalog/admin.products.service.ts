@@ -10,7 +10,7 @@ import {
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { imageUrl } from "./catalog.service";
-import { type DetailRow, productDetailSql } from "./detail.query";
+import { type DetailRow, priceRange, productDetailSql } from "./detail.query";
 import {
 	canonicalOptions,
 	type ProductOption,
@@ -53,10 +53,7 @@ export function adminProduct(p: DetailRow) {
 		status: p.status,
 		tags: p.tags,
 		currency: p.currency,
-		price:
-			p.price_min === null || p.price_max === null
-				? null
-				: { min: p.price_min, max: p.price_max, currency: p.currency },
+		price: priceRange(p),
 		category: p.category,
 		breadcrumb: p.breadcrumb,
 		options: p.options,

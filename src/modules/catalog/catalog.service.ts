@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor, type Sort } from "./cursor";
 import {
 	availabilitySql,
 	type DetailRow,
+	priceRange,
 	productDetailSql,
 } from "./detail.query";
 import {
@@ -70,10 +71,7 @@ export async function getPublicProduct(db: Db, idOrSlug: string) {
 		name: p.name,
 		description: p.description,
 		tags: p.tags,
-		price:
-			p.price_min === null || p.price_max === null
-				? null
-				: { min: p.price_min, max: p.price_max, currency: p.currency },
+		price: priceRange(p),
 		category: p.category,
 		breadcrumb: p.breadcrumb,
 		options: p.options,

@@ -57,6 +57,15 @@ export interface DetailRow {
  * live stock, images, and the category breadcrumb (recursive, depth-capped against bad data).
  * `publicOnly` restricts to active products and active variants.
  */
+/** A product's price range from its stored min/max (null while it has no priced variant). */
+export function priceRange(
+	p: Pick<DetailRow, "price_min" | "price_max" | "currency">,
+) {
+	return p.price_min === null || p.price_max === null
+		? null
+		: { min: p.price_min, max: p.price_max, currency: p.currency };
+}
+
 export function productDetailSql(idOrSlug: string, publicOnly: boolean): SQL {
 	const match = UUID_RE.test(idOrSlug)
 		? sql`p.id = ${idOrSlug}::uuid`
