@@ -264,6 +264,25 @@ describe("emails dead-letter consumer", () => {
 	});
 });
 
+describe("failed reset emails", () => {
+	it("never keep the reset token in clear", async () => {
+		sendgrid(() => new Response("bad request", { status: 400 }));
+		const id = crypto.randomUUID();
+		const reset: EmailMessage = {
+			template: "password_reset",
+			idempotencyKey: `password_reset:${id}`,
+			to: { email: `r-${id}@example.com`, name: "R" },
+			data: { token: `secret_${id}`, expiresAt: new Date().toISOString() },
+		};
+		await consume("voidshop-emails", [reset]);
+		await consume("voidshop-emails-dlq", [reset]);
+		const row = await failure(reset.idempotencyKey);
+		expect(row?.reason).toBe("dead_letter");
+		expect(JSON.stringify(row?.payload)).not.toContain("secret_");
+		expect(row?.payload).toMatchObject({ data: { token: "[redacted]" } });
+	});
+});
+
 describe("enqueueEmail", () => {
 	it("refuses an invalid message before it reaches the queue", async () => {
 		const send = vi.spyOn(env.EMAIL_QUEUE, "send");

@@ -2,7 +2,7 @@ import { createDb, type Db } from "../../db/client";
 import { loadConfig } from "../../env";
 import { log } from "../../lib/log";
 import { DbMeter } from "../../lib/timing";
-import { emailMessageSchema } from "./emails.messages";
+import { type EmailMessage, emailMessageSchema } from "./emails.messages";
 import {
 	claimEmail,
 	markEmailFailed,
@@ -31,6 +31,13 @@ export function retryDelaySeconds(
 		QUEUE_MAX_DELAY_SECONDS,
 		Math.max(exponential, Math.ceil(retryAfterSeconds ?? 0)),
 	);
+}
+
+/** What may be kept of a message: a reset token is a credential and never stored in clear. */
+function storable(email: EmailMessage): EmailMessage {
+	return email.template === "password_reset"
+		? { ...email, data: { ...email.data, token: "[redacted]" } }
+		: email;
 }
 
 interface Deps {
@@ -101,7 +108,7 @@ async function deliver(message: Message, deps: Deps): Promise<void> {
 		idempotencyKey,
 		template,
 		recipient: email.to.email,
-		payload: email,
+		payload: storable(email),
 		reason: "rejected",
 		error: result.error,
 		attempts: message.attempts,
@@ -170,7 +177,7 @@ export async function consumeDeadEmails(
 			idempotencyKey: email?.idempotencyKey ?? `invalid:${message.id}`,
 			template: email?.template ?? "invalid",
 			recipient: email?.to.email ?? "",
-			payload: message.body ?? {},
+			payload: email ? storable(email) : (message.body ?? {}),
 			reason: "dead_letter",
 			attempts: message.attempts,
 		});
