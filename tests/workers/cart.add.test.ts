@@ -46,6 +46,11 @@ describe("POST /v1/cart/items", () => {
 		const cart = (await res.json()) as CartJson;
 		expect(cart).toMatchObject({ id, itemCount: 2 });
 		expect(cart.cartToken).toBeUndefined();
+		// The cookie's expiry slides; the httpOnly token is not echoed where scripts can read it.
+		expect(res.headers.getSetCookie().join()).toMatch(
+			/vs_cart=.*Max-Age=2592000/,
+		);
+		expect(res.headers.get("X-Cart-Token")).toBeNull();
 	});
 
 	it("increments an existing line instead of adding a second one", async () => {

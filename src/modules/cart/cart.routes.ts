@@ -28,9 +28,9 @@ import {
 	type CartOwner,
 	cartTokenHash,
 	clearCartCookie,
-	issueCartToken,
 	type PresentedCartToken,
 	presentedCartToken,
+	setCartCookie,
 } from "./cart.token";
 
 /**
@@ -67,7 +67,7 @@ function missing(
 
 /** A guest's cookie lives as long as their cart: every write slides it. */
 function slideCookie(c: Context<AppEnv>, presented?: PresentedCartToken) {
-	if (presented?.via === "cookie") issueCartToken(c, presented.token);
+	if (presented?.via === "cookie") setCartCookie(c, presented.token);
 }
 
 const tags = ["cart"];
@@ -157,7 +157,8 @@ export const cartRoutes = router
 				...body,
 			});
 			if (!cart) throw new Error("a new guest cart was not created");
-			issueCartToken(c, token);
+			setCartCookie(c, token);
+			c.header(CART_TOKEN_HEADER, token);
 			return c.json({ ...cart, cartToken: token }, 201);
 		},
 	)

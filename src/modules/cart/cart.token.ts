@@ -48,13 +48,12 @@ export function presentedCartToken(
 
 export const cartTokenHash = (token: string) => sha256Hex(token);
 
-/** Sets (or slides) the cart cookie and echoes the token in `X-Cart-Token`. */
-export function issueCartToken(c: Context<AppEnv>, token: string): void {
+/** Sets the cart cookie, or slides its expiry on a write; Max-Age matches the purge. */
+export function setCartCookie(c: Context<AppEnv>, token: string): void {
 	setCookie(c, CART_COOKIE, token, {
 		...cookieOptions,
 		maxAge: GUEST_CART_TTL_DAYS * 24 * 60 * 60,
 	});
-	c.header(CART_TOKEN_HEADER, token);
 }
 
 export function clearCartCookie(c: Context<AppEnv>): void {
