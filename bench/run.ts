@@ -3,6 +3,8 @@
  * (Miniflare) against the local stack on REAL PostgreSQL, with the seed catalog. Per scenario,
  * cold (Cache API disabled: every request runs the query) and cached (warm edge cache):
  * requests/s, p50/p99 latency and database round trips per request (from Server-Timing).
+ * Cart scenarios (never cached) run once: add-to-cart into existing guest carts (one per client)
+ * and get-cart of a five-line guest cart.
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres  (default; a fresh database
  *   is created and dropped)   BENCH_SECONDS=3   BENCH_CONCURRENCY=8
@@ -35,7 +37,7 @@ const BASE_URL =
 
 interface Result {
 	scenario: string;
-	mode: "cold" | "cached";
+	mode: "cold" | "cached" | "live";
 	requests: number;
 	rps: number;
 	p50: number;
@@ -48,13 +50,21 @@ const percentile = (sorted: number[], p: number) =>
 	sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ??
 	0;
 
+/** One request of a scenario; `client` is the index of the closed-loop client sending it. */
+type RequestFor = (n: number, client: number) => [string, RequestInit?];
+
 /** Closed-loop load: CONCURRENCY workers, each sending the next request when one returns. */
 async function load(
 	origin: string,
-	paths: string[],
+	paths: string[] | RequestFor,
 	scenario: string,
 	mode: Result["mode"],
+	okStatus = 200,
 ): Promise<Result> {
+	const requestFor: RequestFor =
+		typeof paths === "function"
+			? paths
+			: (n) => [paths[n % paths.length] as string];
 	const latencies: number[] = [];
 	let roundTrips = 0;
 	let errors = 0;
@@ -62,14 +72,14 @@ async function load(
 	const deadline = performance.now() + SECONDS * 1000;
 	const started = performance.now();
 	await Promise.all(
-		Array.from({ length: CONCURRENCY }, async () => {
+		Array.from({ length: CONCURRENCY }, async (_, client) => {
 			while (performance.now() < deadline) {
-				const path = paths[next++ % paths.length] as string;
+				const [path, init] = requestFor(next++, client);
 				const t0 = performance.now();
-				const res = await fetch(origin + path);
+				const res = await fetch(origin + path, init);
 				await res.arrayBuffer();
 				latencies.push(performance.now() - t0);
-				if (res.status !== 200) errors++;
+				if (res.status !== okStatus) errors++;
 				const m = /db;desc="(\d+)"/.exec(
 					res.headers.get("Server-Timing") ?? "",
 				);
@@ -181,6 +191,13 @@ async function main(): Promise<void> {
 		const { rows } = await pool.query<{ slug: string }>(
 			"select slug from products where status = 'active' order by slug limit 50",
 		);
+		// Plenty in stock, one currency, so repeated adds stay far from the stock and 99 limits.
+		const { rows: stocked } = await pool.query<{ id: string }>(
+			`select v.id from variants v join products p on p.id = v.product_id
+			where p.status = 'active' and v.status = 'active' and p.currency = 'EUR'
+				and v.on_hand - v.reserved >= 40
+			order by v.sku limit 200`,
+		);
 		await pool.end();
 		if (seeded === "skipped") throw new Error("bench database was not empty");
 
@@ -210,6 +227,12 @@ async function main(): Promise<void> {
 			results.push(await load(coldOrigin, paths, name, "cold"));
 			results.push(await load(cachedOrigin, paths, name, "cached"));
 		}
+		results.push(
+			...(await cartScenarios(
+				coldOrigin,
+				stocked.map((v) => v.id),
+			)),
+		);
 		console.log(
 			`\n${CONCURRENCY} concurrent clients, ${SECONDS}s per row, real PostgreSQL via the local Neon proxy, workerd compatibility date ${COMPATIBILITY_DATE}\n`,
 		);
@@ -226,6 +249,66 @@ async function main(): Promise<void> {
 		await stack.close();
 		await fresh.drop();
 	}
+}
+
+const addBody = (variantId: string): RequestInit => ({
+	method: "POST",
+	headers: { "Content-Type": "application/json" },
+	body: JSON.stringify({ variantId, quantity: 1 }),
+});
+
+/** Starts a guest cart with `lines` lines and returns its token. */
+async function guestCart(
+	origin: string,
+	variantIds: string[],
+	lines: number,
+): Promise<string> {
+	let token: string | undefined;
+	for (const variantId of variantIds.slice(0, lines)) {
+		const init = addBody(variantId);
+		if (token) init.headers = { ...init.headers, "X-Cart-Token": token };
+		const res = await fetch(`${origin}/v1/cart/items`, init);
+		if (res.status !== 201)
+			throw new Error(`cart setup: ${res.status} ${await res.text()}`);
+		const body = (await res.json()) as { cartToken?: string };
+		token ??= body.cartToken;
+	}
+	if (!token) throw new Error("cart setup: no token");
+	return token;
+}
+
+/**
+ * Add-to-cart (an existing guest cart per client, cycling over 20 variants so carts stay below the
+ * line cap and quantities below stock) and get-cart of a five-line cart.
+ */
+async function cartScenarios(
+	origin: string,
+	variantIds: string[],
+): Promise<Result[]> {
+	if (variantIds.length < 20)
+		throw new Error("the seed has too few well-stocked variants");
+	const tokens = await Promise.all(
+		Array.from({ length: CONCURRENCY }, () => guestCart(origin, variantIds, 1)),
+	);
+	const add = await load(
+		origin,
+		(n, client) => {
+			const init = addBody(variantIds[n % 20] as string);
+			init.headers = { ...init.headers, "X-Cart-Token": tokens[client] ?? "" };
+			return ["/v1/cart/items", init];
+		},
+		"add to cart",
+		"live",
+		201,
+	);
+	const fiveLines = await guestCart(origin, variantIds, 5);
+	const get = await load(
+		origin,
+		() => ["/v1/cart", { headers: { "X-Cart-Token": fiveLines } }],
+		"get cart (5 lines)",
+		"live",
+	);
+	return [add, get];
 }
 
 main().catch((err: unknown) => {

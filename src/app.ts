@@ -8,6 +8,7 @@ import { createRouter } from "./lib/router";
 import { dependencies, requestLog } from "./middleware/context";
 import { corsFromConfig, limitBody } from "./middleware/http";
 import { authRoutes } from "./modules/auth/auth.routes";
+import { cartRoutes } from "./modules/cart/cart.routes";
 import { adminCatalogRoutes } from "./modules/catalog/admin.routes";
 import { IMAGE_UPLOAD_PATH } from "./modules/catalog/admin.stock.routes";
 import { catalogRoutes } from "./modules/catalog/catalog.routes";
@@ -24,6 +25,7 @@ export function createApp() {
 	const v1 = createRouter()
 		.route("/auth", authRoutes)
 		.route("/me", meRoutes)
+		.route("/cart", cartRoutes)
 		.route("/dev", devMailboxRoutes)
 		.route("/", catalogRoutes)
 		.route("/admin", adminCatalogRoutes);
@@ -32,6 +34,13 @@ export function createApp() {
 		scheme: "bearer",
 		bearerFormat: "JWT",
 		description: "Access token from /v1/auth/login, /register or /refresh",
+	});
+	v1.openAPIRegistry.registerComponent("securitySchemes", "cartToken", {
+		type: "apiKey",
+		in: "header",
+		name: "X-Cart-Token",
+		description:
+			"Guest cart token from POST /v1/cart/items (or the vs_cart cookie)",
 	});
 	v1.doc31("/openapi.json", (c) => ({
 		openapi: "3.1.0",

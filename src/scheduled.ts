@@ -1,5 +1,6 @@
 import { log } from "./lib/log";
 import { purgeAuthTokensJob } from "./modules/auth/auth.jobs";
+import { purgeGuestCartsJob } from "./modules/cart/cart.jobs";
 
 export type ScheduledJob = {
 	name: string;
@@ -7,7 +8,7 @@ export type ScheduledJob = {
 };
 
 /** Periodic maintenance (token purge, reservation expiry, cart purge) registered by modules. */
-const jobs: ScheduledJob[] = [purgeAuthTokensJob];
+const jobs: ScheduledJob[] = [purgeAuthTokensJob, purgeGuestCartsJob];
 
 /** Runs every job; one failing job never stops the others, and each outcome is logged. */
 export async function runScheduled(

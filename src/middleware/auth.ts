@@ -34,6 +34,16 @@ export const requireAuth = () =>
 		await next();
 	});
 
+/**
+ * Routes open to guests and users alike (the cart): no Authorization header means a guest; a
+ * header that is present must verify, so a bad or expired token is a 401, never a silent guest.
+ */
+export const optionalAuth = () =>
+	createMiddleware<AppEnv>(async (c, next) => {
+		if (c.req.header("Authorization") !== undefined) await authenticate(c);
+		await next();
+	});
+
 /** Authenticates if needed (so registration order never matters), then requires a permission. */
 export const requirePermission = (permission: Permission) =>
 	createMiddleware<AppEnv>(async (c, next) => {

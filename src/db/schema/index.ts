@@ -1,5 +1,6 @@
 export * from "./addresses";
 export * from "./auth";
+export * from "./cart";
 export * from "./catalog";
 export * from "./emails";
 export * from "./users";

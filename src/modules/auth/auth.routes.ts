@@ -7,6 +7,14 @@ import { log } from "../../lib/log";
 import { createRouter } from "../../lib/router";
 import { authUser, requireAuth } from "../../middleware/auth";
 import { enforceRateLimits, rateLimitByIp } from "../../middleware/rate-limit";
+import type { CartMergeOutcome } from "../cart/cart.merge";
+import { cartMergeSchema } from "../cart/cart.schemas";
+import {
+	CART_TOKEN_HEADER,
+	cartTokenHash,
+	clearCartCookie,
+	presentedCartToken,
+} from "../cart/cart.token";
 import { type EmailMessage, enqueueEmail } from "../emails/emails.messages";
 import {
 	errorResponse as err,
@@ -21,6 +29,7 @@ import {
 	toUserJson,
 } from "./auth.schemas";
 import {
+	type GuestCart,
 	type IssuedSession,
 	login,
 	type PublicUser,
@@ -81,6 +90,42 @@ function sendEmail(c: Context<AppEnv>, message: EmailMessage): void {
 	}
 }
 
+/**
+ * The guest cart a sign-in should merge, from `X-Cart-Token` or the vs_cart cookie. A token that
+ * cannot be ours merges nothing (reported as `merged: false`) without touching the database.
+ */
+async function guestCartOf(
+	c: Context<AppEnv>,
+): Promise<{ guestCart?: GuestCart; presented: boolean }> {
+	const presented = presentedCartToken(c);
+	if (!presented) return { presented: false };
+	if (!presented.wellFormed) return { presented: true };
+	return {
+		presented: true,
+		guestCart: { tokenHash: await cartTokenHash(presented.token) },
+	};
+}
+
+/**
+ * `cartMerge` for the response when a cart token came along. The cart cookie is cleared either
+ * way: after a successful sign-in the guest cart is gone (merged) or never existed.
+ */
+function cartMergeJson(
+	c: Context<AppEnv>,
+	presented: boolean,
+	outcome: CartMergeOutcome | undefined,
+) {
+	if (!presented) return {};
+	clearCartCookie(c);
+	return { cartMerge: outcome ?? { merged: false, lines: 0, adjusted: [] } };
+}
+
+const signedInSchema = sessionSchema.extend({
+	cartMerge: cartMergeSchema.optional(),
+});
+
+const cartMergeDescription = `With a guest cart token (\`${CART_TOKEN_HEADER}\` or the vs_cart cookie), the guest cart is merged into the account's cart in the same database batch and the outcome reported as \`cartMerge\`.`;
+
 const invalidRefresh = () =>
 	new ApiError(
 		"INVALID_REFRESH_TOKEN",
@@ -97,13 +142,14 @@ export const authRoutes = createRouter()
 			path: "/register",
 			tags,
 			summary: "Create a customer account and sign in",
+			description: cartMergeDescription,
 			middleware: [rateLimitByIp("register_ip")] as const,
 			request: { body: jsonBody(registerBody) },
 			responses: {
 				201: {
 					description:
 						"account created; refresh token set as cookie (or in the body)",
-					content: { "application/json": { schema: sessionSchema } },
+					content: { "application/json": { schema: signedInSchema } },
 				},
 				400: err("VALIDATION_FAILED, WEAK_PASSWORD"),
 				409: err("EMAIL_TAKEN"),
@@ -112,7 +158,12 @@ export const authRoutes = createRouter()
 		}),
 		async (c) => {
 			const body = c.req.valid("json");
-			const { user, session } = await registerUser(c.var.db, body);
+			const { guestCart, presented } = await guestCartOf(c);
+			const { user, session, cartMerge } = await registerUser(
+				c.var.db,
+				body,
+				guestCart,
+			);
 			sendEmail(c, {
 				template: "welcome",
 				idempotencyKey: `welcome:${user.id}`,
@@ -120,7 +171,14 @@ export const authRoutes = createRouter()
 				data: {},
 			});
 			const issued = await tokens(c, user, session, body.refreshTokenDelivery);
-			return c.json({ user: toUserJson(user), ...issued }, 201);
+			return c.json(
+				{
+					user: toUserJson(user),
+					...issued,
+					...cartMergeJson(c, presented, cartMerge),
+				},
+				201,
+			);
 		},
 	)
 	.openapi(
@@ -129,13 +187,14 @@ export const authRoutes = createRouter()
 			path: "/login",
 			tags,
 			summary: "Sign in with email and password",
+			description: cartMergeDescription,
 			middleware: [rateLimitByIp("login_ip")] as const,
 			request: { body: jsonBody(loginBody) },
 			responses: {
 				200: {
 					description:
 						"signed in; refresh token set as cookie (or in the body)",
-					content: { "application/json": { schema: sessionSchema } },
+					content: { "application/json": { schema: signedInSchema } },
 				},
 				400: err("VALIDATION_FAILED"),
 				401: err(
@@ -149,9 +208,21 @@ export const authRoutes = createRouter()
 			await enforceRateLimits(c, [
 				["login_email", await sha256Hex(body.email.toLowerCase())],
 			]);
-			const { user, session } = await login(c.var.db, body);
+			const { guestCart, presented } = await guestCartOf(c);
+			const { user, session, cartMerge } = await login(
+				c.var.db,
+				body,
+				guestCart,
+			);
 			const issued = await tokens(c, user, session, body.refreshTokenDelivery);
-			return c.json({ user: toUserJson(user), ...issued }, 200);
+			return c.json(
+				{
+					user: toUserJson(user),
+					...issued,
+					...cartMergeJson(c, presented, cartMerge),
+				},
+				200,
+			);
 		},
 	)
 	.openapi(

@@ -9,6 +9,10 @@ import {
 } from "../../db/schema";
 import { ApiError, PG, pgError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import {
+	type CartMergeOutcome,
+	guestCartMergeStatements,
+} from "../cart/cart.merge";
 import { hashPassword, verifyPassword } from "./password";
 import { weakPasswordReason } from "./password-policy";
 import { randomToken, sha256Hex } from "./tokens";
@@ -69,25 +73,46 @@ function assertStrongPassword(password: string, email?: string): void {
 	if (reason) throw new ApiError("WEAK_PASSWORD", reason);
 }
 
-/** Creates a customer and their first session in one round trip (one transactional batch). */
+/** The guest cart (by token hash) a login or registration should fold into the user's cart. */
+export interface GuestCart {
+	tokenHash: string;
+}
+
+/**
+ * Creates a customer and their first session in one round trip (one transactional batch), merging
+ * a guest cart into the new account's cart in the same batch when one is given.
+ */
 export async function registerUser(
 	db: Db,
 	params: { email: string; password: string; name: string },
-): Promise<{ user: PublicUser; session: IssuedSession }> {
+	guestCart?: GuestCart,
+): Promise<{
+	user: PublicUser;
+	session: IssuedSession;
+	cartMerge?: CartMergeOutcome;
+}> {
 	assertStrongPassword(params.password, params.email);
 	const id = uuidv7();
 	const passwordHash = await hashPassword(params.password);
 	const { issued, statements } = await newSession(db, id);
+	const merge =
+		guestCart && guestCartMergeStatements(db, { userId: id, ...guestCart });
 	try {
-		const [[user]] = await db.batch([
+		const results = await db.batch([
 			db
 				.insert(users)
 				.values({ id, email: params.email, name: params.name, passwordHash })
 				.returning(publicUserColumns),
 			...statements,
+			...(merge?.statements ?? []),
 		]);
+		const [user] = results[0];
 		if (!user) throw new Error("insert returned no user");
-		return { user, session: issued };
+		return {
+			user,
+			session: issued,
+			...(merge ? { cartMerge: merge.outcome(results.at(-1)) } : {}),
+		};
 	} catch (err) {
 		const pg = pgError(err);
 		if (
@@ -107,13 +132,18 @@ const invalidCredentials = () =>
 
 /**
  * Two round trips: read the account, then (after PBKDF2) open the session, upgrading an old hash
- * in the same batch. Unknown email, wrong password and disabled account all cost one PBKDF2 and
- * end in the same INVALID_CREDENTIALS.
+ * and merging a guest cart in the same batch. Unknown email, wrong password and disabled account
+ * all cost one PBKDF2 and end in the same INVALID_CREDENTIALS.
  */
 export async function login(
 	db: Db,
 	params: { email: string; password: string },
-): Promise<{ user: PublicUser; session: IssuedSession }> {
+	guestCart?: GuestCart,
+): Promise<{
+	user: PublicUser;
+	session: IssuedSession;
+	cartMerge?: CartMergeOutcome;
+}> {
 	const [row] = await db
 		.select({
 			...publicUserColumns,
@@ -137,9 +167,19 @@ export async function login(
 					.where(eq(users.id, row.id)),
 			]
 		: [];
-	await db.batch([...statements, ...rehash]);
+	const merge =
+		guestCart && guestCartMergeStatements(db, { userId: row.id, ...guestCart });
+	const results = await db.batch([
+		...statements,
+		...rehash,
+		...(merge?.statements ?? []),
+	]);
 	const { passwordHash: _, disabledAt: __, ...user } = row;
-	return { user, session: issued };
+	return {
+		user,
+		session: issued,
+		...(merge ? { cartMerge: merge.outcome(results.at(-1)) } : {}),
+	};
 }
 
 export type RotationResult =

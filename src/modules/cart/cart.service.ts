@@ -1,0 +1,212 @@
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../../db/client";
+import { ApiError } from "../../lib/errors";
+import { uuidv7 } from "../../lib/ids";
+import { imageUrl } from "../catalog/catalog.service";
+import {
+	type AddRow,
+	addItemSql,
+	type CartRow,
+	cartViewSql,
+	lockCartSql,
+	MAX_CART_LINES,
+	MAX_LINE_QUANTITY,
+	removeItemsSql,
+	type SetQuantityRow,
+	setQuantitySql,
+} from "./cart.queries";
+import type { CartOwner } from "./cart.token";
+
+type Batch = [BatchItem<"pg">, ...BatchItem<"pg">[]];
+
+export type CartNotice =
+	| { code: "price_changed"; old: number; new: number }
+	| { code: "out_of_stock" }
+	| { code: "quantity_exceeds_stock"; available: number }
+	| { code: "unavailable" };
+
+export interface CartLine {
+	id: string;
+	variantId: string;
+	sku: string;
+	productName: string;
+	options: Record<string, string>;
+	image: { url: string; alt: string } | null;
+	unitPrice: number;
+	quantity: number;
+	lineTotal: number;
+	notices: CartNotice[];
+}
+
+export interface Cart {
+	id: string | null;
+	items: CartLine[];
+	subtotal: number;
+	itemCount: number;
+	currency: string | null;
+}
+
+export const emptyCart = (): Cart => ({
+	id: null,
+	items: [],
+	subtotal: 0,
+	itemCount: 0,
+	currency: null,
+});
+
+function noticesFor(r: CartRow): CartNotice[] {
+	const notices: CartNotice[] = [];
+	if (r.price !== r.unit_price)
+		notices.push({ code: "price_changed", old: r.unit_price, new: r.price });
+	if (!r.purchasable) notices.push({ code: "unavailable" });
+	else if (r.available === 0) notices.push({ code: "out_of_stock" });
+	else if (r.quantity > r.available)
+		notices.push({ code: "quantity_exceeds_stock", available: r.available });
+	return notices;
+}
+
+/**
+ * Shapes the re-priced rows: every line at today's price; the subtotal counts the lines that can
+ * be bought now (not unavailable, not out of stock); itemCount counts every unit in the cart.
+ */
+export function toCart(rows: CartRow[]): Cart {
+	const first = rows[0];
+	if (!first) return emptyCart();
+	const items: CartLine[] = rows
+		.filter((r): r is CartRow & { id: string } => r.id !== null)
+		.map((r) => ({
+			id: r.id,
+			variantId: r.variant_id,
+			sku: r.sku,
+			productName: r.product_name,
+			options: r.options,
+			image: r.image_key
+				? { url: imageUrl(r.image_key), alt: r.image_alt ?? "" }
+				: null,
+			unitPrice: r.price,
+			quantity: r.quantity,
+			lineTotal: r.price * r.quantity,
+			notices: noticesFor(r),
+		}));
+	return {
+		id: first.cart_id,
+		items,
+		subtotal: items
+			.filter((i) =>
+				i.notices.every(
+					(n) => n.code !== "unavailable" && n.code !== "out_of_stock",
+				),
+			)
+			.reduce((sum, i) => sum + i.lineTotal, 0),
+		itemCount: items.reduce((sum, i) => sum + i.quantity, 0),
+		currency: rows.find((r) => r.id !== null)?.price_currency ?? null,
+	};
+}
+
+const itemNotFound = () => new ApiError("NOT_FOUND", "Cart item not found");
+
+/** The owner's cart, re-priced (an empty cart when there is none): one round trip. */
+export async function getCart(db: Db, owner: CartOwner): Promise<Cart> {
+	const { rows } = await db.execute<CartRow>(cartViewSql(owner));
+	return toCart(rows);
+}
+
+/**
+ * Adds a variant (or raises its line) and returns the cart, in ONE round trip: a batch that locks
+ * (a user's: creates) the cart, writes conditionally and reads the cart back. `newGuestCart`
+ * creates a guest cart with the line; the owner must then be that cart's token hash. Null when
+ * the guest cart of `owner` does not exist.
+ */
+export async function addItem(
+	db: Db,
+	p: {
+		owner: CartOwner;
+		variantId: string;
+		quantity: number;
+		newGuestCart?: { id: string; tokenHash: string };
+	},
+): Promise<Cart | null> {
+	const write = db.execute<AddRow>(addItemSql({ ...p, itemId: uuidv7() }));
+	const read = db.execute<CartRow>(cartViewSql(p.owner));
+	const results = await db.batch(
+		(p.newGuestCart
+			? [write, read]
+			: [db.execute(lockCartSql(p.owner, uuidv7())), write, read]) as Batch,
+	);
+	const row = (results.at(-2) as { rows: AddRow[] }).rows[0];
+	if (!row || (!row.has_cart && !p.newGuestCart)) return null;
+	if (row.outcome === null)
+		throw new ApiError("NOT_FOUND", "Variant not found or not for sale");
+	if (row.outcome === "currency_mismatch")
+		throw new ApiError(
+			"CURRENCY_MISMATCH",
+			"This cart holds items in another currency",
+			{ cartCurrency: row.cart_currency },
+		);
+	if (row.outcome === "quantity_limit")
+		throw new ApiError(
+			"QUANTITY_LIMIT",
+			`A cart line holds at most ${MAX_LINE_QUANTITY}`,
+			{ max: MAX_LINE_QUANTITY, inCart: row.in_cart },
+		);
+	if (row.outcome === "cart_full")
+		throw new ApiError(
+			"CART_FULL",
+			`A cart holds at most ${MAX_CART_LINES} different items`,
+			{ maxLines: MAX_CART_LINES },
+		);
+	// "ok" but not written: a concurrent add took the stock first (the upsert re-checked it).
+	if (row.outcome === "out_of_stock" || !row.written)
+		throw new ApiError("OUT_OF_STOCK", "Not enough stock for this quantity", {
+			available: row.available ?? 0,
+			inCart: row.in_cart ?? 0,
+		});
+	return toCart((results.at(-1) as { rows: CartRow[] }).rows);
+}
+
+/** Sets a line's quantity (0 removes it) and returns the cart, in ONE round trip. */
+export async function setItemQuantity(
+	db: Db,
+	p: { owner: CartOwner; itemId: string; quantity: number },
+): Promise<Cart> {
+	if (p.quantity === 0) {
+		const [removed, read] = await db.batch([
+			db.execute<{ removed: number }>(removeItemsSql(p.owner, p.itemId)),
+			db.execute<CartRow>(cartViewSql(p.owner)),
+		]);
+		if (!removed.rows[0]?.removed) throw itemNotFound();
+		return toCart(read.rows);
+	}
+	const [written, read] = await db.batch([
+		db.execute<SetQuantityRow>(setQuantitySql(p)),
+		db.execute<CartRow>(cartViewSql(p.owner)),
+	]);
+	const row = written.rows[0];
+	if (!row?.found) throw itemNotFound();
+	if (row.outcome === "currency_mismatch")
+		throw new ApiError(
+			"CURRENCY_MISMATCH",
+			"The product is now sold in another currency; remove the line and add it again",
+		);
+	if (!row.written)
+		throw new ApiError("OUT_OF_STOCK", "Not enough stock for this quantity", {
+			available: row.available ?? 0,
+		});
+	return toCart(read.rows);
+}
+
+/** Removes one line of the owner's cart: one round trip; false when it is not there. */
+export async function removeItem(
+	db: Db,
+	p: { owner: CartOwner; itemId: string },
+): Promise<boolean> {
+	const { rows } = await db.execute<{ removed: number }>(
+		removeItemsSql(p.owner, p.itemId),
+	);
+	return (rows[0]?.removed ?? 0) > 0;
+}
+
+/** Empties the owner's cart (the cart itself stays): one round trip, idempotent. */
+export async function clearCart(db: Db, owner: CartOwner): Promise<void> {
+	await db.execute(removeItemsSql(owner));
+}
