@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { passwordResetTokens, sessions } from "../../src/db/schema";
 import worker from "../../src/index";
 import { uuidv7 } from "../../src/lib/ids";
-import { sha256Hex } from "../../src/modules/auth/tokens";
+import { sha256Hex } from "../../src/lib/tokens";
 import { register } from "./helpers/auth";
 import { testDb } from "./helpers/db";
 

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { passwordResetTokens } from "../../src/db/schema";
-import { sha256Hex } from "../../src/modules/auth/tokens";
+import { sha256Hex } from "../../src/lib/tokens";
 import {
 	bearer,
 	login,

@@ -8,7 +8,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { carts } from "../../src/db/schema";
 import worker from "../../src/index";
-import { sha256Hex } from "../../src/modules/auth/tokens";
+import { sha256Hex } from "../../src/lib/tokens";
 import { PASSWORD, register, uniqueEmail, uniqueIp } from "./helpers/auth";
 import {
 	addItem,

@@ -5,6 +5,7 @@ import { ApiError } from "../../lib/errors";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../lib/jwt";
 import { log } from "../../lib/log";
 import { createRouter } from "../../lib/router";
+import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
 import { authUser, requireAuth } from "../../middleware/auth";
 import { enforceRateLimits, rateLimitByIp } from "../../middleware/rate-limit";
 import type { CartMergeOutcome } from "../cart/cart.merge";
@@ -48,7 +49,6 @@ import {
 	requireAllowedOrigin,
 	setRefreshCookie,
 } from "./session-cookie";
-import { sha256Hex, TOKEN_PATTERN } from "./tokens";
 
 /** Signs the access token and hands the refresh token over the way the client asked for. */
 async function tokens(

@@ -9,13 +9,13 @@ import {
 } from "../../db/schema";
 import { ApiError, PG, pgError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { randomToken, sha256Hex } from "../../lib/tokens";
 import {
 	type CartMergeOutcome,
 	guestCartMergeStatements,
 } from "../cart/cart.merge";
 import { hashPassword, verifyPassword } from "./password";
 import { weakPasswordReason } from "./password-policy";
-import { randomToken, sha256Hex } from "./tokens";
 
 /** Absolute session lifetime: rotation never extends it. */
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;

@@ -3,10 +3,10 @@ import type { Db } from "../../db/client";
 import { passwordResetTokens, sessions, users } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { randomToken, sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
 import { RESET_TOKEN_TTL_MS } from "./auth.service";
 import { hashPassword } from "./password";
 import { weakPasswordReason } from "./password-policy";
-import { randomToken, sha256Hex, TOKEN_PATTERN } from "./tokens";
 
 export interface IssuedResetToken {
 	tokenId: string;

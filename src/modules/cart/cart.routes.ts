@@ -5,10 +5,10 @@ import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { createRouter } from "../../lib/router";
+import { randomToken } from "../../lib/tokens";
 import { optionalAuth } from "../../middleware/auth";
 import { errorResponse as err, jsonBody } from "../auth/auth.schemas";
 import { requireAllowedOrigin } from "../auth/session-cookie";
-import { randomToken } from "../auth/tokens";
 import {
 	addItemBody,
 	cartSchema,

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../../app-env";
-import { sha256Hex, TOKEN_PATTERN } from "../auth/tokens";
+import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
 
 export const CART_COOKIE = "vs_cart";
 export const CART_TOKEN_HEADER = "X-Cart-Token";

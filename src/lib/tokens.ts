@@ -1,4 +1,4 @@
-/** Opaque secrets (refresh and password-reset tokens): 256 random bits, base64url, no padding. */
+/** Opaque secrets (refresh, password-reset and guest-cart tokens): 256 random bits, base64url, no padding. */
 export function randomToken(): string {
 	const bytes = crypto.getRandomValues(new Uint8Array(32));
 	let binary = "";
