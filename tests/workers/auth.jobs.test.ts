@@ -1,16 +1,10 @@
-import {
-	createExecutionContext,
-	createScheduledController,
-	waitOnExecutionContext,
-} from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { passwordResetTokens, sessions } from "../../src/db/schema";
-import worker from "../../src/index";
 import { uuidv7 } from "../../src/lib/ids";
 import { sha256Hex } from "../../src/lib/tokens";
 import { register } from "./helpers/auth";
+import { runCron } from "./helpers/cron";
 import { testDb } from "./helpers/db";
 
 afterEach(() => vi.restoreAllMocks());
@@ -45,13 +39,7 @@ describe("scheduled purge of auth tokens", () => {
 			expiresAt: sql`now() - interval '2 days'`,
 		});
 
-		const ctx = createExecutionContext();
-		await worker.scheduled(
-			createScheduledController({ cron: "*/5 * * * *" }),
-			env,
-			ctx,
-		);
-		await waitOnExecutionContext(ctx);
+		await runCron();
 
 		const left = await db
 			.select({ id: sessions.id })

@@ -1,13 +1,6 @@
-import {
-	createExecutionContext,
-	createScheduledController,
-	waitOnExecutionContext,
-} from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { carts } from "../../src/db/schema";
-import worker from "../../src/index";
 import { sha256Hex } from "../../src/lib/tokens";
 import { PASSWORD, register, uniqueEmail, uniqueIp } from "./helpers/auth";
 import {
@@ -20,6 +13,7 @@ import {
 	setStock,
 	whoHeaders,
 } from "./helpers/cart";
+import { runCron } from "./helpers/cron";
 import { testDb } from "./helpers/db";
 import { call, dbRoundTrips, expectError, json } from "./helpers/http";
 
@@ -260,13 +254,7 @@ describe("scheduled purge of guest carts", () => {
 			.set({ updatedAt: sql`now() - interval '31 days'` })
 			.where(inArray(carts.id, [stale.id ?? "", userCart.id ?? ""]));
 
-		const ctx = createExecutionContext();
-		await worker.scheduled(
-			createScheduledController({ cron: "*/5 * * * *" }),
-			env,
-			ctx,
-		);
-		await waitOnExecutionContext(ctx);
+		await runCron();
 
 		const left = await db
 			.select({ id: carts.id })

@@ -78,6 +78,13 @@ export interface GuestCart {
 	tokenHash: string;
 }
 
+/** What register and login hand back: the account, its new session, and any guest-cart merge. */
+interface SignedIn {
+	user: PublicUser;
+	session: IssuedSession;
+	cartMerge?: CartMergeOutcome;
+}
+
 /**
  * Creates a customer and their first session in one round trip (one transactional batch), merging
  * a guest cart into the new account's cart in the same batch when one is given.
@@ -86,11 +93,7 @@ export async function registerUser(
 	db: Db,
 	params: { email: string; password: string; name: string },
 	guestCart?: GuestCart,
-): Promise<{
-	user: PublicUser;
-	session: IssuedSession;
-	cartMerge?: CartMergeOutcome;
-}> {
+): Promise<SignedIn> {
 	assertStrongPassword(params.password, params.email);
 	const id = uuidv7();
 	const passwordHash = await hashPassword(params.password);
@@ -139,11 +142,7 @@ export async function login(
 	db: Db,
 	params: { email: string; password: string },
 	guestCart?: GuestCart,
-): Promise<{
-	user: PublicUser;
-	session: IssuedSession;
-	cartMerge?: CartMergeOutcome;
-}> {
+): Promise<SignedIn> {
 	const [row] = await db
 		.select({
 			...publicUserColumns,

@@ -8,6 +8,7 @@ import {
 	initialStockLedger,
 	type VariantInput,
 } from "./admin.products.service";
+import type { DetailRow } from "./detail.query";
 import { availabilitySql } from "./detail.query";
 import {
 	appendOptionValuesSql,
@@ -19,21 +20,11 @@ import { isStillReferenced, translateWriteErrors } from "./write-errors";
 
 type Batch = [BatchItem<"pg">, ...BatchItem<"pg">[]];
 
-export interface AdminVariant extends Record<string, unknown> {
-	id: string;
+/** A variant as the product view shows it, plus the fields only its own admin view returns. */
+export type AdminVariant = DetailRow["variants"][number] & {
 	productId: string;
-	sku: string;
-	options: Record<string, string>;
-	price: number;
-	compareAtPrice: number | null;
-	currency: string;
-	status: "active" | "archived";
 	position: number;
-	onHand: number;
-	reserved: number;
-	available: number;
-	availability: "in_stock" | "low_stock" | "out_of_stock";
-}
+} & Record<string, unknown>;
 
 const variantSql = (
 	id: string,

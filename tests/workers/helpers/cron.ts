@@ -1,0 +1,18 @@
+import {
+	createExecutionContext,
+	createScheduledController,
+	waitOnExecutionContext,
+} from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../../../src/index";
+
+/** Runs the Worker's cron trigger, as Cloudflare would, and waits for everything it started. */
+export async function runCron(): Promise<void> {
+	const ctx = createExecutionContext();
+	await worker.scheduled(
+		createScheduledController({ cron: "*/5 * * * *" }),
+		env,
+		ctx,
+	);
+	await waitOnExecutionContext(ctx);
+}
