@@ -5,7 +5,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { errorResponse, notFound, onError } from "./lib/error-handler";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/router";
-import { dependencies, requestLog } from "./middleware/context";
+import { requestContext } from "./middleware/context";
 import { corsFromConfig, limitBody } from "./middleware/http";
 import { authRoutes } from "./modules/auth/auth.routes";
 import { cartRoutes } from "./modules/cart/cart.routes";
@@ -51,9 +51,8 @@ export function createApp() {
 
 	const app = createRouter();
 	app.use(requestId({ limitLength: 128 }));
-	app.use(requestLog());
 	app.use(secureHeaders());
-	app.use(dependencies());
+	app.use(requestContext());
 	app.use(corsFromConfig());
 	app.use(
 		methodNotAllowed({

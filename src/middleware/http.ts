@@ -8,7 +8,7 @@ import { ApiError } from "../lib/errors";
 export const corsFromConfig = () =>
 	cors({
 		origin: (origin, c) =>
-			c.var.config.CORS_ORIGINS.includes(origin) ? origin : null,
+			c.var.services.config.CORS_ORIGINS.includes(origin) ? origin : null,
 		credentials: true,
 		allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
 		allowHeaders: [
@@ -36,11 +36,11 @@ export const corsFromConfig = () =>
 export const limitBody = (maxBytes?: number) =>
 	createMiddleware<AppEnv>((c, next) =>
 		bodyLimit({
-			maxSize: maxBytes ?? c.var.config.MAX_BODY_BYTES,
+			maxSize: maxBytes ?? c.var.services.config.MAX_BODY_BYTES,
 			onError: () => {
 				throw new ApiError(
 					"PAYLOAD_TOO_LARGE",
-					`The request body exceeds ${maxBytes ?? c.var.config.MAX_BODY_BYTES} bytes`,
+					`The request body exceeds ${maxBytes ?? c.var.services.config.MAX_BODY_BYTES} bytes`,
 				);
 			},
 		})(c, next),

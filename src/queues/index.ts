@@ -3,11 +3,11 @@ import {
 	consumeDeadEmails,
 	consumeEmails,
 } from "../modules/emails/emails.consumer";
+import type { Services } from "../services";
 
 export type QueueConsumer = (
 	batch: MessageBatch,
-	env: Env,
-	ctx: ExecutionContext,
+	services: Services,
 ) => Promise<void>;
 
 /**
@@ -22,8 +22,7 @@ const consumers: Record<string, QueueConsumer> = {
 /** Batches for a queue nobody consumes are retried (not acked) so no message is lost silently. */
 export async function handleQueue(
 	batch: MessageBatch,
-	env: Env,
-	ctx: ExecutionContext,
+	services: Services,
 ): Promise<void> {
 	const consumer = consumers[batch.queue];
 	if (!consumer) {
@@ -34,5 +33,5 @@ export async function handleQueue(
 		batch.retryAll({ delaySeconds: 60 });
 		return;
 	}
-	await consumer(batch, env, ctx);
+	await consumer(batch, services);
 }

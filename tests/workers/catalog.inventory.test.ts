@@ -1,11 +1,7 @@
-import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createDb } from "../../src/db/client";
 import { inventoryLedger, variants } from "../../src/db/schema";
-import { loadConfig } from "../../src/env";
 import { PG, pgError } from "../../src/lib/errors";
-import { DbMeter } from "../../src/lib/timing";
 import { getVariantAvailability } from "../../src/modules/catalog/catalog.service";
 import {
 	admin,
@@ -14,9 +10,8 @@ import {
 	post,
 	unique,
 } from "./helpers/catalog";
+import { testDb as db, testServices } from "./helpers/db";
 import { dbRoundTrips, expectError } from "./helpers/http";
-
-const db = () => createDb(loadConfig(env), new DbMeter());
 
 async function variantWithStock(onHand: number, reserved = 0) {
 	const cat = await createCategory();
@@ -219,9 +214,9 @@ describe("getVariantAvailability (live stock for carts)", () => {
 				},
 			],
 		});
-		const meter = new DbMeter();
+		const { db, meter } = testServices();
 		const rows = await getVariantAvailability(
-			createDb(loadConfig(env), meter),
+			db,
 			p.variants.map((v) => v.id),
 		);
 		expect(meter.roundTrips).toBe(1);

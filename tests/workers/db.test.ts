@@ -1,17 +1,9 @@
-import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createDb } from "../../src/db/client";
 import { users } from "../../src/db/schema";
-import { loadConfig } from "../../src/env";
 import { PG, pgError } from "../../src/lib/errors";
 import { uuidv7 } from "../../src/lib/ids";
-import { DbMeter } from "../../src/lib/timing";
-
-function testDb() {
-	const meter = new DbMeter();
-	return { db: createDb(loadConfig(env), meter), meter };
-}
+import { testServices } from "./helpers/db";
 
 function newUser(email: string) {
 	return {
@@ -24,7 +16,7 @@ function newUser(email: string) {
 
 describe("database client", () => {
 	it("counts each query and each batch as one round trip", async () => {
-		const { db, meter } = testDb();
+		const { db, meter } = testServices();
 		const user = newUser(`meter-${crypto.randomUUID()}@example.com`);
 		await db.insert(users).values(user);
 		await db.batch([
@@ -36,7 +28,7 @@ describe("database client", () => {
 	});
 
 	it("keeps the SQLSTATE and constraint of a unique violation reachable", async () => {
-		const { db } = testDb();
+		const { db } = testServices();
 		const email = `dupe-${crypto.randomUUID()}@example.com`;
 		await db.insert(users).values(newUser(email));
 		const err = await db
@@ -51,7 +43,7 @@ describe("database client", () => {
 	});
 
 	it("rolls back a whole batch when one statement fails", async () => {
-		const { db } = testDb();
+		const { db } = testServices();
 		const first = newUser(`batch-${crypto.randomUUID()}@example.com`);
 		const clash = newUser(first.email);
 		const err = await db

@@ -1,10 +1,6 @@
 import { and, isNotNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { createDb } from "../../db/client";
 import { passwordResetTokens, sessions } from "../../db/schema";
-import { loadConfig } from "../../env";
-import { DbMeter } from "../../lib/timing";
-import type { ScheduledJob } from "../../scheduled";
 
 /**
  * Ended sessions are kept a week after they end (support can see why a user was signed out);
@@ -40,9 +36,3 @@ export async function purgeExpiredAuthTokens(
 		resetTokens: deletedResets.length,
 	};
 }
-
-export const purgeAuthTokensJob: ScheduledJob = {
-	name: "purge-auth-tokens",
-	run: (env) =>
-		purgeExpiredAuthTokens(createDb(loadConfig(env), new DbMeter())),
-};

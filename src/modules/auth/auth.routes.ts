@@ -16,7 +16,7 @@ import {
 	clearCartCookie,
 	presentedCartToken,
 } from "../cart/cart.token";
-import { type EmailMessage, enqueueEmail } from "../emails/emails.messages";
+import type { EmailMessage } from "../emails/emails.messages";
 import {
 	errorResponse as err,
 	forgotBody,
@@ -57,7 +57,7 @@ async function tokens(
 	session: IssuedSession,
 	delivery: "cookie" | "body",
 ) {
-	const accessToken = await signAccessToken(c.var.config, {
+	const accessToken = await signAccessToken(c.var.services.config, {
 		id: user.id,
 		role: user.role,
 		sessionId: session.sessionId,
@@ -76,18 +76,16 @@ async function tokens(
  * response time; a failed enqueue is logged, never surfaced to the client.
  */
 function sendEmail(c: Context<AppEnv>, message: EmailMessage): void {
-	const sending = enqueueEmail(c.env.EMAIL_QUEUE, message).catch((e) =>
-		log("error", "email enqueue failed", {
-			requestId: c.get("requestId"),
-			template: message.template,
-			error: e instanceof Error ? e.message : String(e),
-		}),
+	const { emails, waitUntil } = c.var.services;
+	waitUntil(
+		emails.send(message).catch((e) =>
+			log("error", "email enqueue failed", {
+				requestId: c.get("requestId"),
+				template: message.template,
+				error: e instanceof Error ? e.message : String(e),
+			}),
+		),
 	);
-	try {
-		c.executionCtx.waitUntil(sending);
-	} catch {
-		// No ExecutionContext (an app built by hand in a test): the promise still runs.
-	}
 }
 
 /**
@@ -160,7 +158,7 @@ export const authRoutes = createRouter()
 			const body = c.req.valid("json");
 			const { guestCart, presented } = await guestCartOf(c);
 			const { user, session, cartMerge } = await registerUser(
-				c.var.db,
+				c.var.services.db,
 				body,
 				guestCart,
 			);
@@ -210,7 +208,7 @@ export const authRoutes = createRouter()
 			]);
 			const { guestCart, presented } = await guestCartOf(c);
 			const { user, session, cartMerge } = await login(
-				c.var.db,
+				c.var.services.db,
 				body,
 				guestCart,
 			);
@@ -255,7 +253,10 @@ export const authRoutes = createRouter()
 			);
 			if (!presented || !TOKEN_PATTERN.test(presented.token))
 				throw invalidRefresh();
-			const result = await rotateRefreshToken(c.var.db, presented.token);
+			const result = await rotateRefreshToken(
+				c.var.services.db,
+				presented.token,
+			);
 			if (!result.ok) {
 				if (result.reuseDetected)
 					log("warn", "refresh token reuse: session revoked", {
@@ -288,7 +289,7 @@ export const authRoutes = createRouter()
 				c.req.valid("json").refreshToken,
 			);
 			if (presented && TOKEN_PATTERN.test(presented.token))
-				await revokeSessionByToken(c.var.db, presented.token);
+				await revokeSessionByToken(c.var.services.db, presented.token);
 			clearRefreshCookie(c);
 			return c.body(null, 204);
 		},
@@ -306,7 +307,7 @@ export const authRoutes = createRouter()
 			responses: { ...noContent, 401: err("UNAUTHENTICATED") },
 		}),
 		async (c) => {
-			await revokeAllSessions(c.var.db, { userId: authUser(c).id });
+			await revokeAllSessions(c.var.services.db, { userId: authUser(c).id });
 			clearRefreshCookie(c);
 			return c.body(null, 204);
 		},
@@ -339,7 +340,9 @@ export const authRoutes = createRouter()
 			await enforceRateLimits(c, [
 				["forgot_email", await sha256Hex(email.toLowerCase())],
 			]);
-			const issued = await issuePasswordResetToken(c.var.db, { email });
+			const issued = await issuePasswordResetToken(c.var.services.db, {
+				email,
+			});
 			if (issued)
 				sendEmail(c, {
 					template: "password_reset",
@@ -376,7 +379,7 @@ export const authRoutes = createRouter()
 			},
 		}),
 		async (c) => {
-			await resetPassword(c.var.db, c.req.valid("json"));
+			await resetPassword(c.var.services.db, c.req.valid("json"));
 			return c.body(null, 204);
 		},
 	);

@@ -56,7 +56,10 @@ export function presentedRefreshToken(
 export const requireAllowedOrigin = () =>
 	createMiddleware<AppEnv>(async (c, next) => {
 		const origin = c.req.header("Origin");
-		if (origin !== undefined && !c.var.config.CORS_ORIGINS.includes(origin))
+		if (
+			origin !== undefined &&
+			!c.var.services.config.CORS_ORIGINS.includes(origin)
+		)
 			throw new ApiError(
 				"FORBIDDEN",
 				"This request's Origin is not an allowed storefront origin",

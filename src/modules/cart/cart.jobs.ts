@@ -1,9 +1,5 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { createDb } from "../../db/client";
-import { loadConfig } from "../../env";
-import { DbMeter } from "../../lib/timing";
-import type { ScheduledJob } from "../../scheduled";
 import { GUEST_CART_TTL_DAYS } from "./cart.token";
 
 /** Rows per run, so one run stays a short statement; the next run (5 min later) continues. */
@@ -28,8 +24,3 @@ export async function purgeStaleGuestCarts(
 		select count(*)::int as deleted from deleted`);
 	return { guestCarts: rows[0]?.deleted ?? 0 };
 }
-
-export const purgeGuestCartsJob: ScheduledJob = {
-	name: "purge-guest-carts",
-	run: (env) => purgeStaleGuestCarts(createDb(loadConfig(env), new DbMeter())),
-};

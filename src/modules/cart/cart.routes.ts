@@ -111,7 +111,9 @@ export const cartRoutes = router
 		}),
 		async (c) => {
 			const { owner } = await resolveOwner(c);
-			const cart = owner ? await getCart(c.var.db, owner) : emptyCart();
+			const cart = owner
+				? await getCart(c.var.services.db, owner)
+				: emptyCart();
 			return c.json(cart, 200);
 		},
 	)
@@ -143,7 +145,7 @@ export const cartRoutes = router
 			const body = c.req.valid("json");
 			const { owner, presented } = await resolveOwner(c);
 			if (owner) {
-				const cart = await addItem(c.var.db, { owner, ...body });
+				const cart = await addItem(c.var.services.db, { owner, ...body });
 				if (!cart) throw missing(c, presented, "Cart not found");
 				slideCookie(c, presented);
 				return c.json(cart, 201);
@@ -151,7 +153,7 @@ export const cartRoutes = router
 			if (presented) throw missing(c, presented, "Cart not found");
 			const token = randomToken();
 			const tokenHash = await cartTokenHash(token);
-			const cart = await addItem(c.var.db, {
+			const cart = await addItem(c.var.services.db, {
 				owner: { kind: "guest", tokenHash },
 				newGuestCart: { id: uuidv7(), tokenHash },
 				...body,
@@ -185,7 +187,7 @@ export const cartRoutes = router
 			const { quantity } = c.req.valid("json");
 			const { owner, presented } = await resolveOwner(c);
 			if (!owner) throw missing(c, presented, "Cart item not found");
-			const cart = await setItemQuantity(c.var.db, {
+			const cart = await setItemQuantity(c.var.services.db, {
 				owner,
 				itemId,
 				quantity,
@@ -215,7 +217,7 @@ export const cartRoutes = router
 			const { itemId } = c.req.valid("param");
 			const { owner, presented } = await resolveOwner(c);
 			if (!owner) throw missing(c, presented, "Cart item not found");
-			if (!(await removeItem(c.var.db, { owner, itemId })))
+			if (!(await removeItem(c.var.services.db, { owner, itemId })))
 				throw new ApiError("NOT_FOUND", "Cart item not found");
 			slideCookie(c, presented);
 			return c.body(null, 204);
@@ -237,7 +239,7 @@ export const cartRoutes = router
 		}),
 		async (c) => {
 			const { owner } = await resolveOwner(c);
-			if (owner) await clearCart(c.var.db, owner);
+			if (owner) await clearCart(c.var.services.db, owner);
 			return c.body(null, 204);
 		},
 	);

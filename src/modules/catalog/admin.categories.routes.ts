@@ -36,7 +36,7 @@ export const adminCategoryRoutes = createRouter()
 			responses: { 201: ok("created"), ...errors },
 		}),
 		async (c) =>
-			c.json(await createCategory(c.var.db, c.req.valid("json")), 201),
+			c.json(await createCategory(c.var.services.db, c.req.valid("json")), 201),
 	)
 	.openapi(
 		createRoute({
@@ -51,7 +51,7 @@ export const adminCategoryRoutes = createRouter()
 		async (c) =>
 			c.json(
 				await updateCategory(
-					c.var.db,
+					c.var.services.db,
 					c.req.valid("param").id,
 					c.req.valid("json"),
 				),
@@ -71,7 +71,7 @@ export const adminCategoryRoutes = createRouter()
 		}),
 		async (c) => {
 			await deleteCategory(
-				c.var.db,
+				c.var.services.db,
 				c.req.valid("param").id,
 				c.req.valid("query").moveProductsTo,
 			);

@@ -45,7 +45,11 @@ export const adminProductRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await createProduct(c.var.db, c.req.valid("json"), c.var.user?.id),
+				await createProduct(
+					c.var.services.db,
+					c.req.valid("json"),
+					c.var.user?.id,
+				),
 				201,
 			),
 	)
@@ -60,7 +64,10 @@ export const adminProductRoutes = createRouter()
 			responses: { 200: ok("product"), ...errors },
 		}),
 		async (c) =>
-			c.json(await getAdminProduct(c.var.db, c.req.valid("param").id), 200),
+			c.json(
+				await getAdminProduct(c.var.services.db, c.req.valid("param").id),
+				200,
+			),
 	)
 	.openapi(
 		createRoute({
@@ -75,7 +82,7 @@ export const adminProductRoutes = createRouter()
 		async (c) =>
 			c.json(
 				await updateProduct(
-					c.var.db,
+					c.var.services.db,
 					c.req.valid("param").id,
 					c.req.valid("json"),
 				),
@@ -94,7 +101,10 @@ export const adminProductRoutes = createRouter()
 		}),
 		async (c) => {
 			const { id } = c.req.valid("param");
-			return c.json({ id, outcome: await deleteProduct(c.var.db, id) }, 200);
+			return c.json(
+				{ id, outcome: await deleteProduct(c.var.services.db, id) },
+				200,
+			);
 		},
 	)
 	.openapi(
@@ -110,7 +120,7 @@ export const adminProductRoutes = createRouter()
 		async (c) =>
 			c.json(
 				await addVariant(
-					c.var.db,
+					c.var.services.db,
 					c.req.valid("param").id,
 					c.req.valid("json"),
 					c.var.user?.id,
@@ -131,7 +141,7 @@ export const adminProductRoutes = createRouter()
 		async (c) =>
 			c.json(
 				await updateVariant(
-					c.var.db,
+					c.var.services.db,
 					c.req.valid("param").id,
 					c.req.valid("json"),
 				),
@@ -150,6 +160,9 @@ export const adminProductRoutes = createRouter()
 		}),
 		async (c) => {
 			const { id } = c.req.valid("param");
-			return c.json({ id, outcome: await removeVariant(c.var.db, id) }, 200);
+			return c.json(
+				{ id, outcome: await removeVariant(c.var.services.db, id) },
+				200,
+			);
 		},
 	);

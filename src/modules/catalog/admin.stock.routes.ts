@@ -53,7 +53,7 @@ export const adminStockRoutes = createRouter()
 		async (c) =>
 			c.json(
 				await adjustInventory(
-					c.var.db,
+					c.var.services.db,
 					c.req.valid("param").id,
 					c.req.valid("json"),
 					c.var.user?.id,
@@ -73,7 +73,10 @@ export const adminStockRoutes = createRouter()
 		}),
 		async (c) => {
 			const { threshold, limit } = c.req.valid("query");
-			return c.json({ data: await lowStock(c.var.db, threshold, limit) }, 200);
+			return c.json(
+				{ data: await lowStock(c.var.services.db, threshold, limit) },
+				200,
+			);
 		},
 	)
 	.openapi(
@@ -106,12 +109,12 @@ export const adminStockRoutes = createRouter()
 		async (c) => {
 			const { alt, variantId } = c.req.valid("query");
 			const stored = await storeImage(
-				c.env.IMAGES,
+				c.var.services.images,
 				await c.req.arrayBuffer(),
 				c.req.header("Content-Type"),
 			);
 			const image = await addImage(
-				c.var.db,
+				c.var.services.db,
 				c.req.valid("param").id,
 				stored,
 				alt ?? "",
@@ -133,7 +136,7 @@ export const adminStockRoutes = createRouter()
 		async (c) =>
 			c.json(
 				await updateImage(
-					c.var.db,
+					c.var.services.db,
 					c.req.valid("param").id,
 					c.req.valid("json"),
 				),
@@ -151,7 +154,11 @@ export const adminStockRoutes = createRouter()
 			responses: { 204: ok("deleted"), ...errors },
 		}),
 		async (c) => {
-			await deleteImage(c.var.db, c.env.IMAGES, c.req.valid("param").id);
+			await deleteImage(
+				c.var.services.db,
+				c.var.services.images,
+				c.req.valid("param").id,
+			);
 			return c.body(null, 204);
 		},
 	)
@@ -167,7 +174,7 @@ export const adminStockRoutes = createRouter()
 		}),
 		async (c) => {
 			await reorderImages(
-				c.var.db,
+				c.var.services.db,
 				c.req.valid("param").id,
 				c.req.valid("json").imageIds,
 			);

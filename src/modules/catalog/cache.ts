@@ -1,4 +1,3 @@
-import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env";
 
@@ -62,14 +61,6 @@ function notModified(etag: string, serverTiming: string): Response {
 	});
 }
 
-function runLater(c: Context<AppEnv>, work: Promise<unknown>): void {
-	try {
-		c.executionCtx.waitUntil(work);
-	} catch {
-		// app.request() in tests has no execution context; the put still runs, unawaited.
-	}
-}
-
 /**
  * Serves public GETs from the Workers Cache API (a hit costs 0 database round trips and says
  * `cache;desc="hit"` in Server-Timing, a miss `cache;desc="miss"`), stores 200s with a strong ETag, answers 304 to a
@@ -106,7 +97,7 @@ export const edgeCache = () =>
 			ETag: etag,
 			"Cache-Control": CATALOG_CACHE_CONTROL,
 		};
-		runLater(c, cache.put(key, new Response(body, { headers })));
+		c.var.services.waitUntil(cache.put(key, new Response(body, { headers })));
 		c.res = matchesIfNoneMatch(ifNoneMatch, etag)
 			? notModified(etag, 'cache;desc="miss"')
 			: new Response(body, {

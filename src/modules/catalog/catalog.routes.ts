@@ -39,7 +39,8 @@ export const catalogRoutes = createRouter()
 			middleware: edgeCache(),
 			responses: { 200: json(categoryTreeSchema, "category tree") },
 		}),
-		async (c) => c.json({ data: await getCategoryTree(c.var.db) }, 200),
+		async (c) =>
+			c.json({ data: await getCategoryTree(c.var.services.db) }, 200),
 	)
 	.openapi(
 		createRoute({
@@ -56,7 +57,10 @@ export const catalogRoutes = createRouter()
 			},
 		}),
 		async (c) =>
-			c.json(await getCategory(c.var.db, c.req.valid("param").slug), 200),
+			c.json(
+				await getCategory(c.var.services.db, c.req.valid("param").slug),
+				200,
+			),
 	)
 	.openapi(
 		createRoute({
@@ -74,7 +78,7 @@ export const catalogRoutes = createRouter()
 		}),
 		async (c) => {
 			const query = c.req.valid("query");
-			const page = await listProducts(c.var.db, {
+			const page = await listProducts(c.var.services.db, {
 				q: query.q?.trim() || undefined,
 				category: query.category,
 				minPrice: query.minPrice,
@@ -107,7 +111,10 @@ export const catalogRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await getPublicProduct(c.var.db, c.req.valid("param").idOrSlug),
+				await getPublicProduct(
+					c.var.services.db,
+					c.req.valid("param").idOrSlug,
+				),
 				200,
 			),
 	)
@@ -126,7 +133,7 @@ export const catalogRoutes = createRouter()
 		}),
 		async (c) => {
 			const res = await serveImage(
-				c.env.IMAGES,
+				c.var.services.images,
 				c.req.valid("param").key,
 				c.req.header("If-None-Match"),
 			);

@@ -7,7 +7,7 @@ import { devMailbox } from "./providers";
 
 /** The dev mailbox exists only in development; anywhere else it is an unknown route. */
 const developmentOnly = createMiddleware<AppEnv>(async (c, next) => {
-	if (c.var.config.ENVIRONMENT !== "development")
+	if (c.var.services.config.ENVIRONMENT !== "development")
 		throw new ApiError(
 			"NOT_FOUND",
 			`No route for ${c.req.method} ${c.req.path}`,

@@ -86,13 +86,21 @@ export const emailMessageSchema = z.discriminatedUnion("template", [
 export type EmailMessage = z.infer<typeof emailMessageSchema>;
 export type EmailTemplate = EmailMessage["template"];
 
-/**
- * The one way to send an email: validates the message, then puts it on the queue. Never waits
- * on the email provider; the `emails` queue consumer delivers it.
- */
-export async function enqueueEmail(
-	queue: Queue,
-	message: EmailMessage,
-): Promise<void> {
-	await queue.send(emailMessageSchema.parse(message), { contentType: "json" });
+/** The emails queue as the rest of the app sees it (`services.emails`). */
+export interface EmailQueue {
+	/**
+	 * The one way to send an email: validates the message, then puts it on the queue. Never waits
+	 * on the email provider; the `emails` queue consumer delivers it.
+	 */
+	send(message: EmailMessage): Promise<void>;
+}
+
+export function emailQueue(queue: Queue): EmailQueue {
+	return {
+		async send(message) {
+			await queue.send(emailMessageSchema.parse(message), {
+				contentType: "json",
+			});
+		},
+	};
 }

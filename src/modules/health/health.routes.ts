@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { ApiError } from "../../lib/errors";
-import { getRedis } from "../../lib/redis";
 import { createRouter } from "../../lib/router";
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -78,8 +77,8 @@ export const healthRoutes = createRouter()
 		}),
 		async (c) => {
 			const [database, redis] = await Promise.all([
-				check(() => c.var.db.execute(sql`select 1`)),
-				check(() => getRedis(c.var.config).ping()),
+				check(() => c.var.services.db.execute(sql`select 1`)),
+				check(() => c.var.services.redis.ping()),
 			]);
 			const checks = { database, redis };
 			const failed = Object.entries(checks)

@@ -59,7 +59,9 @@ export const addressRoutes = router
 			},
 		}),
 		async (c) => {
-			const rows = await listAddresses(c.var.db, { userId: authUser(c).id });
+			const rows = await listAddresses(c.var.services.db, {
+				userId: authUser(c).id,
+			});
 			return c.json({ items: rows.map(toJson) }, 200);
 		},
 	)
@@ -78,7 +80,7 @@ export const addressRoutes = router
 			},
 		}),
 		async (c) => {
-			const row = await createAddress(c.var.db, {
+			const row = await createAddress(c.var.services.db, {
 				userId: authUser(c).id,
 				address: c.req.valid("json"),
 			});
@@ -101,7 +103,7 @@ export const addressRoutes = router
 			},
 		}),
 		async (c) => {
-			const row = await updateAddress(c.var.db, {
+			const row = await updateAddress(c.var.services.db, {
 				userId: authUser(c).id,
 				id: c.req.valid("param").id,
 				changes: c.req.valid("json"),
@@ -125,7 +127,7 @@ export const addressRoutes = router
 			},
 		}),
 		async (c) => {
-			const deleted = await deleteAddress(c.var.db, {
+			const deleted = await deleteAddress(c.var.services.db, {
 				userId: authUser(c).id,
 				id: c.req.valid("param").id,
 			});

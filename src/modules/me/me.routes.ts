@@ -40,7 +40,9 @@ export const meRoutes = router
 			responses: { 200: profile, 401: err("UNAUTHENTICATED") },
 		}),
 		async (c) => {
-			const user = await getProfile(c.var.db, { userId: authUser(c).id });
+			const user = await getProfile(c.var.services.db, {
+				userId: authUser(c).id,
+			});
 			if (!user) throw gone();
 			return c.json(toUserJson(user), 200);
 		},
@@ -60,7 +62,7 @@ export const meRoutes = router
 			},
 		}),
 		async (c) => {
-			const user = await updateProfile(c.var.db, {
+			const user = await updateProfile(c.var.services.db, {
 				userId: authUser(c).id,
 				name: c.req.valid("json").name,
 			});
@@ -87,7 +89,7 @@ export const meRoutes = router
 		async (c) => {
 			const user = authUser(c);
 			const body = c.req.valid("json");
-			await changePassword(c.var.db, {
+			await changePassword(c.var.services.db, {
 				userId: user.id,
 				sessionId: user.sessionId,
 				currentPassword: body.currentPassword,
