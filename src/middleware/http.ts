@@ -45,3 +45,22 @@ export const limitBody = (maxBytes?: number) =>
 			},
 		})(c, next),
 	);
+
+/**
+ * Cookie-authenticated endpoints must not be drivable cross-site: a browser always sends
+ * `Origin` on a POST, so one that is not a configured storefront origin is refused. Clients that
+ * send no Origin (native apps, curl) are not browsers and carry no ambient cookie risk.
+ */
+export const requireAllowedOrigin = () =>
+	createMiddleware<AppEnv>(async (c, next) => {
+		const origin = c.req.header("Origin");
+		if (
+			origin !== undefined &&
+			!c.var.services.config.CORS_ORIGINS.includes(origin)
+		)
+			throw new ApiError(
+				"FORBIDDEN",
+				"This request's Origin is not an allowed storefront origin",
+			);
+		await next();
+	});

@@ -4,9 +4,11 @@ import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../lib/jwt";
 import { log } from "../../lib/log";
+import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
 import { authUser, requireAuth } from "../../middleware/auth";
+import { requireAllowedOrigin } from "../../middleware/http";
 import { enforceRateLimits, rateLimitByIp } from "../../middleware/rate-limit";
 import type { CartMergeOutcome } from "../cart/cart.merge";
 import { cartMergeSchema } from "../cart/cart.schemas";
@@ -18,9 +20,7 @@ import {
 } from "../cart/cart.token";
 import type { EmailMessage } from "../emails/emails.messages";
 import {
-	errorResponse as err,
 	forgotBody,
-	jsonBody,
 	loginBody,
 	refreshBody,
 	registerBody,
@@ -46,7 +46,6 @@ import {
 import {
 	clearRefreshCookie,
 	presentedRefreshToken,
-	requireAllowedOrigin,
 	setRefreshCookie,
 } from "./session-cookie";
 
@@ -144,14 +143,16 @@ export const authRoutes = createRouter()
 			middleware: [rateLimitByIp("register_ip")] as const,
 			request: { body: jsonBody(registerBody) },
 			responses: {
-				201: {
-					description:
-						"account created; refresh token set as cookie (or in the body)",
-					content: { "application/json": { schema: signedInSchema } },
-				},
-				400: err("VALIDATION_FAILED, WEAK_PASSWORD"),
-				409: err("EMAIL_TAKEN"),
-				429: err("RATE_LIMITED"),
+				201: jsonContent(
+					signedInSchema,
+					"account created; refresh token set as cookie (or in the body)",
+				),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"WEAK_PASSWORD",
+					"EMAIL_TAKEN",
+					"RATE_LIMITED",
+				),
 			},
 		}),
 		async (c) => {
@@ -185,20 +186,19 @@ export const authRoutes = createRouter()
 			path: "/login",
 			tags,
 			summary: "Sign in with email and password",
-			description: cartMergeDescription,
+			description: `Unknown email, wrong password and disabled account all answer the same 401 INVALID_CREDENTIALS. Rate limited per IP and per email. ${cartMergeDescription}`,
 			middleware: [rateLimitByIp("login_ip")] as const,
 			request: { body: jsonBody(loginBody) },
 			responses: {
-				200: {
-					description:
-						"signed in; refresh token set as cookie (or in the body)",
-					content: { "application/json": { schema: signedInSchema } },
-				},
-				400: err("VALIDATION_FAILED"),
-				401: err(
-					"INVALID_CREDENTIALS (unknown email, wrong password or disabled account alike)",
+				200: jsonContent(
+					signedInSchema,
+					"signed in; refresh token set as cookie (or in the body)",
 				),
-				429: err("RATE_LIMITED (per IP or per email)"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"INVALID_CREDENTIALS",
+					"RATE_LIMITED",
+				),
 			},
 		}),
 		async (c) => {
@@ -230,20 +230,23 @@ export const authRoutes = createRouter()
 			tags,
 			summary: "Rotate the refresh token and get a new access token",
 			description:
-				"Browsers send the `vs_refresh` cookie and no body; native clients send `{refreshToken}` and get the successor in the body. Presenting an already-rotated token revokes its whole session.",
+				"Browsers send the `vs_refresh` cookie and no body; native clients send `{refreshToken}` and get the successor in the body. Presenting an already-rotated token revokes its whole session. A cross-site `Origin` is refused (403).",
 			middleware: [
 				requireAllowedOrigin(),
 				rateLimitByIp("refresh_ip"),
 			] as const,
 			request: { body: jsonBody(refreshBody, false) },
 			responses: {
-				200: {
-					description: "new access token; refresh token rotated",
-					content: { "application/json": { schema: tokensSchema } },
-				},
-				401: err("INVALID_REFRESH_TOKEN"),
-				403: err("FORBIDDEN (cross-site Origin)"),
-				429: err("RATE_LIMITED"),
+				200: jsonContent(
+					tokensSchema,
+					"new access token; refresh token rotated",
+				),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"INVALID_REFRESH_TOKEN",
+					"FORBIDDEN",
+					"RATE_LIMITED",
+				),
 			},
 		}),
 		async (c) => {
@@ -279,9 +282,13 @@ export const authRoutes = createRouter()
 			path: "/logout",
 			tags,
 			summary: "End this session (idempotent) and clear the refresh cookie",
+			description: "A cross-site `Origin` is refused (403).",
 			middleware: [requireAllowedOrigin()] as const,
 			request: { body: jsonBody(refreshBody, false) },
-			responses: { ...noContent, 403: err("FORBIDDEN (cross-site Origin)") },
+			responses: {
+				...noContent,
+				...errorResponses("VALIDATION_FAILED", "FORBIDDEN"),
+			},
 		}),
 		async (c) => {
 			const presented = presentedRefreshToken(
@@ -304,7 +311,7 @@ export const authRoutes = createRouter()
 				"Refresh tokens stop working at once; access tokens already issued stay valid until they expire (at most 15 minutes).",
 			security: [{ bearer: [] }],
 			middleware: [requireAuth()] as const,
-			responses: { ...noContent, 401: err("UNAUTHENTICATED") },
+			responses: { ...noContent, ...errorResponses("UNAUTHENTICATED") },
 		}),
 		async (c) => {
 			await revokeAllSessions(c.var.services.db, { userId: authUser(c).id });
@@ -319,20 +326,12 @@ export const authRoutes = createRouter()
 			tags,
 			summary: "Email a password reset link if the account exists",
 			description:
-				"Always 202 with the same body, whether or not the account exists. The emailed token is valid for one hour and once.",
+				"Always 202 with the same body, whether or not the account exists. The emailed token is valid for one hour and once. Rate limited per IP and per email.",
 			middleware: [rateLimitByIp("forgot_ip")] as const,
 			request: { body: jsonBody(forgotBody) },
 			responses: {
-				202: {
-					description: "accepted",
-					content: {
-						"application/json": {
-							schema: z.object({ message: z.string() }),
-						},
-					},
-				},
-				400: err("VALIDATION_FAILED"),
-				429: err("RATE_LIMITED (per IP or per email)"),
+				202: jsonContent(z.object({ message: z.string() }), "accepted"),
+				...errorResponses("VALIDATION_FAILED", "RATE_LIMITED"),
 			},
 		}),
 		async (c) => {
@@ -369,12 +368,14 @@ export const authRoutes = createRouter()
 			tags,
 			summary: "Set a new password with an emailed reset token",
 			description:
-				"The token works once; every session of the account is revoked.",
+				"The token works once (unknown, used or expired: 400 INVALID_RESET_TOKEN); every session of the account is revoked.",
 			request: { body: jsonBody(resetBody) },
 			responses: {
 				...noContent,
-				400: err(
-					"INVALID_RESET_TOKEN (unknown, used or expired), WEAK_PASSWORD, VALIDATION_FAILED",
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"INVALID_RESET_TOKEN",
+					"WEAK_PASSWORD",
 				),
 			},
 		}),

@@ -87,25 +87,3 @@ export const tokensSchema = z.object({
 export const sessionSchema = tokensSchema
 	.extend({ user: userSchema })
 	.openapi("Session");
-
-export const errorSchema = z
-	.object({
-		error: z.object({
-			code: z.string(),
-			message: z.string(),
-			details: z.unknown().optional(),
-			requestId: z.string(),
-		}),
-	})
-	.openapi("Error");
-
-/** An OpenAPI response entry for an error status, listing the codes it can carry. */
-export const errorResponse = (description: string) => ({
-	description,
-	content: { "application/json": { schema: errorSchema } },
-});
-
-export const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({
-	required,
-	content: { "application/json": { schema } },
-});

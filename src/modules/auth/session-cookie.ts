@@ -1,8 +1,6 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env";
-import { ApiError } from "../../lib/errors";
 import type { IssuedSession } from "./auth.service";
 
 export const REFRESH_COOKIE = "vs_refresh";
@@ -47,22 +45,3 @@ export function presentedRefreshToken(
 	const cookie = getCookie(c, REFRESH_COOKIE);
 	return cookie ? { token: cookie, via: "cookie" } : undefined;
 }
-
-/**
- * Cookie-authenticated endpoints must not be drivable cross-site: a browser always sends
- * `Origin` on a POST, so one that is not a configured storefront origin is refused. Clients that
- * send no Origin (native apps, curl) are not browsers and carry no ambient cookie risk.
- */
-export const requireAllowedOrigin = () =>
-	createMiddleware<AppEnv>(async (c, next) => {
-		const origin = c.req.header("Origin");
-		if (
-			origin !== undefined &&
-			!c.var.services.config.CORS_ORIGINS.includes(origin)
-		)
-			throw new ApiError(
-				"FORBIDDEN",
-				"This request's Origin is not an allowed storefront origin",
-			);
-		await next();
-	});

@@ -4,11 +4,11 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { randomToken } from "../../lib/tokens";
 import { optionalAuth } from "../../middleware/auth";
-import { errorResponse as err, jsonBody } from "../auth/auth.schemas";
-import { requireAllowedOrigin } from "../auth/session-cookie";
+import { requireAllowedOrigin } from "../../middleware/http";
 import {
 	addItemBody,
 	cartSchema,
@@ -77,13 +77,10 @@ const security: Record<string, string[]>[] = [
 	{ cartToken: [] },
 	{},
 ];
-const cartResponse = (description: string) => ({
-	description,
-	content: { "application/json": { schema: cartSchema } },
-});
-const auth401 = err(
-	"UNAUTHENTICATED (an Authorization header that does not verify)",
-);
+/** Said of every cart route: a present Authorization header must verify (401), writes must come from an allowed Origin (403). */
+const credentials =
+	"An Authorization header that does not verify is a 401, never a silent guest.";
+const writes = `${credentials} A cross-site \`Origin\` is refused (403).`;
 
 const router = createRouter();
 router.use("*", optionalAuth());
@@ -106,8 +103,11 @@ export const cartRoutes = router
 			security,
 			summary:
 				"The cart, re-priced from the live catalog with per-line notices",
-			description: `Guests send their cart token as \`${CART_TOKEN_HEADER}\` or the vs_cart cookie. No cart (or an unknown token): an empty cart with id null.`,
-			responses: { 200: cartResponse("the cart"), 401: auth401 },
+			description: `Guests send their cart token as \`${CART_TOKEN_HEADER}\` or the vs_cart cookie. No cart (or an unknown token): an empty cart with id null. ${credentials}`,
+			responses: {
+				200: jsonContent(cartSchema, "the cart"),
+				...errorResponses("UNAUTHENTICATED"),
+			},
 		}),
 		async (c) => {
 			const { owner } = await resolveOwner(c);
@@ -124,20 +124,20 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Add a variant to the cart (or raise its line)",
-			description:
-				"Without an access token or cart token, a guest cart is created and its token returned (body `cartToken`, `X-Cart-Token` header and the vs_cart cookie). Stock is checked live.",
+			description: `Without an access token or cart token, a guest cart is created and its token returned (body \`cartToken\`, \`X-Cart-Token\` header and the vs_cart cookie). Stock is checked live. 404: unknown or archived variant, inactive product, unknown cart token. 409 details: OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}. ${writes}`,
 			middleware: [requireAllowedOrigin()] as const,
 			request: { body: jsonBody(addItemBody) },
 			responses: {
-				201: cartResponse("the updated cart"),
-				400: err("VALIDATION_FAILED (quantity outside 1..99, not a UUID)"),
-				401: auth401,
-				403: err("FORBIDDEN (cross-site Origin)"),
-				404: err(
-					"NOT_FOUND (unknown or archived variant, inactive product, unknown cart token)",
-				),
-				409: err(
-					"OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}",
+				201: jsonContent(cartSchema, "the updated cart"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"OUT_OF_STOCK",
+					"QUANTITY_LIMIT",
+					"CURRENCY_MISMATCH",
+					"CART_FULL",
 				),
 			},
 		}),
@@ -171,15 +171,19 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Set a line's quantity (0 removes it)",
+			description: `404: not a line of this cart. 409 details: OUT_OF_STOCK {available}. ${writes}`,
 			middleware: [requireAllowedOrigin()] as const,
 			request: { params: itemIdParam, body: jsonBody(setQuantityBody) },
 			responses: {
-				200: cartResponse("the updated cart"),
-				400: err("VALIDATION_FAILED"),
-				401: auth401,
-				403: err("FORBIDDEN (cross-site Origin)"),
-				404: err("NOT_FOUND (not a line of this cart)"),
-				409: err("OUT_OF_STOCK {available}, CURRENCY_MISMATCH"),
+				200: jsonContent(cartSchema, "the updated cart"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"OUT_OF_STOCK",
+					"CURRENCY_MISMATCH",
+				),
 			},
 		}),
 		async (c) => {
@@ -203,14 +207,17 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Remove a line",
+			description: `404: not a line of this cart. ${writes}`,
 			middleware: [requireAllowedOrigin()] as const,
 			request: { params: itemIdParam },
 			responses: {
 				204: { description: "removed" },
-				400: err("VALIDATION_FAILED"),
-				401: auth401,
-				403: err("FORBIDDEN (cross-site Origin)"),
-				404: err("NOT_FOUND (not a line of this cart)"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+				),
 			},
 		}),
 		async (c) => {
@@ -230,11 +237,11 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Empty the cart (idempotent)",
+			description: writes,
 			middleware: [requireAllowedOrigin()] as const,
 			responses: {
 				204: { description: "emptied (or there was nothing to empty)" },
-				401: auth401,
-				403: err("FORBIDDEN (cross-site Origin)"),
+				...errorResponses("UNAUTHENTICATED", "FORBIDDEN"),
 			},
 		}),
 		async (c) => {

@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import { errorResponses, jsonBody } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { requirePermission } from "../../middleware/auth";
 import {
@@ -9,8 +10,6 @@ import {
 } from "./admin.products.service";
 import {
 	idParams,
-	jsonBody,
-	ok,
 	productCreateSchema,
 	productPatchSchema,
 	variantCreateSchema,
@@ -23,13 +22,6 @@ import {
 } from "./admin.variants.service";
 
 const canWrite = requirePermission("catalog:write");
-const errors = {
-	400: ok("invalid body"),
-	401: ok("no or bad token"),
-	403: ok("not an admin"),
-	404: ok("unknown id"),
-	409: ok("slug or SKU taken (details.field names it)"),
-};
 
 /** Products and their variants, any status. Each write is one db.batch (one transaction). */
 export const adminProductRoutes = createRouter()
@@ -41,7 +33,16 @@ export const adminProductRoutes = createRouter()
 			summary: "Create a product with options and variants (atomic)",
 			middleware: canWrite,
 			request: { body: jsonBody(productCreateSchema) },
-			responses: { 201: ok("created"), ...errors },
+			responses: {
+				201: { description: "created" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"CONFLICT",
+				),
+			},
 		}),
 		async (c) =>
 			c.json(
@@ -61,7 +62,15 @@ export const adminProductRoutes = createRouter()
 			summary: "A product in any status, with stock figures",
 			middleware: canWrite,
 			request: { params: idParams },
-			responses: { 200: ok("product"), ...errors },
+			responses: {
+				200: { description: "product" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+				),
+			},
 		}),
 		async (c) =>
 			c.json(
@@ -77,7 +86,16 @@ export const adminProductRoutes = createRouter()
 			summary: "Update product fields (status, category, slug, …)",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(productPatchSchema) },
-			responses: { 200: ok("updated"), ...errors },
+			responses: {
+				200: { description: "updated" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"CONFLICT",
+				),
+			},
 		}),
 		async (c) =>
 			c.json(
@@ -97,7 +115,15 @@ export const adminProductRoutes = createRouter()
 			summary: "Delete a product, or archive it when orders reference it",
 			middleware: canWrite,
 			request: { params: idParams },
-			responses: { 200: ok("{ id, outcome: deleted | archived }"), ...errors },
+			responses: {
+				200: { description: "{ id, outcome: deleted | archived }" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+				),
+			},
 		}),
 		async (c) => {
 			const { id } = c.req.valid("param");
@@ -115,7 +141,16 @@ export const adminProductRoutes = createRouter()
 			summary: "Add a variant (new option values join the product's lists)",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(variantCreateSchema) },
-			responses: { 201: ok("created"), ...errors },
+			responses: {
+				201: { description: "created" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"CONFLICT",
+				),
+			},
 		}),
 		async (c) =>
 			c.json(
@@ -136,7 +171,16 @@ export const adminProductRoutes = createRouter()
 			summary: "Update a variant's price, SKU, options, status or position",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(variantPatchSchema) },
-			responses: { 200: ok("updated"), ...errors },
+			responses: {
+				200: { description: "updated" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"CONFLICT",
+				),
+			},
 		}),
 		async (c) =>
 			c.json(
@@ -156,7 +200,15 @@ export const adminProductRoutes = createRouter()
 			summary: "Remove a variant, or archive it when orders reference it",
 			middleware: canWrite,
 			request: { params: idParams },
-			responses: { 200: ok("{ id, outcome: deleted | archived }"), ...errors },
+			responses: {
+				200: { description: "{ id, outcome: deleted | archived }" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+				),
+			},
 		}),
 		async (c) => {
 			const { id } = c.req.valid("param");

@@ -140,10 +140,3 @@ export const imageOrderSchema = z.strictObject({
 		.max(100)
 		.refine((ids) => new Set(ids).size === ids.length, "ids must be unique"),
 });
-
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({
-	required: true,
-	content: { "application/json": { schema } },
-});
-
-export const ok = (description: string) => ({ description });

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { errorResponses, jsonBody } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { requirePermission } from "../../middleware/auth";
 import { limitBody } from "../../middleware/http";
@@ -8,9 +9,7 @@ import {
 	imagePatchSchema,
 	imageUploadQuery,
 	inventorySchema,
-	jsonBody,
 	lowStockQuery,
-	ok,
 } from "./admin.schemas";
 import { IMAGE_TYPES } from "./image-format";
 import {
@@ -27,12 +26,6 @@ import { adjustInventory, lowStock } from "./inventory.service";
 export const IMAGE_UPLOAD_PATH = "/v1/admin/products/:id/images";
 
 const canWrite = requirePermission("catalog:write");
-const errors = {
-	400: ok("invalid request"),
-	401: ok("no or bad token"),
-	403: ok("not allowed"),
-	404: ok("unknown id"),
-};
 
 /** Inventory adjustments and low-stock report; product images. */
 export const adminStockRoutes = createRouter()
@@ -42,12 +35,19 @@ export const adminStockRoutes = createRouter()
 			path: "/variants/{id}/inventory",
 			tags: ["admin: inventory"],
 			summary: "Adjust on_hand by delta or set it; writes a ledger row",
+			description:
+				"409 INSUFFICIENT_STOCK when on_hand would fall below 0 or below what is reserved.",
 			middleware: requirePermission("inventory:write"),
 			request: { params: idParams, body: jsonBody(inventorySchema) },
 			responses: {
-				200: ok("new stock figures"),
-				...errors,
-				409: ok("INSUFFICIENT_STOCK: below 0 or below reserved"),
+				200: { description: "new stock figures" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"INSUFFICIENT_STOCK",
+				),
 			},
 		}),
 		async (c) =>
@@ -69,7 +69,10 @@ export const adminStockRoutes = createRouter()
 			summary: "Active variants with available stock at or below threshold",
 			middleware: requirePermission("inventory:write"),
 			request: { query: lowStockQuery },
-			responses: { 200: ok("{ data: variants }"), ...errors },
+			responses: {
+				200: { description: "{ data: variants }" },
+				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN"),
+			},
 		}),
 		async (c) => {
 			const { threshold, limit } = c.req.valid("query");
@@ -85,6 +88,8 @@ export const adminStockRoutes = createRouter()
 			path: "/products/{id}/images",
 			tags: ["admin: catalog"],
 			summary: `Upload an image as the raw body (${Object.keys(IMAGE_TYPES).join(", ")}; ≤ 5 MB)`,
+			description:
+				"415 when the Content-Type is not a supported image type or the bytes are not of the declared type; 413 over 5 MB.",
 			middleware: [canWrite, limitBody(MAX_IMAGE_BYTES)],
 			request: {
 				params: idParams,
@@ -100,10 +105,15 @@ export const adminStockRoutes = createRouter()
 				},
 			},
 			responses: {
-				201: ok("image"),
-				...errors,
-				413: ok("over 5 MB"),
-				415: ok("not a supported image, or bytes not of the declared type"),
+				201: { description: "image" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"PAYLOAD_TOO_LARGE",
+					"UNSUPPORTED_MEDIA_TYPE",
+				),
 			},
 		}),
 		async (c) => {
@@ -131,7 +141,15 @@ export const adminStockRoutes = createRouter()
 			summary: "Set an image's alt text or variant",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(imagePatchSchema) },
-			responses: { 200: ok("image"), ...errors },
+			responses: {
+				200: { description: "image" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+				),
+			},
 		}),
 		async (c) =>
 			c.json(
@@ -151,7 +169,15 @@ export const adminStockRoutes = createRouter()
 			summary: "Delete an image (the R2 object too once nothing references it)",
 			middleware: canWrite,
 			request: { params: idParams },
-			responses: { 204: ok("deleted"), ...errors },
+			responses: {
+				204: { description: "deleted" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+				),
+			},
 		}),
 		async (c) => {
 			await deleteImage(
@@ -170,7 +196,15 @@ export const adminStockRoutes = createRouter()
 			summary: "Reorder a product's images (list every image id once)",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(imageOrderSchema) },
-			responses: { 204: ok("reordered"), ...errors },
+			responses: {
+				204: { description: "reordered" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+				),
+			},
 		}),
 		async (c) => {
 			await reorderImages(

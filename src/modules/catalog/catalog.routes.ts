@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
+import { errorResponses, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { edgeCache } from "./cache";
 import {
@@ -20,11 +21,6 @@ import {
 } from "./catalog.service";
 import { serveImage } from "./images.service";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-	description,
-	content: { "application/json": { schema } },
-});
-
 const cached = `Served from the edge cache for up to 60 s (ETag, 304 on If-None-Match).`;
 
 /** Public catalog reads: no auth, edge-cached, at most one database round trip on a miss. */
@@ -37,7 +33,7 @@ export const catalogRoutes = createRouter()
 			summary: "The whole category tree, ordered",
 			description: cached,
 			middleware: edgeCache(),
-			responses: { 200: json(categoryTreeSchema, "category tree") },
+			responses: { 200: jsonContent(categoryTreeSchema, "category tree") },
 		}),
 		async (c) =>
 			c.json({ data: await getCategoryTree(c.var.services.db) }, 200),
@@ -52,8 +48,8 @@ export const catalogRoutes = createRouter()
 			middleware: edgeCache(),
 			request: { params: z.object({ slug: slugSchema }) },
 			responses: {
-				200: json(categoryDetailSchema, "category"),
-				404: { description: "no such category" },
+				200: jsonContent(categoryDetailSchema, "category"),
+				...errorResponses("VALIDATION_FAILED", "NOT_FOUND"),
 			},
 		}),
 		async (c) =>
@@ -72,8 +68,8 @@ export const catalogRoutes = createRouter()
 			middleware: edgeCache(),
 			request: { query: listQuerySchema },
 			responses: {
-				200: json(productListSchema, "a page of product cards"),
-				400: { description: "invalid query or cursor" },
+				200: jsonContent(productListSchema, "a page of product cards"),
+				...errorResponses("VALIDATION_FAILED", "INVALID_CURSOR"),
 			},
 		}),
 		async (c) => {
@@ -105,8 +101,8 @@ export const catalogRoutes = createRouter()
 				params: z.object({ idOrSlug: z.string().min(1).max(120) }),
 			},
 			responses: {
-				200: json(productDetailSchema, "product"),
-				404: { description: "no such active product" },
+				200: jsonContent(productDetailSchema, "product"),
+				...errorResponses("VALIDATION_FAILED", "NOT_FOUND"),
 			},
 		}),
 		async (c) =>
@@ -128,7 +124,7 @@ export const catalogRoutes = createRouter()
 			responses: {
 				200: { description: "the image bytes" },
 				304: { description: "not modified" },
-				404: { description: "no such image" },
+				...errorResponses("VALIDATION_FAILED", "NOT_FOUND"),
 			},
 		}),
 		async (c) => {

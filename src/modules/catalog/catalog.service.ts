@@ -141,14 +141,20 @@ export async function getCategoryTree(db: Db): Promise<CategoryNode[]> {
 	return roots;
 }
 
+type CategoryDetail = {
+	id: string;
+	slug: string;
+	name: string;
+	description: string;
+	position: number;
+	breadcrumb: { id: string; slug: string; name: string }[];
+	children: Omit<CategoryNode, "children" | "description">[];
+};
+
 /** One category with its breadcrumb (root first, itself last) and children, in one round trip. */
 export async function getCategory(db: Db, slug: string) {
-	const { rows } = await db.execute<
-		Omit<CategoryRow, "parent_id"> & {
-			breadcrumb: { id: string; slug: string; name: string }[];
-			children: Omit<CategoryNode, "children" | "description">[];
-		}
-	>(sql`with recursive target as (
+	const { rows } =
+		await db.execute<CategoryDetail>(sql`with recursive target as (
 			select * from categories where slug = ${slug}
 		), crumbs as (
 			select c.id, c.parent_id, c.slug, c.name, 0 as depth from categories c join target t on c.id = t.id

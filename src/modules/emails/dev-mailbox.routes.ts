@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
+import { errorResponses, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { devMailbox } from "./providers";
 
@@ -35,14 +36,8 @@ export const devMailboxRoutes = createRouter().openapi(
 		middleware: [developmentOnly] as const,
 		request: { query: z.object({ to: z.email().optional() }) },
 		responses: {
-			200: {
-				description: "emails",
-				content: {
-					"application/json": {
-						schema: z.object({ data: z.array(mailboxEntry) }),
-					},
-				},
-			},
+			200: jsonContent(z.object({ data: z.array(mailboxEntry) }), "emails"),
+			...errorResponses("VALIDATION_FAILED", "NOT_FOUND"),
 		},
 	}),
 	(c) => {

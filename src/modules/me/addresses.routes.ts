@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
+import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requireAuth } from "../../middleware/auth";
-import { errorResponse as err, jsonBody } from "../auth/auth.schemas";
 import {
 	addressIdParam,
 	addressSchema,
@@ -29,11 +29,6 @@ const toJson = ({ userId: _, ...a }: Address) => ({
 /** Someone else's address and a missing one look the same: 404. */
 const notFound = () => new ApiError("NOT_FOUND", "Address not found");
 
-const one = (description: string) => ({
-	description,
-	content: { "application/json": { schema: addressSchema } },
-});
-
 /** /v1/me/addresses: the signed-in user's saved addresses, always scoped by owner. */
 const router = createRouter();
 router.use("*", requireAuth());
@@ -47,15 +42,11 @@ export const addressRoutes = router
 			security,
 			summary: "List my addresses (newest first)",
 			responses: {
-				200: {
-					description: "addresses",
-					content: {
-						"application/json": {
-							schema: z.object({ items: z.array(addressSchema) }),
-						},
-					},
-				},
-				401: err("UNAUTHENTICATED"),
+				200: jsonContent(
+					z.object({ items: z.array(addressSchema) }),
+					"addresses",
+				),
+				...errorResponses("UNAUTHENTICATED"),
 			},
 		}),
 		async (c) => {
@@ -74,9 +65,8 @@ export const addressRoutes = router
 			summary: "Save an address",
 			request: { body: jsonBody(createAddressBody) },
 			responses: {
-				201: one("created"),
-				400: err("VALIDATION_FAILED"),
-				401: err("UNAUTHENTICATED"),
+				201: jsonContent(addressSchema, "created"),
+				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED"),
 			},
 		}),
 		async (c) => {
@@ -94,12 +84,11 @@ export const addressRoutes = router
 			tags,
 			security,
 			summary: "Change one of my addresses",
+			description: "Someone else's address is a 404, like a missing one.",
 			request: { params: addressIdParam, body: jsonBody(updateAddressBody) },
 			responses: {
-				200: one("updated"),
-				400: err("VALIDATION_FAILED"),
-				401: err("UNAUTHENTICATED"),
-				404: err("NOT_FOUND (missing or someone else's)"),
+				200: jsonContent(addressSchema, "updated"),
+				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED", "NOT_FOUND"),
 			},
 		}),
 		async (c) => {
@@ -119,11 +108,11 @@ export const addressRoutes = router
 			tags,
 			security,
 			summary: "Delete one of my addresses",
+			description: "Someone else's address is a 404, like a missing one.",
 			request: { params: addressIdParam },
 			responses: {
 				204: { description: "deleted" },
-				401: err("UNAUTHENTICATED"),
-				404: err("NOT_FOUND (missing or someone else's)"),
+				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED", "NOT_FOUND"),
 			},
 		}),
 		async (c) => {

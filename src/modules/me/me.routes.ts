@@ -1,11 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
+import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requireAuth } from "../../middleware/auth";
 import {
 	changePasswordBody,
-	errorResponse as err,
-	jsonBody,
 	toUserJson,
 	userSchema,
 } from "../auth/auth.schemas";
@@ -16,10 +15,10 @@ import { getProfile, updateProfile } from "./me.service";
 
 const tags = ["me"];
 const security = [{ bearer: [] }];
-const profile = {
-	description: "the signed-in user's profile (no secrets)",
-	content: { "application/json": { schema: userSchema } },
-};
+const profile = jsonContent(
+	userSchema,
+	"the signed-in user's profile (no secrets)",
+);
 
 /** A token for an account that no longer exists authenticates nobody. */
 const gone = () =>
@@ -37,7 +36,7 @@ export const meRoutes = router
 			tags,
 			security,
 			summary: "The signed-in user's profile",
-			responses: { 200: profile, 401: err("UNAUTHENTICATED") },
+			responses: { 200: profile, ...errorResponses("UNAUTHENTICATED") },
 		}),
 		async (c) => {
 			const user = await getProfile(c.var.services.db, {
@@ -57,8 +56,7 @@ export const meRoutes = router
 			request: { body: jsonBody(updateMeBody) },
 			responses: {
 				200: profile,
-				400: err("VALIDATION_FAILED"),
-				401: err("UNAUTHENTICATED"),
+				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED"),
 			},
 		}),
 		async (c) => {
@@ -77,12 +75,16 @@ export const meRoutes = router
 			tags,
 			security,
 			summary: "Change the password; every other session is revoked",
+			description:
+				"A wrong current password is 401 INVALID_CREDENTIALS; a weak new one 400 WEAK_PASSWORD.",
 			request: { body: jsonBody(changePasswordBody) },
 			responses: {
 				204: { description: "changed" },
-				400: err("VALIDATION_FAILED, WEAK_PASSWORD"),
-				401: err(
-					"UNAUTHENTICATED, INVALID_CREDENTIALS (current password wrong)",
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"WEAK_PASSWORD",
+					"UNAUTHENTICATED",
+					"INVALID_CREDENTIALS",
 				),
 			},
 		}),
