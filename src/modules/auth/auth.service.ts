@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import type { AuthUser } from "../../app-env";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import {
 	passwordResetTokens,
@@ -12,6 +13,7 @@ import { uuidv7 } from "../../lib/ids";
 import { randomToken, sha256Hex } from "../../lib/tokens";
 import {
 	type CartMergeOutcome,
+	cartMergeOutcome,
 	guestCartMergeStatements,
 } from "../cart/cart.merge";
 import { hashPassword, verifyPassword } from "./password";
@@ -44,7 +46,7 @@ export interface IssuedSession {
 	expiresAt: Date;
 }
 
-/** The statements that open a session (family + first token), to run inside the caller's batch. */
+/** The named statements that open a session (family + first token), for the caller's batch. */
 async function newSession(db: Db, userId: string) {
 	const now = new Date();
 	const issued: IssuedSession = {
@@ -52,19 +54,19 @@ async function newSession(db: Db, userId: string) {
 		refreshToken: randomToken(),
 		expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
 	};
-	const statements = [
-		db.insert(sessions).values({
+	const statements = {
+		session: db.insert(sessions).values({
 			id: issued.sessionId,
 			userId,
 			createdAt: now,
 			expiresAt: issued.expiresAt,
 		}),
-		db.insert(refreshTokens).values({
+		refreshToken: db.insert(refreshTokens).values({
 			id: uuidv7(),
 			sessionId: issued.sessionId,
 			tokenHash: await sha256Hex(issued.refreshToken),
 		}),
-	] as const;
+	};
 	return { issued, statements };
 }
 
@@ -101,20 +103,22 @@ export async function registerUser(
 	const merge =
 		guestCart && guestCartMergeStatements(db, { userId: id, ...guestCart });
 	try {
-		const results = await db.batch([
-			db
+		const results = await batch(db, {
+			user: db
 				.insert(users)
 				.values({ id, email: params.email, name: params.name, passwordHash })
 				.returning(publicUserColumns),
 			...statements,
-			...(merge?.statements ?? []),
-		]);
-		const [user] = results[0];
+			...merge,
+		});
+		const [user] = results.user;
 		if (!user) throw new Error("insert returned no user");
 		return {
 			user,
 			session: issued,
-			...(merge ? { cartMerge: merge.outcome(results.at(-1)) } : {}),
+			...(results.cartMerge
+				? { cartMerge: cartMergeOutcome(results.cartMerge) }
+				: {}),
 		};
 	} catch (err) {
 		const pg = pgError(err);
@@ -158,26 +162,25 @@ export async function login(
 	);
 	if (!row || !ok || row.disabledAt) throw invalidCredentials();
 	const { issued, statements } = await newSession(db, row.id);
-	const rehash = needsRehash
-		? [
-				db
-					.update(users)
-					.set({ passwordHash: await hashPassword(params.password) })
-					.where(eq(users.id, row.id)),
-			]
-		: [];
 	const merge =
 		guestCart && guestCartMergeStatements(db, { userId: row.id, ...guestCart });
-	const results = await db.batch([
+	const results = await batch(db, {
 		...statements,
-		...rehash,
-		...(merge?.statements ?? []),
-	]);
+		rehash: needsRehash
+			? db
+					.update(users)
+					.set({ passwordHash: await hashPassword(params.password) })
+					.where(eq(users.id, row.id))
+			: undefined,
+		...merge,
+	});
 	const { passwordHash: _, disabledAt: __, ...user } = row;
 	return {
 		user,
 		session: issued,
-		...(merge ? { cartMerge: merge.outcome(results.at(-1)) } : {}),
+		...(results.cartMerge
+			? { cartMerge: cartMergeOutcome(results.cartMerge) }
+			: {}),
 	};
 }
 
@@ -315,12 +318,12 @@ export async function changePassword(
 		);
 	assertStrongPassword(params.newPassword, row.email);
 	const passwordHash = await hashPassword(params.newPassword);
-	await db.batch([
-		db
+	await batch(db, {
+		password: db
 			.update(users)
 			.set({ passwordHash, updatedAt: sql`now()` })
 			.where(eq(users.id, params.userId)),
-		db
+		otherSessions: db
 			.update(sessions)
 			.set({ revokedAt: sql`now()`, revokedReason: "password_changed" })
 			.where(
@@ -330,7 +333,7 @@ export async function changePassword(
 					params.sessionId ? ne(sessions.id, params.sessionId) : undefined,
 				),
 			),
-		db
+		resetTokens: db
 			.update(passwordResetTokens)
 			.set({ usedAt: sql`now()` })
 			.where(
@@ -339,5 +342,5 @@ export async function changePassword(
 					isNull(passwordResetTokens.usedAt),
 				),
 			),
-	]);
+	});
 }

@@ -41,8 +41,9 @@ interface MergeRow extends Record<string, unknown> {
 }
 
 /**
- * The statements that merge a guest cart into a user's, for the caller's batch (login's second
- * round trip, register's only one), after the statement that creates the user when there is one.
+ * The named statements that merge a guest cart into a user's, for the caller's batch (login's
+ * second round trip, register's only one), after the statement that creates the user when there
+ * is one; read the outcome with cartMergeOutcome.
  *
  * 1. Lock the active guest cart and, if there is one, create-or-lock the user's active cart, so
  *    the merge below sees every line committed before it and concurrent adds wait for it.
@@ -110,16 +111,17 @@ export function guestCartMergeStatements(
 				case when k.quantity = k.available then 'capped_at_stock' else 'capped_at_max' end)
 		) order by k.sku) from capped k where k.skipped is not null or k.quantity < k.requested), '[]')
 		as adjusted`);
+	return { cartLock: lock, cartMerge: merge };
+}
+
+/** The merge's outcome, from the batch result of its `cartMerge` statement. */
+export function cartMergeOutcome(result: {
+	rows: MergeRow[];
+}): CartMergeOutcome {
+	const row = result.rows[0];
 	return {
-		statements: [lock, merge] as const,
-		/** Reads the outcome from the batch result of the `merge` statement. */
-		outcome: (result: unknown): CartMergeOutcome => {
-			const row = (result as { rows: MergeRow[] }).rows[0];
-			return {
-				merged: row?.merged ?? false,
-				lines: row?.lines ?? 0,
-				adjusted: row?.adjusted ?? [],
-			};
-		},
+		merged: row?.merged ?? false,
+		lines: row?.lines ?? 0,
+		adjusted: row?.adjusted ?? [],
 	};
 }

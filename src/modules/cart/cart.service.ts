@@ -1,4 +1,4 @@
-import type { BatchItem } from "drizzle-orm/batch";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
@@ -16,8 +16,6 @@ import {
 	setQuantitySql,
 } from "./cart.queries";
 import type { CartOwner } from "./cart.token";
-
-type Batch = [BatchItem<"pg">, ...BatchItem<"pg">[]];
 
 export type CartNotice =
 	| { code: "price_changed"; old: number; new: number }
@@ -129,14 +127,15 @@ export async function addItem(
 		newGuestCart?: { id: string; tokenHash: string };
 	},
 ): Promise<Cart | null> {
-	const write = db.execute<AddRow>(addItemSql({ ...p, itemId: uuidv7() }));
-	const read = db.execute<CartRow>(cartViewSql(p.owner));
-	const results = await db.batch(
-		(p.newGuestCart
-			? [write, read]
-			: [db.execute(lockCartSql(p.owner, uuidv7())), write, read]) as Batch,
-	);
-	const row = (results.at(-2) as { rows: AddRow[] }).rows[0];
+	const { write, read } = await batch(db, {
+		// A new guest cart is created by the write itself; an existing cart is locked first.
+		lock: p.newGuestCart
+			? undefined
+			: db.execute(lockCartSql(p.owner, uuidv7())),
+		write: db.execute<AddRow>(addItemSql({ ...p, itemId: uuidv7() })),
+		read: db.execute<CartRow>(cartViewSql(p.owner)),
+	});
+	const row = write.rows[0];
 	if (!row || (!row.has_cart && !p.newGuestCart)) return null;
 	if (row.outcome === null)
 		throw new ApiError("NOT_FOUND", "Variant not found");
@@ -165,7 +164,7 @@ export async function addItem(
 			available: row.available ?? 0,
 			inCart: row.in_cart ?? 0,
 		});
-	return toCart((results.at(-1) as { rows: CartRow[] }).rows);
+	return toCart(read.rows);
 }
 
 /** Sets a line's quantity (0 removes it) and returns the cart, in ONE round trip. */
@@ -174,17 +173,19 @@ export async function setItemQuantity(
 	p: { owner: CartOwner; itemId: string; quantity: number },
 ): Promise<Cart> {
 	if (p.quantity === 0) {
-		const [removed, read] = await db.batch([
-			db.execute<{ removed: number }>(removeItemsSql(p.owner, p.itemId)),
-			db.execute<CartRow>(cartViewSql(p.owner)),
-		]);
+		const { removed, read } = await batch(db, {
+			removed: db.execute<{ removed: number }>(
+				removeItemsSql(p.owner, p.itemId),
+			),
+			read: db.execute<CartRow>(cartViewSql(p.owner)),
+		});
 		if (!removed.rows[0]?.removed) throw itemNotFound();
 		return toCart(read.rows);
 	}
-	const [written, read] = await db.batch([
-		db.execute<SetQuantityRow>(setQuantitySql(p)),
-		db.execute<CartRow>(cartViewSql(p.owner)),
-	]);
+	const { written, read } = await batch(db, {
+		written: db.execute<SetQuantityRow>(setQuantitySql(p)),
+		read: db.execute<CartRow>(cartViewSql(p.owner)),
+	});
 	const row = written.rows[0];
 	if (!row?.found) throw itemNotFound();
 	if (row.outcome === "unavailable") throw unavailable();

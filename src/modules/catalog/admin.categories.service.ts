@@ -1,4 +1,5 @@
 import { eq, sql } from "drizzle-orm";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { categories, products } from "../../db/schema";
 import { ApiError, pgError } from "../../lib/errors";
@@ -50,25 +51,25 @@ export async function updateCategory(
 	const notACycle = parentId
 		? sql`not exists (
 				with recursive subtree as (
-					select id from categories where id = ${id}
+					select id from ${categories} where id = ${id}
 					union
-					select c.id from categories c join subtree s on c.parent_id = s.id
+					select c.id from ${categories} c join subtree s on c.parent_id = s.id
 				)
 				select 1 from subtree where id = ${parentId})`
 		: sql`true`;
-	const [, updated, existing] = await translateWriteErrors(
-		db.batch([
-			db.execute(TREE_LOCK),
-			db
+	const { updated, existing } = await translateWriteErrors(
+		batch(db, {
+			lock: db.execute(TREE_LOCK),
+			updated: db
 				.update(categories)
 				.set({ ...patch, updatedAt: sql`now()` })
 				.where(sql`${categories.id} = ${id} and ${notACycle}`)
 				.returning(columns),
-			db
+			existing: db
 				.select({ id: categories.id })
 				.from(categories)
 				.where(eq(categories.id, id)),
-		]),
+		}),
 	);
 	if (updated[0]) return updated[0];
 	if (!existing[0]) throw new ApiError("NOT_FOUND", "Category not found");
@@ -95,7 +96,7 @@ export async function deleteCategory(
 			{ field: "moveProductsTo" },
 		);
 	const target = moveProductsTo
-		? sql`exists (select 1 from categories where id = ${moveProductsTo})`
+		? sql`exists (select 1 from ${categories} where id = ${moveProductsTo})`
 		: sql`true`;
 	const remove = db
 		.delete(categories)
@@ -104,14 +105,14 @@ export async function deleteCategory(
 	let deleted: { id: string }[];
 	try {
 		if (moveProductsTo) {
-			const [, removed, check] = await db.batch([
-				db
+			const { removed, check } = await batch(db, {
+				moved: db
 					.update(products)
 					.set({ categoryId: moveProductsTo, updatedAt: sql`now()` })
 					.where(eq(products.categoryId, id)),
-				remove,
-				db.execute<{ ok: boolean }>(sql`select ${target} as ok`),
-			]);
+				removed: remove,
+				check: db.execute<{ ok: boolean }>(sql`select ${target} as ok`),
+			});
 			if (!check.rows[0]?.ok)
 				throw new ApiError("NOT_FOUND", "moveProductsTo category not found", {
 					field: "moveProductsTo",

@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import {
 	inventoryLedger,
@@ -64,10 +64,8 @@ export function adminProduct(p: DetailRow) {
 	};
 }
 
-type Batch = [BatchItem<"pg">, ...BatchItem<"pg">[]];
-
 const detail = (db: Db, id: string) =>
-	db.execute<DetailRow & Record<string, unknown>>(productDetailSql(id, false));
+	db.execute<DetailRow>(productDetailSql(id, false));
 
 /** The initial stock of new variants, as ledger rows (the ledger explains every unit). */
 export function initialStockLedger(
@@ -115,28 +113,31 @@ export async function createProduct(
 	);
 	const ledger = initialStockLedger(variantRows, actorId);
 	const { options: _o, variants: _v, ...product } = input;
-	const statements: BatchItem<"pg">[] = [
-		db.insert(products).values({ ...product, id: productId }),
-	];
-	if (options.length > 0)
-		statements.push(
-			db.insert(productOptions).values(
-				options.map((o, position) => ({
-					id: uuidv7(),
-					productId,
-					name: o.name,
-					position,
-					values: o.values,
-				})),
-			),
-		);
-	statements.push(db.insert(variants).values(variantRows));
-	if (ledger.length > 0)
-		statements.push(db.insert(inventoryLedger).values(ledger));
-	statements.push(db.execute(refreshPriceRangeSql(sql`${productId}::uuid`)));
-	statements.push(detail(db, productId));
-	const results = await translateWriteErrors(db.batch(statements as Batch));
-	const created = (results.at(-1) as { rows: DetailRow[] }).rows[0];
+	const { read } = await translateWriteErrors(
+		batch(db, {
+			product: db.insert(products).values({ ...product, id: productId }),
+			options:
+				options.length > 0
+					? db.insert(productOptions).values(
+							options.map((o, position) => ({
+								id: uuidv7(),
+								productId,
+								name: o.name,
+								position,
+								values: o.values,
+							})),
+						)
+					: undefined,
+			variants: db.insert(variants).values(variantRows),
+			ledger:
+				ledger.length > 0
+					? db.insert(inventoryLedger).values(ledger)
+					: undefined,
+			priceRange: db.execute(refreshPriceRangeSql(sql`${productId}::uuid`)),
+			read: detail(db, productId),
+		}),
+	);
+	const created = read.rows[0];
 	if (!created) throw new Error("created product not read back");
 	return adminProduct(created);
 }
@@ -149,19 +150,19 @@ export async function getAdminProduct(db: Db, id: string) {
 
 /** Updates product fields and reads the product back in one batch. */
 export async function updateProduct(db: Db, id: string, patch: ProductPatch) {
-	const [updated, read] = await translateWriteErrors(
-		db.batch([
-			db
+	const { updated, read } = await translateWriteErrors(
+		batch(db, {
+			updated: db
 				.update(products)
 				.set({ ...patch, updatedAt: sql`now()` })
 				.where(eq(products.id, id))
 				.returning({ id: products.id }),
-			detail(db, id),
-		]),
+			read: detail(db, id),
+		}),
 	);
-	if (!updated[0] || !read.rows[0])
-		throw new ApiError("NOT_FOUND", "Product not found");
-	return adminProduct(read.rows[0] as DetailRow);
+	const row = read.rows[0];
+	if (!updated[0] || !row) throw new ApiError("NOT_FOUND", "Product not found");
+	return adminProduct(row);
 }
 
 /**

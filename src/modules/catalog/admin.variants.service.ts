@@ -1,8 +1,13 @@
 import { eq, type SQL, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { alias } from "drizzle-orm/pg-core";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
-import { inventoryLedger, products, variants } from "../../db/schema";
+import {
+	inventoryLedger,
+	productOptions,
+	products,
+	variants,
+} from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import {
@@ -19,13 +24,11 @@ import {
 } from "./variant-options";
 import { isStillReferenced, translateWriteErrors } from "./write-errors";
 
-type Batch = [BatchItem<"pg">, ...BatchItem<"pg">[]];
-
 /** A variant as the product view shows it, plus the fields only its own admin view returns. */
 export type AdminVariant = DetailRow["variants"][number] & {
 	productId: string;
 	position: number;
-} & Record<string, unknown>;
+};
 
 const v = alias(variants, "v");
 const p = alias(products, "p");
@@ -46,8 +49,8 @@ async function productContext(db: Db, where: SQL) {
 		options: ProductOption[];
 	}>(sql`select p.id as product_id, p.currency,
 		coalesce((select json_agg(json_build_object('name', o.name, 'values', o.values) order by o.position)
-			from product_options o where o.product_id = p.id), '[]') as options
-		from products p where ${where}`);
+			from ${productOptions} o where o.product_id = p.id), '[]') as options
+		from ${products} p where ${where}`);
 	return rows[0];
 }
 
@@ -74,16 +77,23 @@ export async function addVariant(
 		position: input.position ?? 0,
 	};
 	const ledger = initialStockLedger([row], actorId);
-	const statements: BatchItem<"pg">[] = [
-		db.insert(variants).values(row),
-		...appendOptionValuesSql(productId, options).map((q) => db.execute(q)),
-	];
-	if (ledger.length > 0)
-		statements.push(db.insert(inventoryLedger).values(ledger));
-	statements.push(db.execute(refreshPriceRangeSql(sql`${productId}::uuid`)));
-	statements.push(db.execute<AdminVariant>(variantSql(row.id)));
-	const results = await translateWriteErrors(db.batch(statements as Batch));
-	return (results.at(-1) as { rows: AdminVariant[] }).rows[0] as AdminVariant;
+	const { read } = await translateWriteErrors(
+		batch(db, {
+			variant: db.insert(variants).values(row),
+			optionValues: appendOptionValuesSql(productId, options).map((q) =>
+				db.execute(q),
+			),
+			ledger:
+				ledger.length > 0
+					? db.insert(inventoryLedger).values(ledger)
+					: undefined,
+			priceRange: db.execute(refreshPriceRangeSql(sql`${productId}::uuid`)),
+			read: db.execute<AdminVariant>(variantSql(row.id)),
+		}),
+	);
+	const created = read.rows[0];
+	if (!created) throw new Error("created variant not read back");
+	return created;
 }
 
 /** Updates price, SKU, options, status or position; keeps the price range in step. */
@@ -94,16 +104,16 @@ export async function updateVariant(
 ): Promise<AdminVariant> {
 	const product = await productContext(
 		db,
-		sql`p.id = (select product_id from variants where id = ${id}::uuid)`,
+		sql`p.id = (select product_id from ${variants} where id = ${id}::uuid)`,
 	);
 	if (!product) throw new ApiError("NOT_FOUND", "Variant not found");
 	const options =
 		patch.options === undefined
 			? undefined
 			: canonicalOptions(product.options, patch.options, "options");
-	const [updated, ...rest] = await translateWriteErrors(
-		db.batch([
-			db
+	const { updated, read } = await translateWriteErrors(
+		batch(db, {
+			updated: db
 				.update(variants)
 				.set({
 					...patch,
@@ -112,17 +122,20 @@ export async function updateVariant(
 				})
 				.where(eq(variants.id, id))
 				.returning({ id: variants.id }),
-			...appendOptionValuesSql(product.product_id, options ?? {}).map((q) =>
-				db.execute(q),
+			optionValues: appendOptionValuesSql(
+				product.product_id,
+				options ?? {},
+			).map((q) => db.execute(q)),
+			priceRange: db.execute(
+				refreshPriceRangeSql(sql`${product.product_id}::uuid`),
 			),
-			db.execute(refreshPriceRangeSql(sql`${product.product_id}::uuid`)),
-			db.execute<AdminVariant>(variantSql(id)),
-		] as Batch),
+			read: db.execute<AdminVariant>(variantSql(id)),
+		}),
 	);
-	const read = (rest.at(-1) as { rows: AdminVariant[] }).rows[0];
-	if (!(updated as unknown[])[0] || !read)
+	const variant = read.rows[0];
+	if (!updated[0] || !variant)
 		throw new ApiError("NOT_FOUND", "Variant not found");
-	return read;
+	return variant;
 }
 
 /**
@@ -133,26 +146,26 @@ export async function removeVariant(
 	db: Db,
 	id: string,
 ): Promise<"deleted" | "archived"> {
-	const productOf = sql`(select product_id from variants where id = ${id}::uuid)`;
+	const productOf = sql`(select product_id from ${variants} where id = ${id}::uuid)`;
 	try {
-		const [, deleted] = await db.batch([
-			db.execute(refreshPriceRangeSql(productOf, id)),
-			db
+		const { deleted } = await batch(db, {
+			priceRange: db.execute(refreshPriceRangeSql(productOf, id)),
+			deleted: db
 				.delete(variants)
 				.where(eq(variants.id, id))
 				.returning({ id: variants.id }),
-		]);
+		});
 		if (!deleted[0]) throw new ApiError("NOT_FOUND", "Variant not found");
 		return "deleted";
 	} catch (err) {
 		if (!isStillReferenced(err)) throw err;
-		await db.batch([
-			db
+		await batch(db, {
+			archived: db
 				.update(variants)
 				.set({ status: "archived", updatedAt: sql`now()` })
 				.where(eq(variants.id, id)),
-			db.execute(refreshPriceRangeSql(productOf)),
-		]);
+			priceRange: db.execute(refreshPriceRangeSql(productOf)),
+		});
 		return "archived";
 	}
 }

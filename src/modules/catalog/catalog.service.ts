@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { categories } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
+import type { CategoryTreeNode } from "./catalog.schemas";
 import { decodeCursor, encodeCursor, type Sort } from "./cursor";
 import { type DetailRow, priceRange, productDetailSql } from "./detail.query";
 import {
@@ -50,9 +52,7 @@ export async function listProducts(db: Db, params: ListParams) {
 
 /** Any-status product with stock figures, or null; for admin reads and after admin writes. */
 export function productDetail(db: Db, idOrSlug: string, publicOnly: boolean) {
-	return db.execute<DetailRow & Record<string, unknown>>(
-		productDetailSql(idOrSlug, publicOnly),
-	);
+	return db.execute<DetailRow>(productDetailSql(idOrSlug, publicOnly));
 }
 
 /** The public product page (active products and variants only) in one round trip. */
@@ -94,44 +94,30 @@ export async function getPublicProduct(db: Db, idOrSlug: string) {
 	};
 }
 
-interface CategoryRow extends Record<string, unknown> {
-	id: string;
-	parent_id: string | null;
-	slug: string;
-	name: string;
-	description: string;
-	position: number;
-}
-
-export interface CategoryNode {
-	id: string;
-	slug: string;
-	name: string;
-	description: string;
-	position: number;
-	children: CategoryNode[];
-}
-
 /** The whole tree in one round trip, siblings ordered by position then name. */
-export async function getCategoryTree(db: Db): Promise<CategoryNode[]> {
-	const { rows } = await db.execute<CategoryRow>(
-		sql`select id, parent_id, slug, name, description, position from categories order by position, name, id`,
+export async function getCategoryTree(db: Db): Promise<CategoryTreeNode[]> {
+	const rows = await db
+		.select({
+			id: categories.id,
+			parentId: categories.parentId,
+			slug: categories.slug,
+			name: categories.name,
+			description: categories.description,
+			position: categories.position,
+		})
+		.from(categories)
+		.orderBy(categories.position, categories.name, categories.id);
+	const nodes = new Map(
+		rows.map(({ parentId: _, ...r }): [string, CategoryTreeNode] => [
+			r.id,
+			{ ...r, children: [] },
+		]),
 	);
-	const nodes = new Map<string, CategoryNode>();
-	for (const r of rows)
-		nodes.set(r.id, {
-			id: r.id,
-			slug: r.slug,
-			name: r.name,
-			description: r.description,
-			position: r.position,
-			children: [],
-		});
-	const roots: CategoryNode[] = [];
-	for (const r of rows) {
-		const node = nodes.get(r.id) as CategoryNode;
-		const parent = r.parent_id ? nodes.get(r.parent_id) : undefined;
-		(parent ? parent.children : roots).push(node);
+	const roots: CategoryTreeNode[] = [];
+	for (const { id, parentId } of rows) {
+		const node = nodes.get(id);
+		const parent = parentId ? nodes.get(parentId) : undefined;
+		if (node) (parent ? parent.children : roots).push(node);
 	}
 	return roots;
 }
@@ -143,24 +129,24 @@ type CategoryDetail = {
 	description: string;
 	position: number;
 	breadcrumb: { id: string; slug: string; name: string }[];
-	children: Omit<CategoryNode, "children" | "description">[];
+	children: Omit<CategoryTreeNode, "children" | "description">[];
 };
 
 /** One category with its breadcrumb (root first, itself last) and children, in one round trip. */
 export async function getCategory(db: Db, slug: string) {
 	const { rows } =
 		await db.execute<CategoryDetail>(sql`with recursive target as (
-			select * from categories where slug = ${slug}
+			select * from ${categories} where slug = ${slug}
 		), crumbs as (
-			select c.id, c.parent_id, c.slug, c.name, 0 as depth from categories c join target t on c.id = t.id
+			select c.id, c.parent_id, c.slug, c.name, 0 as depth from ${categories} c join target t on c.id = t.id
 			union all
 			select c.id, c.parent_id, c.slug, c.name, k.depth + 1
-			from categories c join crumbs k on c.id = k.parent_id where k.depth < 32
+			from ${categories} c join crumbs k on c.id = k.parent_id where k.depth < 32
 		)
 		select t.id, t.slug, t.name, t.description, t.position,
 			(select json_agg(json_build_object('id', k.id, 'slug', k.slug, 'name', k.name) order by k.depth desc) from crumbs k) as breadcrumb,
 			(select coalesce(json_agg(json_build_object('id', c.id, 'slug', c.slug, 'name', c.name, 'position', c.position)
-				order by c.position, c.name, c.id), '[]') from categories c where c.parent_id = t.id) as children
+				order by c.position, c.name, c.id), '[]') from ${categories} c where c.parent_id = t.id) as children
 		from target t`);
 	const category = rows[0];
 	if (!category) throw new ApiError("NOT_FOUND", "Category not found");

@@ -15,7 +15,8 @@ const UUID_RE =
 const v = alias(variants, "v");
 const p = alias(products, "p");
 
-export interface DetailRow {
+/** A product as productDetailSql reads it (a type, not an interface, so it is a row type for `db.execute`). */
+export type DetailRow = {
 	id: string;
 	slug: string;
 	name: string;
@@ -53,7 +54,7 @@ export interface DetailRow {
 		variantId: string | null;
 		contentType: string;
 	}[];
-}
+};
 
 /** A product's price range from its stored min/max (null while it has no priced variant). */
 export function priceRange(

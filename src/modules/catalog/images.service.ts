@@ -1,5 +1,6 @@
-import { sql } from "drizzle-orm";
+import { and, eq, exists, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { images, products, variants } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { matchesIfNoneMatch } from "./cache";
@@ -105,6 +106,19 @@ export interface ImageRow extends Record<string, unknown> {
 	byteSize: number;
 }
 
+/** An image row as the admin API shows it. */
+const imageColumns = {
+	id: images.id,
+	productId: images.productId,
+	variantId: images.variantId,
+	key: images.key,
+	alt: images.alt,
+	position: images.position,
+	width: images.width,
+	height: images.height,
+	contentType: images.contentType,
+	byteSize: images.byteSize,
+};
 const RETURNING = sql`id, product_id as "productId", variant_id as "variantId", key, alt, position,
 	width, height, content_type as "contentType", byte_size as "byteSize"`;
 
@@ -117,14 +131,14 @@ export async function addImage(
 	variantId: string | undefined,
 ): Promise<ImageRow> {
 	const variantCheck = variantId
-		? sql`and exists (select 1 from variants v where v.id = ${variantId}::uuid and v.product_id = p.id)`
+		? sql`and exists (select 1 from ${variants} v where v.id = ${variantId}::uuid and v.product_id = p.id)`
 		: sql``;
-	const { rows } = await db.execute<ImageRow>(sql`insert into images
+	const { rows } = await db.execute<ImageRow>(sql`insert into ${images}
 			(id, product_id, variant_id, key, alt, position, width, height, content_type, byte_size)
 		select ${uuidv7()}, p.id, ${variantId ?? null}::uuid, ${image.key}, ${alt},
-			coalesce((select max(position) + 1 from images where product_id = p.id), 0),
+			coalesce((select max(position) + 1 from ${images} where product_id = p.id), 0),
 			${image.width}::int, ${image.height}::int, ${image.contentType}, ${image.byteSize}
-		from products p where p.id = ${productId}::uuid ${variantCheck}
+		from ${products} p where p.id = ${productId}::uuid ${variantCheck}
 		returning ${RETURNING}`);
 	const row = rows[0];
 	if (!row)
@@ -142,18 +156,31 @@ export async function updateImage(
 	id: string,
 	patch: { alt?: string; variantId?: string | null },
 ): Promise<ImageRow> {
-	const variantSet =
-		patch.variantId === undefined
-			? sql``
-			: sql`, variant_id = ${patch.variantId}::uuid`;
-	const variantCheck = patch.variantId
-		? sql`and exists (select 1 from variants v where v.id = ${patch.variantId}::uuid and v.product_id = images.product_id)`
-		: sql``;
-	const { rows } = await db.execute<ImageRow>(sql`update images
-		set alt = coalesce(${patch.alt ?? null}, alt) ${variantSet}
-		where id = ${id}::uuid ${variantCheck}
-		returning ${RETURNING}`);
-	const row = rows[0];
+	const [row] = await db
+		.update(images)
+		.set({
+			...(patch.alt === undefined ? {} : { alt: patch.alt }),
+			...(patch.variantId === undefined ? {} : { variantId: patch.variantId }),
+		})
+		.where(
+			and(
+				eq(images.id, id),
+				patch.variantId
+					? exists(
+							db
+								.select({ id: variants.id })
+								.from(variants)
+								.where(
+									and(
+										eq(variants.id, patch.variantId),
+										eq(variants.productId, images.productId),
+									),
+								),
+						)
+					: undefined,
+			),
+		)
+		.returning(imageColumns);
 	if (!row)
 		throw new ApiError(
 			"NOT_FOUND",
@@ -172,8 +199,8 @@ export async function deleteImage(
 	id: string,
 ): Promise<void> {
 	const { rows } = await db.execute<{ key: string; others: number }>(sql`
-		with gone as (delete from images where id = ${id}::uuid returning id, key)
-		select g.key, (select count(*) from images i where i.key = g.key and i.id <> g.id)::int as others
+		with gone as (delete from ${images} where id = ${id}::uuid returning id, key)
+		select g.key, (select count(*) from ${images} i where i.key = g.key and i.id <> g.id)::int as others
 		from gone g`);
 	const row = rows[0];
 	if (!row) throw new ApiError("NOT_FOUND", "Image not found");
@@ -187,7 +214,7 @@ export async function reorderImages(
 	imageIds: string[],
 ): Promise<void> {
 	const { rows } = await db.execute<{ found: boolean; same: boolean }>(sql`
-		with current_ids as (select id from images where product_id = ${productId}::uuid),
+		with current_ids as (select id from ${images} where product_id = ${productId}::uuid),
 		wanted as (select id::uuid as id, ord from unnest(${sql.param(imageIds)}::text[]) with ordinality as w(id, ord)),
 		ok as (
 			select (select count(*) from current_ids) = (select count(*) from wanted)
@@ -195,11 +222,11 @@ export async function reorderImages(
 				and not exists (select id from wanted except select id from current_ids) as same
 		),
 		moved as (
-			update images i set position = w.ord - 1
+			update ${images} i set position = w.ord - 1
 			from wanted w where i.id = w.id and i.product_id = ${productId}::uuid and (select same from ok)
 			returning i.id
 		)
-		select exists (select 1 from products where id = ${productId}::uuid) as found,
+		select exists (select 1 from ${products} where id = ${productId}::uuid) as found,
 			(select same from ok) as same`);
 	const row = rows[0];
 	if (!row?.found) throw new ApiError("NOT_FOUND", "Product not found");

@@ -1,6 +1,6 @@
 import { and, eq, lte, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { products, variants } from "../../db/schema";
+import { inventoryLedger, products, variants } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { availableUnits } from "./stock.sql";
@@ -38,14 +38,14 @@ export async function adjustInventory(
 	const { rows } = await translateWriteErrors(
 		db.execute<AdjustRow>(sql`
 		with old as (
-			select id, on_hand, reserved from variants where id = ${variantId}::uuid for update
+			select id, on_hand, reserved from ${variants} where id = ${variantId}::uuid for update
 		), upd as (
-			update variants v set on_hand = ${target}, updated_at = now()
+			update ${variants} v set on_hand = ${target}, updated_at = now()
 			from old
 			where v.id = old.id and ${target} >= old.reserved and ${target} <= 2147483647
 			returning v.id, v.on_hand, v.reserved, v.on_hand - old.on_hand as delta
 		), led as (
-			insert into inventory_ledger (id, variant_id, delta, on_hand_after, reason, actor_id)
+			insert into ${inventoryLedger} (id, variant_id, delta, on_hand_after, reason, actor_id)
 			select ${uuidv7()}::uuid, upd.id, upd.delta, upd.on_hand, ${change.reason}, ${actorId ?? null}::uuid
 			from upd where upd.delta <> 0
 			returning id
