@@ -7,9 +7,9 @@ import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/router";
 import { requestContext } from "./middleware/context";
 import { corsFromConfig, limitBody } from "./middleware/http";
+import { adminRoutes } from "./modules/admin/admin.routes";
 import { authRoutes } from "./modules/auth/auth.routes";
 import { cartRoutes } from "./modules/cart/cart.routes";
-import { adminCatalogRoutes } from "./modules/catalog/admin.routes";
 import { IMAGE_UPLOAD_PATH } from "./modules/catalog/admin.stock.routes";
 import { catalogRoutes } from "./modules/catalog/catalog.routes";
 import { devMailboxRoutes } from "./modules/emails/dev-mailbox.routes";
@@ -28,7 +28,7 @@ export function createApp() {
 		.route("/cart", cartRoutes)
 		.route("/dev", devMailboxRoutes)
 		.route("/", catalogRoutes)
-		.route("/admin", adminCatalogRoutes);
+		.route("/admin", adminRoutes);
 	v1.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",
 		scheme: "bearer",

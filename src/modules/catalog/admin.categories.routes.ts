@@ -15,6 +15,7 @@ import {
 } from "./admin.schemas";
 
 const canWrite = requirePermission("catalog:write");
+const security = [{ bearer: [] }];
 
 export const adminCategoryRoutes = createRouter()
 	.openapi(
@@ -22,6 +23,7 @@ export const adminCategoryRoutes = createRouter()
 			method: "post",
 			path: "/categories",
 			tags: ["admin: catalog"],
+			security,
 			summary: "Create a category (root, or under parentId)",
 			middleware: canWrite,
 			request: { body: jsonBody(categoryCreateSchema) },
@@ -44,6 +46,7 @@ export const adminCategoryRoutes = createRouter()
 			method: "patch",
 			path: "/categories/{id}",
 			tags: ["admin: catalog"],
+			security,
 			summary: "Update or move a category (never under its own subtree)",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(categoryPatchSchema) },
@@ -73,6 +76,7 @@ export const adminCategoryRoutes = createRouter()
 			method: "delete",
 			path: "/categories/{id}",
 			tags: ["admin: catalog"],
+			security,
 			summary:
 				"Delete a category; 409 while it has products (unless moveProductsTo) or children",
 			middleware: canWrite,

@@ -22,6 +22,7 @@ import {
 } from "./admin.variants.service";
 
 const canWrite = requirePermission("catalog:write");
+const security = [{ bearer: [] }];
 
 /** Products and their variants, any status. Each write is one db.batch (one transaction). */
 export const adminProductRoutes = createRouter()
@@ -30,6 +31,7 @@ export const adminProductRoutes = createRouter()
 			method: "post",
 			path: "/products",
 			tags: ["admin: catalog"],
+			security,
 			summary: "Create a product with options and variants (atomic)",
 			middleware: canWrite,
 			request: { body: jsonBody(productCreateSchema) },
@@ -59,6 +61,7 @@ export const adminProductRoutes = createRouter()
 			method: "get",
 			path: "/products/{id}",
 			tags: ["admin: catalog"],
+			security,
 			summary: "A product in any status, with stock figures",
 			middleware: canWrite,
 			request: { params: idParams },
@@ -83,6 +86,7 @@ export const adminProductRoutes = createRouter()
 			method: "patch",
 			path: "/products/{id}",
 			tags: ["admin: catalog"],
+			security,
 			summary: "Update product fields (status, category, slug, …)",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(productPatchSchema) },
@@ -112,6 +116,7 @@ export const adminProductRoutes = createRouter()
 			method: "delete",
 			path: "/products/{id}",
 			tags: ["admin: catalog"],
+			security,
 			summary: "Delete a product, or archive it when orders reference it",
 			middleware: canWrite,
 			request: { params: idParams },
@@ -138,6 +143,7 @@ export const adminProductRoutes = createRouter()
 			method: "post",
 			path: "/products/{id}/variants",
 			tags: ["admin: catalog"],
+			security,
 			summary: "Add a variant (new option values join the product's lists)",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(variantCreateSchema) },
@@ -168,6 +174,7 @@ export const adminProductRoutes = createRouter()
 			method: "patch",
 			path: "/variants/{id}",
 			tags: ["admin: catalog"],
+			security,
 			summary: "Update a variant's price, SKU, options, status or position",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(variantPatchSchema) },
@@ -197,6 +204,7 @@ export const adminProductRoutes = createRouter()
 			method: "delete",
 			path: "/variants/{id}",
 			tags: ["admin: catalog"],
+			security,
 			summary: "Remove a variant, or archive it when orders reference it",
 			middleware: canWrite,
 			request: { params: idParams },

@@ -3,7 +3,7 @@ import { adminCategoryRoutes } from "./admin.categories.routes";
 import { adminProductRoutes } from "./admin.products.routes";
 import { adminStockRoutes } from "./admin.stock.routes";
 
-/** Catalog administration under /v1/admin; every route declares its own permission. */
+/** Catalog administration, mounted under /v1/admin (admins only); each route declares its permission. */
 export const adminCatalogRoutes = createRouter()
 	.route("/", adminCategoryRoutes)
 	.route("/", adminProductRoutes)

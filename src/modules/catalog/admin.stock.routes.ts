@@ -26,6 +26,7 @@ import { adjustInventory, lowStock } from "./inventory.service";
 export const IMAGE_UPLOAD_PATH = "/v1/admin/products/:id/images";
 
 const canWrite = requirePermission("catalog:write");
+const security = [{ bearer: [] }];
 
 /** Inventory adjustments and low-stock report; product images. */
 export const adminStockRoutes = createRouter()
@@ -34,6 +35,7 @@ export const adminStockRoutes = createRouter()
 			method: "post",
 			path: "/variants/{id}/inventory",
 			tags: ["admin: inventory"],
+			security,
 			summary: "Adjust on_hand by delta or set it; writes a ledger row",
 			description:
 				"409 INSUFFICIENT_STOCK when on_hand would fall below 0 or below what is reserved.",
@@ -66,6 +68,7 @@ export const adminStockRoutes = createRouter()
 			method: "get",
 			path: "/inventory/low-stock",
 			tags: ["admin: inventory"],
+			security,
 			summary: "Active variants with available stock at or below threshold",
 			middleware: requirePermission("inventory:write"),
 			request: { query: lowStockQuery },
@@ -87,6 +90,7 @@ export const adminStockRoutes = createRouter()
 			method: "post",
 			path: "/products/{id}/images",
 			tags: ["admin: catalog"],
+			security,
 			summary: `Upload an image as the raw body (${Object.keys(IMAGE_TYPES).join(", ")}; ≤ 5 MB)`,
 			description:
 				"415 when the Content-Type is not a supported image type or the bytes are not of the declared type; 413 over 5 MB.",
@@ -138,6 +142,7 @@ export const adminStockRoutes = createRouter()
 			method: "patch",
 			path: "/images/{id}",
 			tags: ["admin: catalog"],
+			security,
 			summary: "Set an image's alt text or variant",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(imagePatchSchema) },
@@ -166,6 +171,7 @@ export const adminStockRoutes = createRouter()
 			method: "delete",
 			path: "/images/{id}",
 			tags: ["admin: catalog"],
+			security,
 			summary: "Delete an image (the R2 object too once nothing references it)",
 			middleware: canWrite,
 			request: { params: idParams },
@@ -193,6 +199,7 @@ export const adminStockRoutes = createRouter()
 			method: "put",
 			path: "/products/{id}/images/order",
 			tags: ["admin: catalog"],
+			security,
 			summary: "Reorder a product's images (list every image id once)",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(imageOrderSchema) },
