@@ -1,4 +1,3 @@
-import { except } from "hono/combine";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -10,7 +9,6 @@ import { corsFromConfig, limitBody } from "./middleware/http";
 import { adminRoutes } from "./modules/admin/admin.routes";
 import { authRoutes } from "./modules/auth/auth.routes";
 import { cartRoutes } from "./modules/cart/cart.routes";
-import { IMAGE_UPLOAD_PATH } from "./modules/catalog/admin.stock.routes";
 import { catalogRoutes } from "./modules/catalog/catalog.routes";
 import { devMailboxRoutes } from "./modules/emails/dev-mailbox.routes";
 import { healthRoutes } from "./modules/health/health.routes";
@@ -69,8 +67,7 @@ export function createApp() {
 				),
 		}),
 	);
-	// Image uploads carry their own 5 MB limit on the route; everything else gets the global one.
-	app.use(except(IMAGE_UPLOAD_PATH, limitBody()));
+	app.use(limitBody());
 	app.onError(onError);
 	app.notFound(notFound);
 

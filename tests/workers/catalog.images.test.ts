@@ -1,14 +1,16 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app";
 import {
 	admin,
+	bearer,
 	createCategory,
 	createProduct,
 	PNG_1X1,
 	patch,
 	pngOfSize,
 } from "./helpers/catalog";
-import { call, expectError, json } from "./helpers/http";
+import { BASE, call, expectError, json } from "./helpers/http";
 
 interface Image {
 	id: string;
@@ -18,6 +20,11 @@ interface Image {
 	width: number | null;
 	height: number | null;
 	position: number;
+}
+
+async function sha256HexOf(bytes: Uint8Array): Promise<string> {
+	const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+	return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 async function product() {
@@ -118,6 +125,58 @@ describe("POST /v1/admin/products/:id/images", () => {
 			400,
 			"VALIDATION_FAILED",
 		);
+	});
+
+	it("checks the product before storing anything: a 404 leaves no R2 object", async () => {
+		const bytes = pngOfSize(256);
+		const key = `${await sha256HexOf(bytes)}.png`;
+		await expectError(
+			await upload("00000000-0000-7000-8000-000000000000", bytes, "image/png"),
+			404,
+			"NOT_FOUND",
+		);
+		const p = await product();
+		const other = await product();
+		await expectError(
+			await upload(
+				p.id,
+				bytes,
+				"image/png",
+				`?variantId=${other.variants[0]?.id}`,
+			),
+			404,
+			"NOT_FOUND",
+		);
+		expect(await env.IMAGES.head(key)).toBeNull();
+	});
+
+	it("records nothing when R2 refuses the bytes (500)", async () => {
+		vi.spyOn(console, "error").mockImplementation(() => {});
+		const p = await product();
+		const refusing = {
+			...env,
+			IMAGES: {
+				...env.IMAGES,
+				put: () => Promise.reject(new Error("R2 is down")),
+			},
+		};
+		const res = await createApp().request(
+			`${BASE}/v1/admin/products/${p.id}/images`,
+			{
+				method: "POST",
+				headers: {
+					"Content-Type": "image/png",
+					Authorization: await bearer("admin"),
+				},
+				body: pngOfSize(256),
+			},
+			refusing,
+		);
+		await expectError(res, 500, "INTERNAL");
+		const view = (await (await admin(`/v1/admin/products/${p.id}`)).json()) as {
+			images: unknown[];
+		};
+		expect(view.images).toEqual([]);
 	});
 
 	it("answers 404 for an unknown product or a variant of another product", async () => {

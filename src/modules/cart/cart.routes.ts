@@ -3,10 +3,8 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
-import { uuidv7 } from "../../lib/ids";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { randomToken } from "../../lib/tokens";
 import { optionalAuth } from "../../middleware/auth";
 import { requireAllowedOrigin } from "../../middleware/http";
 import {
@@ -17,6 +15,7 @@ import {
 } from "./cart.schemas";
 import {
 	addItem,
+	addItemToNewGuestCart,
 	clearCart,
 	emptyCart,
 	getCart,
@@ -112,7 +111,7 @@ export const cartRoutes = router
 		async (c) => {
 			const { owner } = await resolveOwner(c);
 			const cart = owner
-				? await getCart(c.var.services.db, owner)
+				? await getCart(c.var.services.db, { owner })
 				: emptyCart();
 			return c.json(cart, 200);
 		},
@@ -143,26 +142,19 @@ export const cartRoutes = router
 			},
 		}),
 		async (c) => {
+			const { db } = c.var.services;
 			const body = c.req.valid("json");
 			const { owner, presented } = await resolveOwner(c);
-			if (owner) {
-				const cart = await addItem(c.var.services.db, { owner, ...body });
-				if (!cart) throw missing(c, presented, "Cart not found");
-				slideCookie(c, presented);
-				return c.json(cart, 201);
+			if (!owner && !presented) {
+				const { cart, cartToken } = await addItemToNewGuestCart(db, body);
+				setCartCookie(c, cartToken);
+				c.header(CART_TOKEN_HEADER, cartToken);
+				return c.json({ ...cart, cartToken }, 201);
 			}
-			if (presented) throw missing(c, presented, "Cart not found");
-			const token = randomToken();
-			const tokenHash = await cartTokenHash(token);
-			const cart = await addItem(c.var.services.db, {
-				owner: { kind: "guest", tokenHash },
-				newGuestCart: { id: uuidv7(), tokenHash },
-				...body,
-			});
-			if (!cart) throw new Error("a new guest cart was not created");
-			setCartCookie(c, token);
-			c.header(CART_TOKEN_HEADER, token);
-			return c.json({ ...cart, cartToken: token }, 201);
+			const cart = owner && (await addItem(db, { owner, ...body }));
+			if (!cart) throw missing(c, presented, "Cart not found");
+			slideCookie(c, presented);
+			return c.json(cart, 201);
 		},
 	)
 	.openapi(
@@ -248,7 +240,7 @@ export const cartRoutes = router
 		}),
 		async (c) => {
 			const { owner } = await resolveOwner(c);
-			if (owner) await clearCart(c.var.services.db, owner);
+			if (owner) await clearCart(c.var.services.db, { owner });
 			return c.body(null, 204);
 		},
 	);

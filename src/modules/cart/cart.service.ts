@@ -2,6 +2,7 @@ import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { randomToken, sha256Hex } from "../../lib/tokens";
 import { imageUrl } from "../catalog/catalog.service";
 import {
 	type AddRow,
@@ -107,23 +108,55 @@ const unavailable = () =>
 	new ApiError("UNAVAILABLE", "This item is not available for sale");
 
 /** The owner's cart, re-priced (an empty cart when there is none): one round trip. */
-export async function getCart(db: Db, owner: CartOwner): Promise<Cart> {
-	const { rows } = await db.execute<CartRow>(cartViewSql(owner));
+export async function getCart(
+	db: Db,
+	params: { owner: CartOwner },
+): Promise<Cart> {
+	const { rows } = await db.execute<CartRow>(cartViewSql(params.owner));
 	return toCart(rows);
 }
 
+interface AddParams {
+	variantId: string;
+	quantity: number;
+}
+
 /**
- * Adds a variant (or raises its line) and returns the cart, in ONE round trip: a batch that locks
- * (a user's: creates) the cart, writes conditionally and reads the cart back. `newGuestCart`
- * creates a guest cart with the line; the owner must then be that cart's token hash. Null when
- * the guest cart of `owner` does not exist.
+ * Adds a variant (or raises its line) to the owner's cart and returns the cart, in ONE round
+ * trip: a batch that locks (a user's: creates) the cart, writes conditionally and reads the cart
+ * back. Null when the owner is a guest whose cart does not exist (merged, purged or never was).
  */
-export async function addItem(
+export function addItem(
 	db: Db,
-	p: {
+	params: AddParams & { owner: CartOwner },
+): Promise<Cart | null> {
+	return add(db, params);
+}
+
+/**
+ * Adds a variant for a shopper with no cart yet, in ONE round trip: the guest cart is created by
+ * the same statement, only if the line is written (a refused add leaves nothing behind). Returns
+ * the cart and its new token; the database keeps only the token's hash.
+ */
+export async function addItemToNewGuestCart(
+	db: Db,
+	params: AddParams,
+): Promise<{ cart: Cart; cartToken: string }> {
+	const cartToken = randomToken();
+	const tokenHash = await sha256Hex(cartToken);
+	const cart = await add(db, {
+		...params,
+		owner: { kind: "guest", tokenHash },
+		newGuestCart: { id: uuidv7(), tokenHash },
+	});
+	if (!cart) throw new Error("a new guest cart was not created");
+	return { cart, cartToken };
+}
+
+async function add(
+	db: Db,
+	p: AddParams & {
 		owner: CartOwner;
-		variantId: string;
-		quantity: number;
 		newGuestCart?: { id: string; tokenHash: string };
 	},
 ): Promise<Cart | null> {
@@ -213,6 +246,9 @@ export async function removeItem(
 }
 
 /** Empties the owner's cart (the cart itself stays): one round trip, idempotent. */
-export async function clearCart(db: Db, owner: CartOwner): Promise<void> {
-	await db.execute(removeItemsSql(owner));
+export async function clearCart(
+	db: Db,
+	params: { owner: CartOwner },
+): Promise<void> {
+	await db.execute(removeItemsSql(params.owner));
 }

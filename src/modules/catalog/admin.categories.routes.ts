@@ -39,7 +39,12 @@ export const adminCategoryRoutes = createRouter()
 			},
 		}),
 		async (c) =>
-			c.json(await createCategory(c.var.services.db, c.req.valid("json")), 201),
+			c.json(
+				await createCategory(c.var.services.db, {
+					category: c.req.valid("json"),
+				}),
+				201,
+			),
 	)
 	.openapi(
 		createRoute({
@@ -63,11 +68,10 @@ export const adminCategoryRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await updateCategory(
-					c.var.services.db,
-					c.req.valid("param").id,
-					c.req.valid("json"),
-				),
+				await updateCategory(c.var.services.db, {
+					id: c.req.valid("param").id,
+					changes: c.req.valid("json"),
+				}),
 				200,
 			),
 	)
@@ -93,11 +97,10 @@ export const adminCategoryRoutes = createRouter()
 			},
 		}),
 		async (c) => {
-			await deleteCategory(
-				c.var.services.db,
-				c.req.valid("param").id,
-				c.req.valid("query").moveProductsTo,
-			);
+			await deleteCategory(c.var.services.db, {
+				id: c.req.valid("param").id,
+				moveProductsTo: c.req.valid("query").moveProductsTo,
+			});
 			return c.body(null, 204);
 		},
 	);

@@ -28,11 +28,14 @@ const columns = {
 	updatedAt: categories.updatedAt,
 };
 
-export async function createCategory(db: Db, input: CategoryInput) {
+export async function createCategory(
+	db: Db,
+	params: { category: CategoryInput },
+) {
 	const [row] = await translateWriteErrors(
 		db
 			.insert(categories)
-			.values({ id: uuidv7(), ...input })
+			.values({ id: uuidv7(), ...params.category })
 			.returning(columns),
 	);
 	return row;
@@ -44,10 +47,10 @@ export async function createCategory(db: Db, input: CategoryInput) {
  */
 export async function updateCategory(
 	db: Db,
-	id: string,
-	patch: Partial<CategoryInput>,
+	params: { id: string; changes: Partial<CategoryInput> },
 ) {
-	const { parentId } = patch;
+	const { id, changes } = params;
+	const { parentId } = changes;
 	const notACycle = parentId
 		? sql`not exists (
 				with recursive subtree as (
@@ -62,7 +65,7 @@ export async function updateCategory(
 			lock: db.execute(TREE_LOCK),
 			updated: db
 				.update(categories)
-				.set({ ...patch, updatedAt: sql`now()` })
+				.set({ ...changes, updatedAt: sql`now()` })
 				.where(sql`${categories.id} = ${id} and ${notACycle}`)
 				.returning(columns),
 			existing: db
@@ -86,9 +89,9 @@ export async function updateCategory(
  */
 export async function deleteCategory(
 	db: Db,
-	id: string,
-	moveProductsTo: string | undefined,
+	params: { id: string; moveProductsTo?: string },
 ): Promise<void> {
+	const { id, moveProductsTo } = params;
 	if (moveProductsTo === id)
 		throw new ApiError(
 			"VALIDATION_FAILED",

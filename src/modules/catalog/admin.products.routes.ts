@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { errorResponses, jsonBody } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { requirePermission } from "../../middleware/auth";
+import { authUser, requirePermission } from "../../middleware/auth";
 import {
 	createProduct,
 	deleteProduct,
@@ -48,11 +48,10 @@ export const adminProductRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await createProduct(
-					c.var.services.db,
-					c.req.valid("json"),
-					c.var.user?.id,
-				),
+				await createProduct(c.var.services.db, {
+					product: c.req.valid("json"),
+					actorId: authUser(c).id,
+				}),
 				201,
 			),
 	)
@@ -77,7 +76,7 @@ export const adminProductRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await getAdminProduct(c.var.services.db, c.req.valid("param").id),
+				await getAdminProduct(c.var.services.db, c.req.valid("param")),
 				200,
 			),
 	)
@@ -103,11 +102,10 @@ export const adminProductRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await updateProduct(
-					c.var.services.db,
-					c.req.valid("param").id,
-					c.req.valid("json"),
-				),
+				await updateProduct(c.var.services.db, {
+					id: c.req.valid("param").id,
+					changes: c.req.valid("json"),
+				}),
 				200,
 			),
 	)
@@ -133,7 +131,7 @@ export const adminProductRoutes = createRouter()
 		async (c) => {
 			const { id } = c.req.valid("param");
 			return c.json(
-				{ id, outcome: await deleteProduct(c.var.services.db, id) },
+				{ id, outcome: await deleteProduct(c.var.services.db, { id }) },
 				200,
 			);
 		},
@@ -160,12 +158,11 @@ export const adminProductRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await addVariant(
-					c.var.services.db,
-					c.req.valid("param").id,
-					c.req.valid("json"),
-					c.var.user?.id,
-				),
+				await addVariant(c.var.services.db, {
+					productId: c.req.valid("param").id,
+					variant: c.req.valid("json"),
+					actorId: authUser(c).id,
+				}),
 				201,
 			),
 	)
@@ -191,11 +188,10 @@ export const adminProductRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await updateVariant(
-					c.var.services.db,
-					c.req.valid("param").id,
-					c.req.valid("json"),
-				),
+				await updateVariant(c.var.services.db, {
+					id: c.req.valid("param").id,
+					changes: c.req.valid("json"),
+				}),
 				200,
 			),
 	)
@@ -221,7 +217,7 @@ export const adminProductRoutes = createRouter()
 		async (c) => {
 			const { id } = c.req.valid("param");
 			return c.json(
-				{ id, outcome: await removeVariant(c.var.services.db, id) },
+				{ id, outcome: await removeVariant(c.var.services.db, { id }) },
 				200,
 			);
 		},

@@ -90,9 +90,9 @@ export function initialStockLedger(
  */
 export async function createProduct(
 	db: Db,
-	input: ProductInput,
-	actorId: string | undefined,
+	params: { product: ProductInput; actorId?: string },
 ) {
+	const { product: input, actorId } = params;
 	const productId = uuidv7();
 	const declared = input.options ?? [];
 	const variantRows = input.variants.map((v, i) => ({
@@ -142,19 +142,23 @@ export async function createProduct(
 	return adminProduct(created);
 }
 
-export async function getAdminProduct(db: Db, id: string) {
-	const { rows } = await detail(db, id);
+export async function getAdminProduct(db: Db, params: { id: string }) {
+	const { rows } = await detail(db, params.id);
 	if (!rows[0]) throw new ApiError("NOT_FOUND", "Product not found");
 	return adminProduct(rows[0]);
 }
 
 /** Updates product fields and reads the product back in one batch. */
-export async function updateProduct(db: Db, id: string, patch: ProductPatch) {
+export async function updateProduct(
+	db: Db,
+	params: { id: string; changes: ProductPatch },
+) {
+	const { id, changes } = params;
 	const { updated, read } = await translateWriteErrors(
 		batch(db, {
 			updated: db
 				.update(products)
-				.set({ ...patch, updatedAt: sql`now()` })
+				.set({ ...changes, updatedAt: sql`now()` })
 				.where(eq(products.id, id))
 				.returning({ id: products.id }),
 			read: detail(db, id),
@@ -171,8 +175,9 @@ export async function updateProduct(db: Db, id: string, patch: ProductPatch) {
  */
 export async function deleteProduct(
 	db: Db,
-	id: string,
+	params: { id: string },
 ): Promise<"deleted" | "archived"> {
+	const { id } = params;
 	try {
 		const deleted = await db
 			.delete(products)

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, jsonBody } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { requirePermission } from "../../middleware/auth";
+import { authUser, requirePermission } from "../../middleware/auth";
 import { limitBody } from "../../middleware/http";
 import {
 	idParams,
@@ -11,19 +11,16 @@ import {
 	inventorySchema,
 	lowStockQuery,
 } from "./admin.schemas";
+import { imageUrl } from "./catalog.service";
 import { IMAGE_TYPES } from "./image-format";
 import {
-	addImage,
 	deleteImage,
 	MAX_IMAGE_BYTES,
 	reorderImages,
-	storeImage,
 	updateImage,
+	uploadImage,
 } from "./images.service";
 import { adjustInventory, lowStock } from "./inventory.service";
-
-/** The upload route's path as the app-wide body limit must skip it (it has its own 5 MB). */
-export const IMAGE_UPLOAD_PATH = "/v1/admin/products/:id/images";
 
 const canWrite = requirePermission("catalog:write");
 const security = [{ bearer: [] }];
@@ -54,12 +51,11 @@ export const adminStockRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await adjustInventory(
-					c.var.services.db,
-					c.req.valid("param").id,
-					c.req.valid("json"),
-					c.var.user?.id,
-				),
+				await adjustInventory(c.var.services.db, {
+					variantId: c.req.valid("param").id,
+					change: c.req.valid("json"),
+					actorId: authUser(c).id,
+				}),
 				200,
 			),
 	)
@@ -121,20 +117,14 @@ export const adminStockRoutes = createRouter()
 			},
 		}),
 		async (c) => {
-			const { alt, variantId } = c.req.valid("query");
-			const stored = await storeImage(
-				c.var.services.images,
-				await c.req.arrayBuffer(),
-				c.req.header("Content-Type"),
-			);
-			const image = await addImage(
-				c.var.services.db,
-				c.req.valid("param").id,
-				stored,
-				alt ?? "",
-				variantId,
-			);
-			return c.json({ ...image, url: `/v1/images/${image.key}` }, 201);
+			const { db, images } = c.var.services;
+			const image = await uploadImage(db, images, {
+				productId: c.req.valid("param").id,
+				body: await c.req.arrayBuffer(),
+				contentType: c.req.header("Content-Type"),
+				...c.req.valid("query"),
+			});
+			return c.json({ ...image, url: imageUrl(image.key) }, 201);
 		},
 	)
 	.openapi(
@@ -158,11 +148,10 @@ export const adminStockRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await updateImage(
-					c.var.services.db,
-					c.req.valid("param").id,
-					c.req.valid("json"),
-				),
+				await updateImage(c.var.services.db, {
+					id: c.req.valid("param").id,
+					changes: c.req.valid("json"),
+				}),
 				200,
 			),
 	)
@@ -186,11 +175,8 @@ export const adminStockRoutes = createRouter()
 			},
 		}),
 		async (c) => {
-			await deleteImage(
-				c.var.services.db,
-				c.var.services.images,
-				c.req.valid("param").id,
-			);
+			const { db, images } = c.var.services;
+			await deleteImage(db, images, c.req.valid("param"));
 			return c.body(null, 204);
 		},
 	)
@@ -214,11 +200,10 @@ export const adminStockRoutes = createRouter()
 			},
 		}),
 		async (c) => {
-			await reorderImages(
-				c.var.services.db,
-				c.req.valid("param").id,
-				c.req.valid("json").imageIds,
-			);
+			await reorderImages(c.var.services.db, {
+				productId: c.req.valid("param").id,
+				imageIds: c.req.valid("json").imageIds,
+			});
 			return c.body(null, 204);
 		},
 	);

@@ -57,10 +57,9 @@ async function productContext(db: Db, where: SQL) {
 /** Adds a variant (new option values are appended to the product's lists): 2 round trips. */
 export async function addVariant(
 	db: Db,
-	productId: string,
-	input: VariantInput,
-	actorId: string | undefined,
+	params: { productId: string; variant: VariantInput; actorId?: string },
 ): Promise<AdminVariant> {
+	const { productId, variant: input, actorId } = params;
 	const product = await productContext(db, sql`p.id = ${productId}::uuid`);
 	if (!product) throw new ApiError("NOT_FOUND", "Product not found");
 	const options = canonicalOptions(product.options, input.options, "options");
@@ -99,9 +98,9 @@ export async function addVariant(
 /** Updates price, SKU, options, status or position; keeps the price range in step. */
 export async function updateVariant(
 	db: Db,
-	id: string,
-	patch: Partial<Omit<VariantInput, "onHand">>,
+	params: { id: string; changes: Partial<Omit<VariantInput, "onHand">> },
 ): Promise<AdminVariant> {
+	const { id, changes: patch } = params;
 	const product = await productContext(
 		db,
 		sql`p.id = (select product_id from ${variants} where id = ${id}::uuid)`,
@@ -144,8 +143,9 @@ export async function updateVariant(
  */
 export async function removeVariant(
 	db: Db,
-	id: string,
+	params: { id: string },
 ): Promise<"deleted" | "archived"> {
+	const { id } = params;
 	const productOf = sql`(select product_id from ${variants} where id = ${id}::uuid)`;
 	try {
 		const { deleted } = await batch(db, {

@@ -53,10 +53,7 @@ export const catalogRoutes = createRouter()
 			},
 		}),
 		async (c) =>
-			c.json(
-				await getCategory(c.var.services.db, c.req.valid("param").slug),
-				200,
-			),
+			c.json(await getCategory(c.var.services.db, c.req.valid("param")), 200),
 	)
 	.openapi(
 		createRoute({
@@ -107,10 +104,7 @@ export const catalogRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await getPublicProduct(
-					c.var.services.db,
-					c.req.valid("param").idOrSlug,
-				),
+				await getPublicProduct(c.var.services.db, c.req.valid("param")),
 				200,
 			),
 	)
@@ -128,11 +122,10 @@ export const catalogRoutes = createRouter()
 			},
 		}),
 		async (c) => {
-			const res = await serveImage(
-				c.var.services.images,
-				c.req.valid("param").key,
-				c.req.header("If-None-Match"),
-			);
+			const res = await serveImage(c.var.services.images, {
+				key: c.req.valid("param").key,
+				ifNoneMatch: c.req.header("If-None-Match"),
+			});
 			if (!res) throw new ApiError("NOT_FOUND", "Image not found");
 			return res;
 		},

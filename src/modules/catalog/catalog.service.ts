@@ -51,13 +51,11 @@ export async function listProducts(db: Db, params: ListParams) {
 }
 
 /** Any-status product with stock figures, or null; for admin reads and after admin writes. */
-export function productDetail(db: Db, idOrSlug: string, publicOnly: boolean) {
-	return db.execute<DetailRow>(productDetailSql(idOrSlug, publicOnly));
-}
-
 /** The public product page (active products and variants only) in one round trip. */
-export async function getPublicProduct(db: Db, idOrSlug: string) {
-	const { rows } = await productDetail(db, idOrSlug, true);
+export async function getPublicProduct(db: Db, params: { idOrSlug: string }) {
+	const { rows } = await db.execute<DetailRow>(
+		productDetailSql(params.idOrSlug, true),
+	);
 	const p = rows[0];
 	if (!p) throw new ApiError("NOT_FOUND", "Product not found");
 	return {
@@ -133,7 +131,8 @@ type CategoryDetail = {
 };
 
 /** One category with its breadcrumb (root first, itself last) and children, in one round trip. */
-export async function getCategory(db: Db, slug: string) {
+export async function getCategory(db: Db, params: { slug: string }) {
+	const { slug } = params;
 	const { rows } =
 		await db.execute<CategoryDetail>(sql`with recursive target as (
 			select * from ${categories} where slug = ${slug}

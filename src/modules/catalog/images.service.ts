@@ -14,7 +14,8 @@ import {
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
-export interface StoredImage {
+/** An upload's bytes, checked and described, ready to be recorded and stored. */
+interface InspectedImage {
 	key: string;
 	contentType: ImageType;
 	byteSize: number;
@@ -29,14 +30,13 @@ function hex(bytes: ArrayBuffer): string {
 }
 
 /**
- * Checks the bytes really are the declared type (magic numbers), then stores them in R2 under
- * their SHA-256 (content-addressed: the same image uploaded twice is one object).
+ * Checks the bytes really are the declared type (magic numbers) and within the size limit, and
+ * names them by their SHA-256 (content-addressed: the same image uploaded twice is one object).
  */
-export async function storeImage(
-	bucket: R2Bucket,
+async function inspectImage(
 	body: ArrayBuffer,
 	declared: string | undefined,
-): Promise<StoredImage> {
+): Promise<InspectedImage> {
 	const type = declared?.split(";")[0]?.trim().toLowerCase() ?? "";
 	if (!(type in IMAGE_TYPES))
 		throw new ApiError(
@@ -58,11 +58,9 @@ export async function storeImage(
 			"The bytes are not the declared image type",
 			{ declared: type, detected: detected ?? null },
 		);
-	const key = `${hex(await crypto.subtle.digest("SHA-256", body))}.${IMAGE_TYPES[detected]}`;
-	await bucket.put(key, body, { httpMetadata: { contentType: detected } });
 	const size = imageDimensions(detected, bytes);
 	return {
-		key,
+		key: `${hex(await crypto.subtle.digest("SHA-256", body))}.${IMAGE_TYPES[detected]}`,
 		contentType: detected,
 		byteSize: body.byteLength,
 		width: size?.width ?? null,
@@ -73,9 +71,9 @@ export async function storeImage(
 /** The R2 object with immutable caching (its key is its hash), or a 304, or undefined. */
 export async function serveImage(
 	bucket: R2Bucket,
-	key: string,
-	ifNoneMatch: string | undefined,
+	params: { key: string; ifNoneMatch: string | undefined },
 ): Promise<Response | undefined> {
+	const { key, ifNoneMatch } = params;
 	const object = await bucket.get(key);
 	if (!object) return undefined;
 	const headers = new Headers({
@@ -122,20 +120,32 @@ const imageColumns = {
 const RETURNING = sql`id, product_id as "productId", variant_id as "variantId", key, alt, position,
 	width, height, content_type as "contentType", byte_size as "byteSize"`;
 
-/** Appends the image to the product's gallery; the variant, if any, must be the product's. */
-export async function addImage(
+/**
+ * Adds an uploaded image to a product's gallery (the variant, if given, must be the product's),
+ * in one round trip. The order is the point: the bytes are checked first; the row is inserted
+ * next, and that insert is the check that the product (and variant) exist, so a 404 never
+ * writes to R2; only then are the bytes put in R2. If the put fails the row is deleted again. Until
+ * the put completes (milliseconds), the row names an object not yet there.
+ */
+export async function uploadImage(
 	db: Db,
-	productId: string,
-	image: StoredImage,
-	alt: string,
-	variantId: string | undefined,
+	bucket: R2Bucket,
+	params: {
+		productId: string;
+		body: ArrayBuffer;
+		contentType: string | undefined;
+		alt?: string;
+		variantId?: string;
+	},
 ): Promise<ImageRow> {
+	const image = await inspectImage(params.body, params.contentType);
+	const { productId, variantId } = params;
 	const variantCheck = variantId
 		? sql`and exists (select 1 from ${variants} v where v.id = ${variantId}::uuid and v.product_id = p.id)`
 		: sql``;
 	const { rows } = await db.execute<ImageRow>(sql`insert into ${images}
 			(id, product_id, variant_id, key, alt, position, width, height, content_type, byte_size)
-		select ${uuidv7()}, p.id, ${variantId ?? null}::uuid, ${image.key}, ${alt},
+		select ${uuidv7()}, p.id, ${variantId ?? null}::uuid, ${image.key}, ${params.alt ?? ""},
 			coalesce((select max(position) + 1 from ${images} where product_id = p.id), 0),
 			${image.width}::int, ${image.height}::int, ${image.contentType}, ${image.byteSize}
 		from ${products} p where p.id = ${productId}::uuid ${variantCheck}
@@ -148,14 +158,23 @@ export async function addImage(
 				? "Product not found, or the variant is not one of its variants"
 				: "Product not found",
 		);
+	try {
+		await bucket.put(image.key, params.body, {
+			httpMetadata: { contentType: image.contentType },
+		});
+	} catch (err) {
+		await db.delete(images).where(eq(images.id, row.id));
+		throw err;
+	}
 	return row;
 }
 
+/** Sets an image's alt text or variant (which must be one of its product's). */
 export async function updateImage(
 	db: Db,
-	id: string,
-	patch: { alt?: string; variantId?: string | null },
+	params: { id: string; changes: { alt?: string; variantId?: string | null } },
 ): Promise<ImageRow> {
+	const { id, changes: patch } = params;
 	const [row] = await db
 		.update(images)
 		.set({
@@ -196,8 +215,9 @@ export async function updateImage(
 export async function deleteImage(
 	db: Db,
 	bucket: R2Bucket,
-	id: string,
+	params: { id: string },
 ): Promise<void> {
+	const { id } = params;
 	const { rows } = await db.execute<{ key: string; others: number }>(sql`
 		with gone as (delete from ${images} where id = ${id}::uuid returning id, key)
 		select g.key, (select count(*) from ${images} i where i.key = g.key and i.id <> g.id)::int as others
@@ -210,9 +230,9 @@ export async function deleteImage(
 /** Sets the gallery order; `imageIds` must be exactly the product's images. One statement. */
 export async function reorderImages(
 	db: Db,
-	productId: string,
-	imageIds: string[],
+	params: { productId: string; imageIds: string[] },
 ): Promise<void> {
+	const { productId, imageIds } = params;
 	const { rows } = await db.execute<{ found: boolean; same: boolean }>(sql`
 		with current_ids as (select id from ${images} where product_id = ${productId}::uuid),
 		wanted as (select id::uuid as id, ord from unnest(${sql.param(imageIds)}::text[]) with ordinality as w(id, ord)),

@@ -27,10 +27,9 @@ interface AdjustRow extends Record<string, unknown> {
  */
 export async function adjustInventory(
 	db: Db,
-	variantId: string,
-	change: Adjustment,
-	actorId: string | undefined,
+	params: { variantId: string; change: Adjustment; actorId?: string },
 ) {
+	const { variantId, change, actorId } = params;
 	const target =
 		change.set !== undefined
 			? sql`${change.set}::int`
