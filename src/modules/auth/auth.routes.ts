@@ -10,14 +10,14 @@ import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
 import { authUser, requireAuth } from "../../middleware/auth";
 import { requireAllowedOrigin } from "../../middleware/http";
 import { enforceRateLimits, rateLimitByIp } from "../../middleware/rate-limit";
-import type { CartMergeOutcome } from "../cart/cart.merge";
 import { cartMergeSchema } from "../cart/cart.schemas";
+import type { CartMergeOutcome } from "../cart/cart-merge.sql";
 import {
 	CART_TOKEN_HEADER,
 	cartTokenHash,
 	clearCartCookie,
 	presentedCartToken,
-} from "../cart/cart.token";
+} from "../cart/cart-token";
 import type { EmailMessage } from "../emails/emails.messages";
 import {
 	forgotBody,

@@ -15,7 +15,7 @@ import {
 	type CartMergeOutcome,
 	cartMergeOutcome,
 	guestCartMergeStatements,
-} from "../cart/cart.merge";
+} from "../cart/cart-merge.sql";
 import { hashPassword, verifyPassword } from "./password";
 import { weakPasswordReason } from "./password-policy";
 

@@ -1,7 +1,7 @@
 import { and, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { carts } from "../../db/schema";
-import { GUEST_CART_TTL_DAYS } from "./cart.token";
+import { GUEST_CART_TTL_DAYS } from "./cart-token";
 
 /** Rows per run, so one run stays a short statement; the next run (5 min later) continues. */
 const PURGE_BATCH = 5000;

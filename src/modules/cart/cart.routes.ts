@@ -30,7 +30,7 @@ import {
 	type PresentedCartToken,
 	presentedCartToken,
 	setCartCookie,
-} from "./cart.token";
+} from "./cart-token";
 
 /**
  * Whose cart: the signed-in user's (a presented cart token is then ignored: merging happens at

@@ -15,8 +15,8 @@ import {
 	removeItemsSql,
 	type SetQuantityRow,
 	setQuantitySql,
-} from "./cart.queries";
-import type { CartOwner } from "./cart.token";
+} from "./cart.sql";
+import type { CartOwner } from "./cart-token";
 
 export type CartNotice =
 	| { code: "price_changed"; old: number; new: number }

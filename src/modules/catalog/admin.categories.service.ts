@@ -4,7 +4,7 @@ import type { Db } from "../../db/client";
 import { categories, products } from "../../db/schema";
 import { ApiError, pgError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { isStillReferenced, translateWriteErrors } from "./write-errors";
+import { isStillReferenced, translateWriteErrors } from "./admin.write-errors";
 
 export interface CategoryInput {
 	slug: string;

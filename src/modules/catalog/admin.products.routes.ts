@@ -12,19 +12,12 @@ import {
 	idParams,
 	productCreateSchema,
 	productPatchSchema,
-	variantCreateSchema,
-	variantPatchSchema,
 } from "./admin.schemas";
-import {
-	addVariant,
-	removeVariant,
-	updateVariant,
-} from "./admin.variants.service";
 
 const canWrite = requirePermission("catalog:write");
 const security = [{ bearer: [] }];
 
-/** Products and their variants, any status. Each write is one db.batch (one transaction). */
+/** Products in any status, with their options and variants. Each write is one db.batch (one transaction). */
 export const adminProductRoutes = createRouter()
 	.openapi(
 		createRoute({
@@ -132,92 +125,6 @@ export const adminProductRoutes = createRouter()
 			const { id } = c.req.valid("param");
 			return c.json(
 				{ id, outcome: await deleteProduct(c.var.services.db, { id }) },
-				200,
-			);
-		},
-	)
-	.openapi(
-		createRoute({
-			method: "post",
-			path: "/products/{id}/variants",
-			tags: ["admin: catalog"],
-			security,
-			summary: "Add a variant (new option values join the product's lists)",
-			middleware: canWrite,
-			request: { params: idParams, body: jsonBody(variantCreateSchema) },
-			responses: {
-				201: { description: "created" },
-				...errorResponses(
-					"VALIDATION_FAILED",
-					"UNAUTHENTICATED",
-					"FORBIDDEN",
-					"NOT_FOUND",
-					"CONFLICT",
-				),
-			},
-		}),
-		async (c) =>
-			c.json(
-				await addVariant(c.var.services.db, {
-					productId: c.req.valid("param").id,
-					variant: c.req.valid("json"),
-					actorId: authUser(c).id,
-				}),
-				201,
-			),
-	)
-	.openapi(
-		createRoute({
-			method: "patch",
-			path: "/variants/{id}",
-			tags: ["admin: catalog"],
-			security,
-			summary: "Update a variant's price, SKU, options, status or position",
-			middleware: canWrite,
-			request: { params: idParams, body: jsonBody(variantPatchSchema) },
-			responses: {
-				200: { description: "updated" },
-				...errorResponses(
-					"VALIDATION_FAILED",
-					"UNAUTHENTICATED",
-					"FORBIDDEN",
-					"NOT_FOUND",
-					"CONFLICT",
-				),
-			},
-		}),
-		async (c) =>
-			c.json(
-				await updateVariant(c.var.services.db, {
-					id: c.req.valid("param").id,
-					changes: c.req.valid("json"),
-				}),
-				200,
-			),
-	)
-	.openapi(
-		createRoute({
-			method: "delete",
-			path: "/variants/{id}",
-			tags: ["admin: catalog"],
-			security,
-			summary: "Remove a variant, or archive it when orders reference it",
-			middleware: canWrite,
-			request: { params: idParams },
-			responses: {
-				200: { description: "{ id, outcome: deleted | archived }" },
-				...errorResponses(
-					"VALIDATION_FAILED",
-					"UNAUTHENTICATED",
-					"FORBIDDEN",
-					"NOT_FOUND",
-				),
-			},
-		}),
-		async (c) => {
-			const { id } = c.req.valid("param");
-			return c.json(
-				{ id, outcome: await removeVariant(c.var.services.db, { id }) },
 				200,
 			);
 		},

@@ -9,15 +9,19 @@ import {
 } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { imageUrl } from "./catalog.service";
-import { type DetailRow, priceRange, productDetailSql } from "./detail.query";
 import {
 	canonicalOptions,
 	type ProductOption,
 	refreshPriceRangeSql,
 	withNewValues,
-} from "./variant-options";
-import { isStillReferenced, translateWriteErrors } from "./write-errors";
+} from "./admin.variant-options";
+import { isStillReferenced, translateWriteErrors } from "./admin.write-errors";
+import { imageUrl } from "./catalog.service";
+import {
+	type DetailRow,
+	priceRange,
+	productDetailSql,
+} from "./product-detail.sql";
 
 export interface VariantInput {
 	sku: string;

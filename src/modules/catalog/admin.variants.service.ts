@@ -14,15 +14,15 @@ import {
 	initialStockLedger,
 	type VariantInput,
 } from "./admin.products.service";
-import type { DetailRow } from "./detail.query";
-import { availability, availableUnits } from "./stock.sql";
 import {
 	appendOptionValuesSql,
 	canonicalOptions,
 	type ProductOption,
 	refreshPriceRangeSql,
-} from "./variant-options";
-import { isStillReferenced, translateWriteErrors } from "./write-errors";
+} from "./admin.variant-options";
+import { isStillReferenced, translateWriteErrors } from "./admin.write-errors";
+import type { DetailRow } from "./product-detail.sql";
+import { availability, availableUnits } from "./stock.sql";
 
 /** A variant as the product view shows it, plus the fields only its own admin view returns. */
 export type AdminVariant = DetailRow["variants"][number] & {

@@ -1,12 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "../../lib/errors";
 import { errorResponses, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { edgeCache } from "./cache";
 import {
 	categoryDetailSchema,
 	categoryTreeSchema,
-	imageKeySchema,
 	listQuerySchema,
 	optionFilters,
 	productDetailSchema,
@@ -19,11 +16,12 @@ import {
 	getPublicProduct,
 	listProducts,
 } from "./catalog.service";
-import { serveImage } from "./images.service";
+import { edgeCache } from "./edge-cache";
+import { imageRoutes } from "./images.routes";
 
 const cached = `Served from the edge cache for up to 60 s (ETag, 304 on If-None-Match).`;
 
-/** Public catalog reads: no auth, edge-cached, at most one database round trip on a miss. */
+/** Public catalog reads: no auth, edge-cached, at most one database round trip on a miss; images. */
 export const catalogRoutes = createRouter()
 	.openapi(
 		createRoute({
@@ -108,25 +106,4 @@ export const catalogRoutes = createRouter()
 				200,
 			),
 	)
-	.openapi(
-		createRoute({
-			method: "get",
-			path: "/images/{key}",
-			tags: ["catalog"],
-			summary: "A product image (content-addressed, immutable)",
-			request: { params: z.object({ key: imageKeySchema }) },
-			responses: {
-				200: { description: "the image bytes" },
-				304: { description: "not modified" },
-				...errorResponses("VALIDATION_FAILED", "NOT_FOUND"),
-			},
-		}),
-		async (c) => {
-			const res = await serveImage(c.var.services.images, {
-				key: c.req.valid("param").key,
-				ifNoneMatch: c.req.header("If-None-Match"),
-			});
-			if (!res) throw new ApiError("NOT_FOUND", "Image not found");
-			return res;
-		},
-	);
+	.route("/", imageRoutes);

@@ -4,13 +4,17 @@ import { categories } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import type { CategoryTreeNode } from "./catalog.schemas";
 import { decodeCursor, encodeCursor, type Sort } from "./cursor";
-import { type DetailRow, priceRange, productDetailSql } from "./detail.query";
+import {
+	type DetailRow,
+	priceRange,
+	productDetailSql,
+} from "./product-detail.sql";
 import {
 	cursorFor,
 	type ListFilters,
 	type ListRow,
 	listProductsSql,
-} from "./list.query";
+} from "./product-list.sql";
 
 export const imageUrl = (key: string) => `/v1/images/${key}`;
 

@@ -1,86 +1,29 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, jsonBody } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { authUser, requirePermission } from "../../middleware/auth";
+import { requirePermission } from "../../middleware/auth";
 import { limitBody } from "../../middleware/http";
-import {
-	idParams,
-	imageOrderSchema,
-	imagePatchSchema,
-	imageUploadQuery,
-	inventorySchema,
-	lowStockQuery,
-} from "./admin.schemas";
-import { imageUrl } from "./catalog.service";
-import { IMAGE_TYPES } from "./image-format";
 import {
 	deleteImage,
 	MAX_IMAGE_BYTES,
 	reorderImages,
 	updateImage,
 	uploadImage,
-} from "./images.service";
-import { adjustInventory, lowStock } from "./inventory.service";
+} from "./admin.images.service";
+import {
+	idParams,
+	imageOrderSchema,
+	imagePatchSchema,
+	imageUploadQuery,
+} from "./admin.schemas";
+import { imageUrl } from "./catalog.service";
+import { IMAGE_TYPES } from "./image-format";
 
 const canWrite = requirePermission("catalog:write");
 const security = [{ bearer: [] }];
 
-/** Inventory adjustments and low-stock report; product images. */
-export const adminStockRoutes = createRouter()
-	.openapi(
-		createRoute({
-			method: "post",
-			path: "/variants/{id}/inventory",
-			tags: ["admin: inventory"],
-			security,
-			summary: "Adjust on_hand by delta or set it; writes a ledger row",
-			description:
-				"409 INSUFFICIENT_STOCK when on_hand would fall below 0 or below what is reserved.",
-			middleware: requirePermission("inventory:write"),
-			request: { params: idParams, body: jsonBody(inventorySchema) },
-			responses: {
-				200: { description: "new stock figures" },
-				...errorResponses(
-					"VALIDATION_FAILED",
-					"UNAUTHENTICATED",
-					"FORBIDDEN",
-					"NOT_FOUND",
-					"INSUFFICIENT_STOCK",
-				),
-			},
-		}),
-		async (c) =>
-			c.json(
-				await adjustInventory(c.var.services.db, {
-					variantId: c.req.valid("param").id,
-					change: c.req.valid("json"),
-					actorId: authUser(c).id,
-				}),
-				200,
-			),
-	)
-	.openapi(
-		createRoute({
-			method: "get",
-			path: "/inventory/low-stock",
-			tags: ["admin: inventory"],
-			security,
-			summary: "Active variants with available stock at or below threshold",
-			middleware: requirePermission("inventory:write"),
-			request: { query: lowStockQuery },
-			responses: {
-				200: { description: "{ data: variants }" },
-				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN"),
-			},
-		}),
-		async (c) => {
-			const { threshold, limit } = c.req.valid("query");
-			return c.json(
-				{ data: await lowStock(c.var.services.db, { threshold, limit }) },
-				200,
-			);
-		},
-	)
+/** Product images: upload (raw body, own 5 MB limit), alt text and variant, order, delete. */
+export const adminImageRoutes = createRouter()
 	.openapi(
 		createRoute({
 			method: "post",

@@ -4,7 +4,7 @@ import type { Db } from "../../db/client";
 import { cartItems, carts, products, variants } from "../../db/schema";
 import { uuidv7 } from "../../lib/ids";
 import { availableUnits, sellable } from "../catalog/stock.sql";
-import { MAX_LINE_QUANTITY } from "./cart.queries";
+import { MAX_LINE_QUANTITY } from "./cart.sql";
 
 const v = alias(variants, "v");
 const p = alias(products, "p");

@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { cartItems, carts, images, products, variants } from "../../db/schema";
 import { availableUnits, sellable } from "../catalog/stock.sql";
-import type { CartOwner } from "./cart.token";
+import type { CartOwner } from "./cart-token";
 
 /** Largest quantity of one line (also a CHECK on cart_items). */
 export const MAX_LINE_QUANTITY = 99;

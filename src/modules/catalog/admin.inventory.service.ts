@@ -3,8 +3,8 @@ import type { Db } from "../../db/client";
 import { inventoryLedger, products, variants } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { translateWriteErrors } from "./admin.write-errors";
 import { availableUnits } from "./stock.sql";
-import { translateWriteErrors } from "./write-errors";
 
 /** Exactly one of `delta` and `set` (the route schema guarantees it). */
 export interface Adjustment {
