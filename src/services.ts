@@ -37,13 +37,14 @@ export function createServices(
 ): Services {
 	const config = loadConfig(env);
 	const meter = new DbMeter();
+	const waitUntil = (work: Promise<unknown>) => ctx?.waitUntil(work);
 	return {
 		config,
 		meter,
 		db: createDb(config, meter),
 		redis: createRedis(config),
-		emails: emailQueue(env.EMAIL_QUEUE),
+		emails: emailQueue(env.EMAIL_QUEUE, waitUntil),
 		images: env.IMAGES,
-		waitUntil: (work) => ctx?.waitUntil(work),
+		waitUntil,
 	};
 }

@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
@@ -11,43 +11,32 @@ import { authUser, requireAuth } from "../../middleware/auth";
 import { requireAllowedOrigin } from "../../middleware/http";
 import { enforceRateLimits, rateLimitByIp } from "../../middleware/rate-limit";
 import { cartMergeSchema } from "../cart/cart.schemas";
-import type { CartMergeOutcome } from "../cart/cart-merge.sql";
 import {
 	CART_TOKEN_HEADER,
-	cartTokenHash,
-	clearCartCookie,
-	presentedCartToken,
+	cartMergeJson,
+	guestCartToMerge,
 } from "../cart/cart-token";
-import type { EmailMessage } from "../emails/emails.messages";
 import {
-	forgotBody,
 	loginBody,
 	refreshBody,
 	registerBody,
-	resetBody,
 	sessionSchema,
 	tokensSchema,
 	toUserJson,
 } from "./auth.schemas";
-import {
-	type GuestCart,
-	type IssuedSession,
-	login,
-	type PublicUser,
-	registerUser,
-	revokeAllSessions,
-	revokeSessionByToken,
-	rotateRefreshToken,
-} from "./auth.service";
-import {
-	issuePasswordResetToken,
-	resetPassword,
-} from "./password-reset.service";
+import { login, type PublicUser, registerUser } from "./auth.service";
+import { passwordResetRoutes } from "./password-reset.routes";
 import {
 	clearRefreshCookie,
 	presentedRefreshToken,
 	setRefreshCookie,
 } from "./session-cookie";
+import {
+	type IssuedSession,
+	revokeAllSessions,
+	revokeSessionByToken,
+	rotateRefreshToken,
+} from "./sessions.service";
 
 /** Signs the access token and hands the refresh token over the way the client asked for. */
 async function tokens(
@@ -68,53 +57,6 @@ async function tokens(
 		expiresIn: ACCESS_TOKEN_TTL_SECONDS,
 		...(delivery === "body" ? { refreshToken: session.refreshToken } : {}),
 	};
-}
-
-/**
- * Emails go out after the response (waitUntil) so an account's existence does not show in the
- * response time; a failed enqueue is logged, never surfaced to the client.
- */
-function sendEmail(c: Context<AppEnv>, message: EmailMessage): void {
-	const { emails, waitUntil } = c.var.services;
-	waitUntil(
-		emails.send(message).catch((e) =>
-			log("error", "email enqueue failed", {
-				requestId: c.get("requestId"),
-				template: message.template,
-				error: e instanceof Error ? e.message : String(e),
-			}),
-		),
-	);
-}
-
-/**
- * The guest cart a sign-in should merge, from `X-Cart-Token` or the vs_cart cookie. A token that
- * cannot be ours merges nothing (reported as `merged: false`) without touching the database.
- */
-async function guestCartOf(
-	c: Context<AppEnv>,
-): Promise<{ guestCart?: GuestCart; presented: boolean }> {
-	const presented = presentedCartToken(c);
-	if (!presented) return { presented: false };
-	if (!presented.wellFormed) return { presented: true };
-	return {
-		presented: true,
-		guestCart: { tokenHash: await cartTokenHash(presented.token) },
-	};
-}
-
-/**
- * `cartMerge` for the response when a cart token came along. The cart cookie is cleared either
- * way: after a successful sign-in the guest cart is gone (merged) or never existed.
- */
-function cartMergeJson(
-	c: Context<AppEnv>,
-	presented: boolean,
-	outcome: CartMergeOutcome | undefined,
-) {
-	if (!presented) return {};
-	clearCartCookie(c);
-	return { cartMerge: outcome ?? { merged: false, lines: 0, adjusted: [] } };
 }
 
 const signedInSchema = sessionSchema.extend({
@@ -157,18 +99,20 @@ export const authRoutes = createRouter()
 		}),
 		async (c) => {
 			const body = c.req.valid("json");
-			const { guestCart, presented } = await guestCartOf(c);
+			const { guestCart, presented } = await guestCartToMerge(c);
 			const { user, session, cartMerge } = await registerUser(
 				c.var.services.db,
-				body,
-				guestCart,
+				{ ...body, guestCart },
 			);
-			sendEmail(c, {
-				template: "welcome",
-				idempotencyKey: `welcome:${user.id}`,
-				to: { email: user.email, name: user.name },
-				data: {},
-			});
+			c.var.services.emails.sendLater(
+				{
+					template: "welcome",
+					idempotencyKey: `welcome:${user.id}`,
+					to: { email: user.email, name: user.name },
+					data: {},
+				},
+				{ requestId: c.get("requestId") },
+			);
 			const issued = await tokens(c, user, session, body.refreshTokenDelivery);
 			return c.json(
 				{
@@ -206,12 +150,11 @@ export const authRoutes = createRouter()
 			await enforceRateLimits(c, [
 				["login_email", await sha256Hex(body.email.toLowerCase())],
 			]);
-			const { guestCart, presented } = await guestCartOf(c);
-			const { user, session, cartMerge } = await login(
-				c.var.services.db,
-				body,
+			const { guestCart, presented } = await guestCartToMerge(c);
+			const { user, session, cartMerge } = await login(c.var.services.db, {
+				...body,
 				guestCart,
-			);
+			});
 			const issued = await tokens(c, user, session, body.refreshTokenDelivery);
 			return c.json(
 				{
@@ -256,10 +199,9 @@ export const authRoutes = createRouter()
 			);
 			if (!presented || !TOKEN_PATTERN.test(presented.token))
 				throw invalidRefresh();
-			const result = await rotateRefreshToken(
-				c.var.services.db,
-				presented.token,
-			);
+			const result = await rotateRefreshToken(c.var.services.db, {
+				refreshToken: presented.token,
+			});
 			if (!result.ok) {
 				if (result.reuseDetected)
 					log("warn", "refresh token reuse: session revoked", {
@@ -296,7 +238,9 @@ export const authRoutes = createRouter()
 				c.req.valid("json").refreshToken,
 			);
 			if (presented && TOKEN_PATTERN.test(presented.token))
-				await revokeSessionByToken(c.var.services.db, presented.token);
+				await revokeSessionByToken(c.var.services.db, {
+					refreshToken: presented.token,
+				});
 			clearRefreshCookie(c);
 			return c.body(null, 204);
 		},
@@ -319,68 +263,4 @@ export const authRoutes = createRouter()
 			return c.body(null, 204);
 		},
 	)
-	.openapi(
-		createRoute({
-			method: "post",
-			path: "/password/forgot",
-			tags,
-			summary: "Email a password reset link if the account exists",
-			description:
-				"Always 202 with the same body, whether or not the account exists. The emailed token is valid for one hour and once. Rate limited per IP and per email.",
-			middleware: [rateLimitByIp("forgot_ip")] as const,
-			request: { body: jsonBody(forgotBody) },
-			responses: {
-				202: jsonContent(z.object({ message: z.string() }), "accepted"),
-				...errorResponses("VALIDATION_FAILED", "RATE_LIMITED"),
-			},
-		}),
-		async (c) => {
-			const { email } = c.req.valid("json");
-			await enforceRateLimits(c, [
-				["forgot_email", await sha256Hex(email.toLowerCase())],
-			]);
-			const issued = await issuePasswordResetToken(c.var.services.db, {
-				email,
-			});
-			if (issued)
-				sendEmail(c, {
-					template: "password_reset",
-					idempotencyKey: `password_reset:${issued.tokenId}`,
-					to: issued.to,
-					data: {
-						token: issued.token,
-						expiresAt: issued.expiresAt.toISOString(),
-					},
-				});
-			return c.json(
-				{
-					message:
-						"If an account exists for this email, a password reset link is on its way.",
-				},
-				202,
-			);
-		},
-	)
-	.openapi(
-		createRoute({
-			method: "post",
-			path: "/password/reset",
-			tags,
-			summary: "Set a new password with an emailed reset token",
-			description:
-				"The token works once (unknown, used or expired: 400 INVALID_RESET_TOKEN); every session of the account is revoked.",
-			request: { body: jsonBody(resetBody) },
-			responses: {
-				...noContent,
-				...errorResponses(
-					"VALIDATION_FAILED",
-					"INVALID_RESET_TOKEN",
-					"WEAK_PASSWORD",
-				),
-			},
-		}),
-		async (c) => {
-			await resetPassword(c.var.services.db, c.req.valid("json"));
-			return c.body(null, 204);
-		},
-	);
+	.route("/password", passwordResetRoutes);

@@ -4,9 +4,11 @@ import { passwordResetTokens, sessions, users } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { randomToken, sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
-import { RESET_TOKEN_TTL_MS } from "./auth.service";
 import { hashPassword } from "./password";
 import { weakPasswordReason } from "./password-policy";
+
+/** A reset link works for an hour. */
+const RESET_TOKEN_TTL_MS = 60 * 60 * 1000;
 
 export interface IssuedResetToken {
 	tokenId: string;

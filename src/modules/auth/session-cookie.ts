@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../../app-env";
-import type { IssuedSession } from "./auth.service";
+import type { IssuedSession } from "./sessions.service";
 
 export const REFRESH_COOKIE = "vs_refresh";
 /** The cookie goes only to the endpoints that consume it, never to the rest of the API. */

@@ -9,6 +9,11 @@ import { MAX_LINE_QUANTITY } from "./cart.sql";
 const v = alias(variants, "v");
 const p = alias(products, "p");
 
+/** The guest cart (by token hash) a login or registration folds into the user's cart. */
+export interface GuestCart {
+	tokenHash: string;
+}
+
 /** Why a guest line did not arrive in the user's cart exactly as requested. */
 export type MergeAdjustment = {
 	variantId: string;

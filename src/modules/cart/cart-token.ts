@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../../app-env";
 import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
+import type { CartMergeOutcome, GuestCart } from "./cart-merge.sql";
 
 export const CART_COOKIE = "vs_cart";
 export const CART_TOKEN_HEADER = "X-Cart-Token";
@@ -58,4 +59,34 @@ export function setCartCookie(c: Context<AppEnv>, token: string): void {
 
 export function clearCartCookie(c: Context<AppEnv>): void {
 	deleteCookie(c, CART_COOKIE, cookieOptions);
+}
+
+/**
+ * The guest cart a sign-in should merge, from `X-Cart-Token` or the vs_cart cookie. A token that
+ * cannot be ours merges nothing (reported as `merged: false`) without touching the database.
+ */
+export async function guestCartToMerge(
+	c: Context<AppEnv>,
+): Promise<{ guestCart?: GuestCart; presented: boolean }> {
+	const presented = presentedCartToken(c);
+	if (!presented) return { presented: false };
+	if (!presented.wellFormed) return { presented: true };
+	return {
+		presented: true,
+		guestCart: { tokenHash: await cartTokenHash(presented.token) },
+	};
+}
+
+/**
+ * `cartMerge` for a sign-in's response when a cart token came along. The cart cookie is cleared
+ * either way: after a successful sign-in the guest cart is gone (merged) or never existed.
+ */
+export function cartMergeJson(
+	c: Context<AppEnv>,
+	presented: boolean,
+	outcome: CartMergeOutcome | undefined,
+) {
+	if (!presented) return {};
+	clearCartCookie(c);
+	return { cartMerge: outcome ?? { merged: false, lines: 0, adjusted: [] } };
 }

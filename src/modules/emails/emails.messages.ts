@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { log } from "../../lib/log";
 
 /**
  * Messages on the `emails` queue: one typed template per kind, each with the data it renders and
@@ -93,14 +94,34 @@ export interface EmailQueue {
 	 * on the email provider; the `emails` queue consumer delivers it.
 	 */
 	send(message: EmailMessage): Promise<void>;
+	/**
+	 * `send`, after the response has gone (waitUntil), so the response time says nothing about the
+	 * email (e.g. whether an account exists). A failure is logged with `context`, never thrown.
+	 */
+	sendLater(message: EmailMessage, context?: Record<string, unknown>): void;
 }
 
-export function emailQueue(queue: Queue): EmailQueue {
+export function emailQueue(
+	queue: Queue,
+	waitUntil: (work: Promise<unknown>) => void = () => {},
+): EmailQueue {
+	const send = async (message: EmailMessage) => {
+		await queue.send(emailMessageSchema.parse(message), {
+			contentType: "json",
+		});
+	};
 	return {
-		async send(message) {
-			await queue.send(emailMessageSchema.parse(message), {
-				contentType: "json",
-			});
+		send,
+		sendLater(message, context = {}) {
+			waitUntil(
+				send(message).catch((err) =>
+					log("error", "email enqueue failed", {
+						...context,
+						template: message.template,
+						error: err instanceof Error ? err.message : String(err),
+					}),
+				),
+			);
 		},
 	};
 }
