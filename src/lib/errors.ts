@@ -35,7 +35,7 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-export interface ErrorBody {
+interface ErrorBody {
 	error: {
 		code: ErrorCode;
 		message: string;
@@ -83,7 +83,7 @@ export function errorBody(
 }
 
 /** Postgres error fields as surfaced by the Neon driver (possibly wrapped by Drizzle in `cause`). */
-export interface PgErrorInfo {
+interface PgErrorInfo {
 	code: string;
 	constraint?: string;
 	detail?: string;

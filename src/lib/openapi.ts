@@ -16,6 +16,9 @@ export const errorSchema = z
 	})
 	.openapi("Error");
 
+/** A route's `security`: the access token is required (the `bearer` scheme registered in app.ts). */
+export const bearerAuth = [{ bearer: [] }];
+
 type JsonContent<T extends z.ZodType> = {
 	description: string;
 	content: { "application/json": { schema: T } };

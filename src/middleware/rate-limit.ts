@@ -17,7 +17,7 @@ const LIMITS = {
 	refresh_ip: "RATE_LIMIT_REFRESH_IP",
 } as const satisfies Record<string, keyof Config>;
 
-export type LimitName = keyof typeof LIMITS;
+type LimitName = keyof typeof LIMITS;
 
 /** The outcome whose headers this request already carries, so a later, looser check keeps them. */
 const shown = new WeakMap<Context<AppEnv>, Outcome>();
@@ -39,7 +39,7 @@ function limiter(c: Context<AppEnv>, name: LimitName): Ratelimit {
 }
 
 /** The client's address as Cloudflare saw it; the header is set (and overwritten) by the edge. */
-export function clientIp(c: Context<AppEnv>): string {
+function clientIp(c: Context<AppEnv>): string {
 	return c.req.header("CF-Connecting-IP") ?? "unknown";
 }
 

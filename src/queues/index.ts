@@ -5,10 +5,7 @@ import {
 } from "../modules/emails/emails.consumer";
 import type { Services } from "../services";
 
-export type QueueConsumer = (
-	batch: MessageBatch,
-	services: Services,
-) => Promise<void>;
+type QueueConsumer = (batch: MessageBatch, services: Services) => Promise<void>;
 
 /**
  * Consumers by queue name (names as in wrangler.toml). Modules register theirs here; every

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { cartOf, freshProduct, newGuestCart } from "./helpers/cart";
 import {
 	admin,
 	createCategory,
@@ -170,6 +171,43 @@ describe("DELETE /v1/admin/products/:id", () => {
 			404,
 			"NOT_FOUND",
 		);
+	});
+});
+
+describe("deleting what a cart line still holds", () => {
+	it("archives the variant, then the product, instead of deleting them", async () => {
+		const product = await freshProduct([
+			{ price: 500, onHand: 5 },
+			{ price: 700, onHand: 5 },
+		]);
+		const [held, free] = product.variants;
+		const { cartToken } = await newGuestCart(held?.id ?? "");
+		const variant = await admin(`/v1/admin/variants/${held?.id}`, {
+			method: "DELETE",
+		});
+		expect(await variant.json()).toEqual({ id: held?.id, outcome: "archived" });
+		// The other variant is held by nothing: it really goes.
+		const other = await admin(`/v1/admin/variants/${free?.id}`, {
+			method: "DELETE",
+		});
+		expect(await other.json()).toEqual({ id: free?.id, outcome: "deleted" });
+		const removed = await admin(`/v1/admin/products/${product.id}`, {
+			method: "DELETE",
+		});
+		expect(await removed.json()).toEqual({
+			id: product.id,
+			outcome: "archived",
+		});
+		const view = (await (
+			await admin(`/v1/admin/products/${product.id}`)
+		).json()) as { status: string; variants: { id: string; status: string }[] };
+		expect(view.status).toBe("archived");
+		expect(view.variants.map((v) => [v.id, v.status])).toEqual([
+			[held?.id, "archived"],
+		]);
+		expect((await cartOf({ cartToken })).items[0]?.notices).toEqual([
+			{ code: "unavailable" },
+		]);
 	});
 });
 

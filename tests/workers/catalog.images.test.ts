@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
+import { toHex } from "../../src/lib/encoding";
 import {
 	admin,
-	bearer,
+	asAdmin,
 	createCategory,
 	createProduct,
 	PNG_1X1,
@@ -22,10 +23,8 @@ interface Image {
 	position: number;
 }
 
-async function sha256HexOf(bytes: Uint8Array): Promise<string> {
-	const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-	return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+const sha256HexOf = async (bytes: Uint8Array) =>
+	toHex(await crypto.subtle.digest("SHA-256", bytes));
 
 async function product() {
 	const cat = await createCategory();
@@ -57,12 +56,7 @@ describe("POST /v1/admin/products/:id/images", () => {
 		const res = await upload(p.id, PNG_1X1, "image/png", "?alt=A%20pixel");
 		expect(res.status).toBe(201);
 		const image = (await res.json()) as Image;
-		const digest = new Uint8Array(
-			await crypto.subtle.digest("SHA-256", PNG_1X1),
-		);
-		const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join(
-			"",
-		);
+		const hex = await sha256HexOf(PNG_1X1);
 		expect(image).toMatchObject({
 			key: `${hex}.png`,
 			url: `/v1/images/${hex}.png`,
@@ -166,7 +160,7 @@ describe("POST /v1/admin/products/:id/images", () => {
 				method: "POST",
 				headers: {
 					"Content-Type": "image/png",
-					Authorization: await bearer("admin"),
+					...(await asAdmin()),
 				},
 				body: pngOfSize(256),
 			},

@@ -4,7 +4,12 @@ import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../lib/jwt";
 import { log } from "../../lib/log";
-import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
+import {
+	bearerAuth,
+	errorResponses,
+	jsonBody,
+	jsonContent,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
 import { authUser, requireAuth } from "../../middleware/auth";
@@ -253,7 +258,7 @@ export const authRoutes = createRouter()
 			summary: "End every session of the signed-in user",
 			description:
 				"Refresh tokens stop working at once; access tokens already issued stay valid until they expire (at most 15 minutes).",
-			security: [{ bearer: [] }],
+			security: bearerAuth,
 			middleware: [requireAuth()] as const,
 			responses: { ...noContent, ...errorResponses("UNAUTHENTICATED") },
 		}),

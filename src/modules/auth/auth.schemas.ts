@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { PublicUser } from "./auth.service";
 
 /** Trimmed; compared case-insensitively by the database (unique index on lower(email)). */
-export const emailField = z
+const emailField = z
 	.string()
 	.trim()
 	.max(254)
@@ -10,7 +10,7 @@ export const emailField = z
 	.openapi({ example: "ada@example.com" });
 
 /** NIST 800-63B: length only (8–128), no composition rules; common passwords are refused later. */
-export const newPasswordField = z
+const newPasswordField = z
 	.string()
 	.min(8, "must be at least 8 characters")
 	.max(128, "must be at most 128 characters")

@@ -10,7 +10,7 @@ import { weakPasswordReason } from "./password-policy";
 /** A reset link works for an hour. */
 const RESET_TOKEN_TTL_MS = 60 * 60 * 1000;
 
-export interface IssuedResetToken {
+interface IssuedResetToken {
 	tokenId: string;
 	token: string;
 	expiresAt: Date;

@@ -1,18 +1,14 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../../app-env";
+import { credentialCookie } from "../../lib/cookies";
 import type { IssuedSession } from "./sessions.service";
 
-export const REFRESH_COOKIE = "vs_refresh";
+const REFRESH_COOKIE = "vs_refresh";
 /** The cookie goes only to the endpoints that consume it, never to the rest of the API. */
-export const REFRESH_COOKIE_PATH = "/v1/auth";
+const REFRESH_COOKIE_PATH = "/v1/auth";
 
-const cookieOptions = {
-	httpOnly: true,
-	secure: true,
-	sameSite: "Strict",
-	path: REFRESH_COOKIE_PATH,
-} as const;
+const cookieOptions = credentialCookie(REFRESH_COOKIE_PATH);
 
 /** The cookie lives exactly as long as the session: Max-Age counts down to its absolute expiry. */
 export function setRefreshCookie(

@@ -38,7 +38,7 @@ export async function newSession(db: Db, userId: string) {
 	return { issued, statements };
 }
 
-export type RotationResult =
+type RotationResult =
 	| { ok: true; user: AuthUser; session: IssuedSession }
 	| { ok: false; reuseDetected: boolean };
 

@@ -1,24 +1,17 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../../app-env";
+import { credentialCookie } from "../../lib/cookies";
 import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
 import type { CartMergeOutcome, GuestCart } from "./cart-merge.sql";
 
-export const CART_COOKIE = "vs_cart";
+const CART_COOKIE = "vs_cart";
 export const CART_TOKEN_HEADER = "X-Cart-Token";
 /** Guest carts untouched this long are purged; the cookie's sliding Max-Age matches it. */
 export const GUEST_CART_TTL_DAYS = 30;
 
-/**
- * Strict: the storefront's own requests carry it, no cross-site request ever does (cart writes
- * need no CSRF token). Path /v1 so login and register see it too, for the merge.
- */
-const cookieOptions = {
-	httpOnly: true,
-	secure: true,
-	sameSite: "Strict",
-	path: "/v1",
-} as const;
+/** Path /v1, not /v1/cart: login and register read it too, for the merge. */
+const cookieOptions = credentialCookie("/v1");
 
 /** Whose cart a request is about. A guest is known only by the hash of their cart token. */
 export type CartOwner =
@@ -47,8 +40,6 @@ export function presentedCartToken(
 	};
 }
 
-export const cartTokenHash = (token: string) => sha256Hex(token);
-
 /** Sets the cart cookie, or slides its expiry on a write; Max-Age matches the purge. */
 export function setCartCookie(c: Context<AppEnv>, token: string): void {
 	setCookie(c, CART_COOKIE, token, {
@@ -73,7 +64,7 @@ export async function guestCartToMerge(
 	if (!presented.wellFormed) return { presented: true };
 	return {
 		presented: true,
-		guestCart: { tokenHash: await cartTokenHash(presented.token) },
+		guestCart: { tokenHash: await sha256Hex(presented.token) },
 	};
 }
 

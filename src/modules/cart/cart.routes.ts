@@ -5,6 +5,7 @@ import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
+import { sha256Hex } from "../../lib/tokens";
 import { optionalAuth } from "../../middleware/auth";
 import { requireAllowedOrigin } from "../../middleware/http";
 import {
@@ -25,7 +26,6 @@ import {
 import {
 	CART_TOKEN_HEADER,
 	type CartOwner,
-	cartTokenHash,
 	clearCartCookie,
 	type PresentedCartToken,
 	presentedCartToken,
@@ -46,7 +46,7 @@ async function resolveOwner(c: Context<AppEnv>): Promise<{
 	const presented = presentedCartToken(c);
 	if (!presented?.wellFormed) return { presented };
 	return {
-		owner: { kind: "guest", tokenHash: await cartTokenHash(presented.token) },
+		owner: { kind: "guest", tokenHash: await sha256Hex(presented.token) },
 		presented,
 	};
 }

@@ -18,7 +18,7 @@ import {
 } from "./cart.sql";
 import type { CartOwner } from "./cart-token";
 
-export type CartNotice =
+type CartNotice =
 	| { code: "price_changed"; old: number; new: number }
 	| { code: "out_of_stock" }
 	| { code: "quantity_exceeds_stock"; available: number }
@@ -68,7 +68,7 @@ function noticesFor(r: CartRow): CartNotice[] {
  * Shapes the re-priced rows: every line at today's price; the subtotal counts the lines that can
  * be bought now (not unavailable, not out of stock); itemCount counts every unit in the cart.
  */
-export function toCart(rows: CartRow[]): Cart {
+function toCart(rows: CartRow[]): Cart {
 	const first = rows[0];
 	if (!first) return emptyCart();
 	const items: CartLine[] = rows

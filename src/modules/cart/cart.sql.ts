@@ -15,7 +15,7 @@ const v = alias(variants, "v");
 const p = alias(products, "p");
 
 /** The owner's active cart, as a predicate on alias `c`. */
-export function ownerSql(owner: CartOwner): SQL {
+function ownerSql(owner: CartOwner): SQL {
 	return owner.kind === "user"
 		? sql`${c.userId} = ${owner.userId}::uuid and ${c.status} = 'active'`
 		: sql`${c.tokenHash} = ${owner.tokenHash} and ${c.status} = 'active'`;

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { errorResponses, jsonBody } from "../../lib/openapi";
+import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { requirePermission } from "../../middleware/auth";
 import {
@@ -15,7 +15,6 @@ import {
 } from "./admin.schemas";
 
 const canWrite = requirePermission("catalog:write");
-const security = [{ bearer: [] }];
 
 export const adminCategoryRoutes = createRouter()
 	.openapi(
@@ -23,7 +22,7 @@ export const adminCategoryRoutes = createRouter()
 			method: "post",
 			path: "/categories",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary: "Create a category (root, or under parentId)",
 			middleware: canWrite,
 			request: { body: jsonBody(categoryCreateSchema) },
@@ -51,7 +50,7 @@ export const adminCategoryRoutes = createRouter()
 			method: "patch",
 			path: "/categories/{id}",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary: "Update or move a category (never under its own subtree)",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(categoryPatchSchema) },
@@ -80,7 +79,7 @@ export const adminCategoryRoutes = createRouter()
 			method: "delete",
 			path: "/categories/{id}",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary:
 				"Delete a category; 409 while it has products (unless moveProductsTo) or children",
 			middleware: canWrite,

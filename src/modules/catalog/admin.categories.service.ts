@@ -2,11 +2,15 @@ import { eq, sql } from "drizzle-orm";
 import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { categories, products } from "../../db/schema";
-import { ApiError, pgError } from "../../lib/errors";
+import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { isStillReferenced, translateWriteErrors } from "./admin.write-errors";
+import {
+	RESTRICTING,
+	stillReferencedBy,
+	translateWriteErrors,
+} from "./admin.write-errors";
 
-export interface CategoryInput {
+interface CategoryInput {
 	slug: string;
 	name: string;
 	description?: string;
@@ -85,7 +89,9 @@ export async function updateCategory(
 
 /**
  * Deletes a category. With products it is a 409 unless `moveProductsTo` names where they go
- * (moved in the same transaction); with child categories it is a 409.
+ * (moved in the same transaction); with child categories it is a 409. The target is locked
+ * (FOR KEY SHARE) by the statement that moves the products, so it cannot vanish under them: the
+ * only foreign key this can break is the category's own, by what still references it.
  */
 export async function deleteCategory(
 	db: Db,
@@ -99,7 +105,7 @@ export async function deleteCategory(
 			{ field: "moveProductsTo" },
 		);
 	const target = moveProductsTo
-		? sql`exists (select 1 from ${categories} where id = ${moveProductsTo})`
+		? sql`exists (select 1 from ${categories} where id = ${moveProductsTo} for key share)`
 		: sql`true`;
 	const remove = db
 		.delete(categories)
@@ -112,7 +118,7 @@ export async function deleteCategory(
 				moved: db
 					.update(products)
 					.set({ categoryId: moveProductsTo, updatedAt: sql`now()` })
-					.where(eq(products.categoryId, id)),
+					.where(sql`${products.categoryId} = ${id} and ${target}`),
 				removed: remove,
 				check: db.execute<{ ok: boolean }>(sql`select ${target} as ok`),
 			});
@@ -123,21 +129,19 @@ export async function deleteCategory(
 			deleted = removed;
 		} else deleted = await remove;
 	} catch (err) {
-		if (isStillReferenced(err)) {
-			const fromChildren = pgError(err)?.detail?.includes('"categories"');
+		const by = stillReferencedBy(err);
+		if (by === RESTRICTING.childCategories)
 			throw new ApiError(
 				"CONFLICT",
-				fromChildren
-					? "The category has child categories; move or delete them first"
-					: "The category has products; pass moveProductsTo to move them",
-				{ reason: fromChildren ? "has_children" : "has_products" },
+				"The category has child categories; move or delete them first",
+				{ reason: "has_children" },
 			);
-		}
-		const pg = pgError(err);
-		if (pg?.detail && /is not present in table/.test(pg.detail))
-			throw new ApiError("NOT_FOUND", "moveProductsTo category not found", {
-				field: "moveProductsTo",
-			});
+		if (by === RESTRICTING.products)
+			throw new ApiError(
+				"CONFLICT",
+				"The category has products; pass moveProductsTo to move them",
+				{ reason: "has_products" },
+			);
 		throw err;
 	}
 	if (!deleted[0]) throw new ApiError("NOT_FOUND", "Category not found");

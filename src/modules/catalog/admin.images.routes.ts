@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonBody } from "../../lib/openapi";
+import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { requirePermission } from "../../middleware/auth";
 import { limitBody } from "../../middleware/http";
@@ -20,7 +20,6 @@ import { imageUrl } from "./catalog.service";
 import { IMAGE_TYPES } from "./image-format";
 
 const canWrite = requirePermission("catalog:write");
-const security = [{ bearer: [] }];
 
 /** Product images: upload (raw body, own 5 MB limit), alt text and variant, order, delete. */
 export const adminImageRoutes = createRouter()
@@ -29,7 +28,7 @@ export const adminImageRoutes = createRouter()
 			method: "post",
 			path: "/products/{id}/images",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary: `Upload an image as the raw body (${Object.keys(IMAGE_TYPES).join(", ")}; ≤ 5 MB)`,
 			description:
 				"415 when the Content-Type is not a supported image type or the bytes are not of the declared type; 413 over 5 MB.",
@@ -75,7 +74,7 @@ export const adminImageRoutes = createRouter()
 			method: "patch",
 			path: "/images/{id}",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary: "Set an image's alt text or variant",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(imagePatchSchema) },
@@ -103,7 +102,7 @@ export const adminImageRoutes = createRouter()
 			method: "delete",
 			path: "/images/{id}",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary: "Delete an image (the R2 object too once nothing references it)",
 			middleware: canWrite,
 			request: { params: idParams },
@@ -128,7 +127,7 @@ export const adminImageRoutes = createRouter()
 			method: "put",
 			path: "/products/{id}/images/order",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary: "Reorder a product's images (list every image id once)",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(imageOrderSchema) },

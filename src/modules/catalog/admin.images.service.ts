@@ -1,6 +1,7 @@
 import { and, eq, exists, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { images, products, variants } from "../../db/schema";
+import { toHex } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import {
@@ -19,12 +20,6 @@ interface InspectedImage {
 	byteSize: number;
 	width: number | null;
 	height: number | null;
-}
-
-function hex(bytes: ArrayBuffer): string {
-	return Array.from(new Uint8Array(bytes), (b) =>
-		b.toString(16).padStart(2, "0"),
-	).join("");
 }
 
 /**
@@ -58,7 +53,7 @@ async function inspectImage(
 		);
 	const size = imageDimensions(detected, bytes);
 	return {
-		key: `${hex(await crypto.subtle.digest("SHA-256", body))}.${IMAGE_TYPES[detected]}`,
+		key: `${toHex(await crypto.subtle.digest("SHA-256", body))}.${IMAGE_TYPES[detected]}`,
 		contentType: detected,
 		byteSize: body.byteLength,
 		width: size?.width ?? null,
@@ -66,7 +61,7 @@ async function inspectImage(
 	};
 }
 
-export interface ImageRow extends Record<string, unknown> {
+interface ImageRow extends Record<string, unknown> {
 	id: string;
 	productId: string;
 	variantId: string | null;

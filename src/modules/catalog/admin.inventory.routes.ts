@@ -1,11 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import { errorResponses, jsonBody } from "../../lib/openapi";
+import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requirePermission } from "../../middleware/auth";
 import { adjustInventory, lowStock } from "./admin.inventory.service";
 import { idParams, inventorySchema, lowStockQuery } from "./admin.schemas";
-
-const security = [{ bearer: [] }];
 
 /** Stock adjustments (each with its ledger row) and the low-stock report. */
 export const adminInventoryRoutes = createRouter()
@@ -14,7 +12,7 @@ export const adminInventoryRoutes = createRouter()
 			method: "post",
 			path: "/variants/{id}/inventory",
 			tags: ["admin: inventory"],
-			security,
+			security: bearerAuth,
 			summary: "Adjust on_hand by delta or set it; writes a ledger row",
 			description:
 				"409 INSUFFICIENT_STOCK when on_hand would fall below 0 or below what is reserved.",
@@ -46,7 +44,7 @@ export const adminInventoryRoutes = createRouter()
 			method: "get",
 			path: "/inventory/low-stock",
 			tags: ["admin: inventory"],
-			security,
+			security: bearerAuth,
 			summary: "Active variants with available stock at or below threshold",
 			middleware: requirePermission("inventory:write"),
 			request: { query: lowStockQuery },

@@ -3,11 +3,12 @@ import type { Db } from "../../db/client";
 import { inventoryLedger, products, variants } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { MAX_INT4 } from "../../lib/validation";
 import { translateWriteErrors } from "./admin.write-errors";
 import { availableUnits } from "./stock.sql";
 
 /** Exactly one of `delta` and `set` (the route schema guarantees it). */
-export interface Adjustment {
+interface Adjustment {
 	delta?: number;
 	set?: number;
 	reason: string;
@@ -41,7 +42,7 @@ export async function adjustInventory(
 		), upd as (
 			update ${variants} v set on_hand = ${target}, updated_at = now()
 			from old
-			where v.id = old.id and ${target} >= old.reserved and ${target} <= 2147483647
+			where v.id = old.id and ${target} >= old.reserved and ${target} <= ${MAX_INT4}
 			returning v.id, v.on_hand, v.reserved, v.on_hand - old.on_hand as delta
 		), led as (
 			insert into ${inventoryLedger} (id, variant_id, delta, on_hand_after, reason, actor_id)

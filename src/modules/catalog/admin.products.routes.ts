@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { errorResponses, jsonBody } from "../../lib/openapi";
+import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requirePermission } from "../../middleware/auth";
 import {
@@ -15,7 +15,6 @@ import {
 } from "./admin.schemas";
 
 const canWrite = requirePermission("catalog:write");
-const security = [{ bearer: [] }];
 
 /** Products in any status, with their options and variants. Each write is one db.batch (one transaction). */
 export const adminProductRoutes = createRouter()
@@ -24,7 +23,7 @@ export const adminProductRoutes = createRouter()
 			method: "post",
 			path: "/products",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary: "Create a product with options and variants (atomic)",
 			middleware: canWrite,
 			request: { body: jsonBody(productCreateSchema) },
@@ -53,7 +52,7 @@ export const adminProductRoutes = createRouter()
 			method: "get",
 			path: "/products/{id}",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary: "A product in any status, with stock figures",
 			middleware: canWrite,
 			request: { params: idParams },
@@ -78,7 +77,7 @@ export const adminProductRoutes = createRouter()
 			method: "patch",
 			path: "/products/{id}",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary: "Update product fields (status, category, slug, …)",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(productPatchSchema) },
@@ -107,7 +106,7 @@ export const adminProductRoutes = createRouter()
 			method: "delete",
 			path: "/products/{id}",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary: "Delete a product, or archive it when orders reference it",
 			middleware: canWrite,
 			request: { params: idParams },

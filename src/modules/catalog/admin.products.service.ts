@@ -15,7 +15,7 @@ import {
 	refreshPriceRangeSql,
 	withNewValues,
 } from "./admin.variant-options";
-import { isStillReferenced, translateWriteErrors } from "./admin.write-errors";
+import { stillReferencedBy, translateWriteErrors } from "./admin.write-errors";
 import { imageUrl } from "./catalog.service";
 import {
 	type DetailRow,
@@ -33,7 +33,7 @@ export interface VariantInput {
 	onHand?: number;
 }
 
-export interface ProductInput {
+interface ProductInput {
 	slug: string;
 	name: string;
 	description?: string;
@@ -45,10 +45,10 @@ export interface ProductInput {
 	variants: VariantInput[];
 }
 
-export type ProductPatch = Partial<Omit<ProductInput, "options" | "variants">>;
+type ProductPatch = Partial<Omit<ProductInput, "options" | "variants">>;
 
 /** The admin view of a product: any status, stock figures, variant statuses. */
-export function adminProduct(p: DetailRow) {
+function adminProduct(p: DetailRow) {
 	return {
 		id: p.id,
 		slug: p.slug,
@@ -190,7 +190,7 @@ export async function deleteProduct(
 		if (!deleted[0]) throw new ApiError("NOT_FOUND", "Product not found");
 		return "deleted";
 	} catch (err) {
-		if (!isStillReferenced(err)) throw err;
+		if (!stillReferencedBy(err)) throw err;
 		await db
 			.update(products)
 			.set({ status: "archived", updatedAt: sql`now()` })

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { errorResponses, jsonBody } from "../../lib/openapi";
+import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requirePermission } from "../../middleware/auth";
 import {
@@ -14,7 +14,6 @@ import {
 } from "./admin.variants.service";
 
 const canWrite = requirePermission("catalog:write");
-const security = [{ bearer: [] }];
 
 /** A product's variants: each write keeps the product's option lists and price range in step. */
 export const adminVariantRoutes = createRouter()
@@ -23,7 +22,7 @@ export const adminVariantRoutes = createRouter()
 			method: "post",
 			path: "/products/{id}/variants",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary: "Add a variant (new option values join the product's lists)",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(variantCreateSchema) },
@@ -53,7 +52,7 @@ export const adminVariantRoutes = createRouter()
 			method: "patch",
 			path: "/variants/{id}",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary: "Update a variant's price, SKU, options, status or position",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(variantPatchSchema) },
@@ -82,7 +81,7 @@ export const adminVariantRoutes = createRouter()
 			method: "delete",
 			path: "/variants/{id}",
 			tags: ["admin: catalog"],
-			security,
+			security: bearerAuth,
 			summary: "Remove a variant, or archive it when orders reference it",
 			middleware: canWrite,
 			request: { params: idParams },

@@ -20,12 +20,12 @@ import {
 	type ProductOption,
 	refreshPriceRangeSql,
 } from "./admin.variant-options";
-import { isStillReferenced, translateWriteErrors } from "./admin.write-errors";
+import { stillReferencedBy, translateWriteErrors } from "./admin.write-errors";
 import type { DetailRow } from "./product-detail.sql";
 import { availability, availableUnits } from "./stock.sql";
 
 /** A variant as the product view shows it, plus the fields only its own admin view returns. */
-export type AdminVariant = DetailRow["variants"][number] & {
+type AdminVariant = DetailRow["variants"][number] & {
 	productId: string;
 	position: number;
 };
@@ -158,7 +158,7 @@ export async function removeVariant(
 		if (!deleted[0]) throw new ApiError("NOT_FOUND", "Variant not found");
 		return "deleted";
 	} catch (err) {
-		if (!isStillReferenced(err)) throw err;
+		if (!stillReferencedBy(err)) throw err;
 		await batch(db, {
 			archived: db
 				.update(variants)

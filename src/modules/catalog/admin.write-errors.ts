@@ -1,5 +1,10 @@
 import { ApiError, PG, pgError } from "../../lib/errors";
 
+/**
+ * The database's verdicts on catalog writes, told apart by SQLSTATE and constraint name (never
+ * by message text, which is for people and may change between servers and versions).
+ */
+
 /** Unique constraints → the request field they guard. */
 const UNIQUE_FIELDS: Record<string, string> = {
 	categories_slug_key: "slug",
@@ -9,10 +14,17 @@ const UNIQUE_FIELDS: Record<string, string> = {
 	product_options_name_key: "options",
 };
 
-/** Foreign keys → the request field naming the referenced row. */
+/** The foreign keys a delete can run into (ON DELETE RESTRICT / NO ACTION). */
+export const RESTRICTING = {
+	childCategories: "categories_parent_id_categories_id_fk",
+	products: "products_category_id_categories_id_fk",
+	cartLines: "cart_items_variant_id_variants_id_fk",
+} as const;
+
+/** Foreign keys → the request field naming the referenced row, for inserts and updates. */
 const REFERENCE_FIELDS: Record<string, string> = {
-	products_category_id_categories_id_fk: "categoryId",
-	categories_parent_id_categories_id_fk: "parentId",
+	[RESTRICTING.products]: "categoryId",
+	[RESTRICTING.childCategories]: "parentId",
 	variants_product_currency_fk: "productId",
 };
 
@@ -22,16 +34,18 @@ const STOCK_CHECKS = new Set([
 ]);
 
 /**
- * Turns the database's verdict on a catalog write into the API's: duplicate slug/SKU → 409
- * naming the field, a dangling reference → 404 naming it, a stock CHECK → 409
- * INSUFFICIENT_STOCK. Anything else is rethrown unchanged (a 500).
+ * Turns the database's verdict on a catalog insert or update into the API's: duplicate slug/SKU
+ * → 409 naming the field, a dangling reference → 404 naming it (an insert or update can only break
+ * a foreign key by pointing at a row that is not there), a stock CHECK → 409 INSUFFICIENT_STOCK.
+ * Anything else is rethrown unchanged (a 500). Deletes use stillReferencedBy instead.
  */
-export function catalogWriteError(err: unknown): unknown {
+function catalogWriteError(err: unknown): unknown {
 	const pg = pgError(err);
 	if (!pg?.constraint) return err;
 	if (pg.code === PG.UNIQUE_VIOLATION) {
 		const field = UNIQUE_FIELDS[pg.constraint];
 		if (!field) return err;
+		// The clashing value, for the client's convenience only (never to classify the error).
 		const value = /\)=\((.*)\) already exists/.exec(pg.detail ?? "")?.[1];
 		return new ApiError("CONFLICT", `That ${field} is already taken`, {
 			field,
@@ -40,15 +54,11 @@ export function catalogWriteError(err: unknown): unknown {
 	}
 	if (pg.code === PG.FOREIGN_KEY_VIOLATION) {
 		const field = REFERENCE_FIELDS[pg.constraint];
-		if (field && /is not present in table/.test(pg.detail ?? ""))
-			return new ApiError(
-				"NOT_FOUND",
-				`The referenced ${field} does not exist`,
-				{
+		return field
+			? new ApiError("NOT_FOUND", `The referenced ${field} does not exist`, {
 					field,
-				},
-			);
-		return err;
+				})
+			: err;
 	}
 	if (pg.code === PG.CHECK_VIOLATION && STOCK_CHECKS.has(pg.constraint))
 		return new ApiError(
@@ -58,7 +68,7 @@ export function catalogWriteError(err: unknown): unknown {
 	return err;
 }
 
-/** `promise`, with catalog write errors translated (see catalogWriteError). */
+/** `promise` (inserts and updates), with catalog write errors translated. */
 export async function translateWriteErrors<T>(promise: Promise<T>): Promise<T> {
 	try {
 		return await promise;
@@ -67,12 +77,15 @@ export async function translateWriteErrors<T>(promise: Promise<T>): Promise<T> {
 	}
 }
 
-/** Whether `err` is a foreign key still pointing at the row being deleted. */
-export function isStillReferenced(err: unknown): boolean {
+/**
+ * The foreign key (constraint name) that refused a delete because rows still reference the row
+ * being deleted, or undefined when `err` is something else. RESTRICT reports 23001 on newer
+ * servers, 23503 on older ones; a delete cannot break a foreign key any other way.
+ */
+export function stillReferencedBy(err: unknown): string | undefined {
 	const pg = pgError(err);
-	return (
-		(pg?.code === PG.FOREIGN_KEY_VIOLATION ||
-			pg?.code === PG.RESTRICT_VIOLATION) &&
-		/is (still )?referenced from table/.test(pg.detail ?? "")
-	);
+	return pg?.code === PG.FOREIGN_KEY_VIOLATION ||
+		pg?.code === PG.RESTRICT_VIOLATION
+		? pg.constraint
+		: undefined;
 }

@@ -18,7 +18,7 @@ import {
 
 export const imageUrl = (key: string) => `/v1/images/${key}`;
 
-export interface ListParams extends ListFilters {
+interface ListParams extends ListFilters {
 	sort?: Sort;
 	limit: number;
 	cursor?: string;
@@ -54,7 +54,6 @@ export async function listProducts(db: Db, params: ListParams) {
 	};
 }
 
-/** Any-status product with stock figures, or null; for admin reads and after admin writes. */
 /** The public product page (active products and variants only) in one round trip. */
 export async function getPublicProduct(db: Db, params: { idOrSlug: string }) {
 	const { rows } = await db.execute<DetailRow>(

@@ -15,7 +15,7 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
  */
 
 /** Below this many available units a sellable variant shows as `low_stock`. */
-export const LOW_STOCK_THRESHOLD = 5;
+const LOW_STOCK_THRESHOLD = 5;
 
 export type Availability =
 	| "unavailable"

@@ -85,7 +85,6 @@ export const emailMessageSchema = z.discriminatedUnion("template", [
 ]);
 
 export type EmailMessage = z.infer<typeof emailMessageSchema>;
-export type EmailTemplate = EmailMessage["template"];
 
 /** The emails queue as the rest of the app sees it (`services.emails`). */
 export interface EmailQueue {

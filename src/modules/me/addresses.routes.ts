@@ -1,6 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
-import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
+import {
+	bearerAuth,
+	errorResponses,
+	jsonBody,
+	jsonContent,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requireAuth } from "../../middleware/auth";
 import {
@@ -18,7 +23,6 @@ import {
 } from "./me.service";
 
 const tags = ["me"];
-const security = [{ bearer: [] }];
 
 const toJson = ({ userId: _, ...a }: Address) => ({
 	...a,
@@ -39,7 +43,7 @@ export const addressRoutes = router
 			method: "get",
 			path: "/",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "List my addresses (newest first)",
 			responses: {
 				200: jsonContent(
@@ -61,7 +65,7 @@ export const addressRoutes = router
 			method: "post",
 			path: "/",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "Save an address",
 			request: { body: jsonBody(createAddressBody) },
 			responses: {
@@ -82,7 +86,7 @@ export const addressRoutes = router
 			method: "patch",
 			path: "/{id}",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "Change one of my addresses",
 			description: "Someone else's address is a 404, like a missing one.",
 			request: { params: addressIdParam, body: jsonBody(updateAddressBody) },
@@ -106,7 +110,7 @@ export const addressRoutes = router
 			method: "delete",
 			path: "/{id}",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "Delete one of my addresses",
 			description: "Someone else's address is a 404, like a missing one.",
 			request: { params: addressIdParam },

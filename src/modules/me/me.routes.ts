@@ -1,6 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
-import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
+import {
+	bearerAuth,
+	errorResponses,
+	jsonBody,
+	jsonContent,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requireAuth } from "../../middleware/auth";
 import {
@@ -14,7 +19,6 @@ import { updateMeBody } from "./me.schemas";
 import { getProfile, updateProfile } from "./me.service";
 
 const tags = ["me"];
-const security = [{ bearer: [] }];
 const profile = jsonContent(
 	userSchema,
 	"the signed-in user's profile (no secrets)",
@@ -34,7 +38,7 @@ export const meRoutes = router
 			method: "get",
 			path: "/",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "The signed-in user's profile",
 			responses: { 200: profile, ...errorResponses("UNAUTHENTICATED") },
 		}),
@@ -51,7 +55,7 @@ export const meRoutes = router
 			method: "patch",
 			path: "/",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "Update the signed-in user's name",
 			request: { body: jsonBody(updateMeBody) },
 			responses: {
@@ -73,7 +77,7 @@ export const meRoutes = router
 			method: "post",
 			path: "/password",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "Change the password; every other session is revoked",
 			description:
 				"A wrong current password is 401 INVALID_CREDENTIALS; a weak new one 400 WEAK_PASSWORD.",

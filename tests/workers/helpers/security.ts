@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { signToken } from "./auth";
 import { call, expectError } from "./http";
 
-export interface ProtectedRoute {
+interface ProtectedRoute {
 	method: string;
 	/** A concrete path (path parameters filled in). */
 	path: string;
