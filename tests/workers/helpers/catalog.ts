@@ -122,6 +122,37 @@ export async function untilCached(path: string): Promise<Response> {
 	throw new Error(`${path} never came from the cache`);
 }
 
+/** An image as the admin image routes answer with it. */
+export interface UploadedImage {
+	id: string;
+	key: string;
+	url: string;
+	alt: string;
+	width: number | null;
+	height: number | null;
+	position: number;
+}
+
+/** Uploads `body` as a product image (raw body), as a fresh admin. */
+export function uploadImage(
+	productId: string,
+	body: Uint8Array,
+	contentType: string,
+	query = "",
+) {
+	return admin(`/v1/admin/products/${productId}/images${query}`, {
+		method: "POST",
+		headers: { "Content-Type": contentType },
+		body,
+	});
+}
+
+/** A fresh active product in a fresh category. */
+export async function someProduct() {
+	const category = await createCategory();
+	return createProduct(category.id);
+}
+
 /** A real 1×1 PNG (67 bytes). */
 export const PNG_1X1 = Uint8Array.from(
 	atob(
