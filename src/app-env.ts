@@ -1,6 +1,4 @@
-import type { Db } from "./db/client";
-import type { Config } from "./env";
-import type { DbMeter } from "./lib/timing";
+import type { Services } from "./services";
 
 /** What the auth middleware learns from a verified access token (no database involved). */
 export interface AuthUser {
@@ -14,9 +12,8 @@ export type AppEnv = {
 	Bindings: Env;
 	Variables: {
 		requestId: string;
-		config: Config;
-		meter: DbMeter;
-		db: Db;
+		/** Built once per request by requestContext(); see createServices. */
+		services: Services;
 		user?: AuthUser;
 	};
 };

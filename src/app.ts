@@ -1,16 +1,14 @@
-import { except } from "hono/combine";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { errorResponse, notFound, onError } from "./lib/error-handler";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/router";
-import { dependencies, requestLog } from "./middleware/context";
+import { requestContext } from "./middleware/context";
 import { corsFromConfig, limitBody } from "./middleware/http";
+import { adminRoutes } from "./modules/admin/admin.routes";
 import { authRoutes } from "./modules/auth/auth.routes";
 import { cartRoutes } from "./modules/cart/cart.routes";
-import { adminCatalogRoutes } from "./modules/catalog/admin.routes";
-import { IMAGE_UPLOAD_PATH } from "./modules/catalog/admin.stock.routes";
 import { catalogRoutes } from "./modules/catalog/catalog.routes";
 import { devMailboxRoutes } from "./modules/emails/dev-mailbox.routes";
 import { healthRoutes } from "./modules/health/health.routes";
@@ -28,7 +26,7 @@ export function createApp() {
 		.route("/cart", cartRoutes)
 		.route("/dev", devMailboxRoutes)
 		.route("/", catalogRoutes)
-		.route("/admin", adminCatalogRoutes);
+		.route("/admin", adminRoutes);
 	v1.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",
 		scheme: "bearer",
@@ -51,9 +49,8 @@ export function createApp() {
 
 	const app = createRouter();
 	app.use(requestId({ limitLength: 128 }));
-	app.use(requestLog());
 	app.use(secureHeaders());
-	app.use(dependencies());
+	app.use(requestContext());
 	app.use(corsFromConfig());
 	app.use(
 		methodNotAllowed({
@@ -70,8 +67,7 @@ export function createApp() {
 				),
 		}),
 	);
-	// Image uploads carry their own 5 MB limit on the route; everything else gets the global one.
-	app.use(except(IMAGE_UPLOAD_PATH, limitBody()));
+	app.use(limitBody());
 	app.onError(onError);
 	app.notFound(notFound);
 

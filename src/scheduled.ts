@@ -1,23 +1,26 @@
 import { log } from "./lib/log";
-import { purgeAuthTokensJob } from "./modules/auth/auth.jobs";
-import { purgeGuestCartsJob } from "./modules/cart/cart.jobs";
+import { purgeExpiredAuthTokens } from "./modules/auth/auth.jobs";
+import { purgeStaleGuestCarts } from "./modules/cart/cart.jobs";
+import type { Services } from "./services";
 
-export type ScheduledJob = {
+interface ScheduledJob {
 	name: string;
-	run: (env: Env, ctx: ExecutionContext) => Promise<unknown>;
-};
+	run: (services: Services) => Promise<unknown>;
+}
 
-/** Periodic maintenance (token purge, reservation expiry, cart purge) registered by modules. */
-const jobs: ScheduledJob[] = [purgeAuthTokensJob, purgeGuestCartsJob];
+/** Periodic maintenance, every run of the cron trigger: expired auth tokens, stale guest carts. */
+const jobs: ScheduledJob[] = [
+	{ name: "purge-auth-tokens", run: ({ db }) => purgeExpiredAuthTokens(db) },
+	{ name: "purge-guest-carts", run: ({ db }) => purgeStaleGuestCarts(db) },
+];
 
 /** Runs every job; one failing job never stops the others, and each outcome is logged. */
 export async function runScheduled(
 	controller: ScheduledController,
-	env: Env,
-	ctx: ExecutionContext,
+	services: Services,
 ): Promise<void> {
 	const results = await Promise.allSettled(
-		jobs.map((job) => job.run(env, ctx)),
+		jobs.map((job) => job.run(services)),
 	);
 	results.forEach((result, i) => {
 		const name = jobs[i]?.name;

@@ -4,31 +4,35 @@ import type { Config } from "../env";
 import type { DbMeter } from "../lib/timing";
 import * as schema from "./schema";
 
-/** Rides along in each client's fetchOptions so the shared fetch wrapper knows whose round trip it is. */
+/**
+ * Ride along in each client's fetchOptions (the driver spreads them into every fetch it makes), so
+ * the one isolate-wide fetch wrapper below knows whose round trip it is and where it goes.
+ */
 const METER = Symbol("db-meter");
-type MeteredInit = RequestInit & { [METER]?: DbMeter };
+const ENDPOINT = Symbol("db-endpoint");
+type ClientInit = RequestInit & { [METER]?: DbMeter; [ENDPOINT]?: string };
 
-// neonConfig.fetchFunction is global to the isolate; the meter travels per client instead.
-neonConfig.fetchFunction = async (url: string, init: MeteredInit) => {
+// neonConfig is global to the isolate, so nothing per-client is ever written to it: the wrapper
+// is the same for every client and reads the meter and the local endpoint from the call itself.
+neonConfig.fetchFunction = async (url: string, init: ClientInit) => {
 	const started = Date.now();
 	try {
-		return await fetch(url, init);
+		return await fetch(init[ENDPOINT] ?? url, init);
 	} finally {
 		init[METER]?.record(Date.now() - started);
 	}
 };
 
 /**
- * A Drizzle database on neon-http for one request: every query (or `db.batch`) is exactly one
- * HTTPS round trip, counted on `meter`.
+ * A Drizzle database on neon-http for one request, queue batch or cron run: every query (or
+ * `db.batch`) is exactly one HTTPS round trip, counted on `meter`. With
+ * NEON_LOCAL_FETCH_ENDPOINT (local stack only) this client's queries go there instead of Neon.
  */
 export function createDb(config: Config, meter: DbMeter) {
-	// Global too, but identical for every request of an isolate; unset means Neon's own endpoint.
+	const fetchOptions: ClientInit = { [METER]: meter };
 	if (config.NEON_LOCAL_FETCH_ENDPOINT)
-		neonConfig.fetchEndpoint = config.NEON_LOCAL_FETCH_ENDPOINT;
-	const client = neon(config.DATABASE_URL, {
-		fetchOptions: { [METER]: meter },
-	});
+		fetchOptions[ENDPOINT] = config.NEON_LOCAL_FETCH_ENDPOINT;
+	const client = neon(config.DATABASE_URL, { fetchOptions });
 	return drizzle({ client, schema, casing: "snake_case" });
 }
 

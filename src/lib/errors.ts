@@ -23,6 +23,8 @@ export const ERROR_STATUS = {
 	CURRENCY_MISMATCH: 409,
 	QUANTITY_LIMIT: 409,
 	CART_FULL: 409,
+	/** The variant or its product is not active (see the stock rule, catalog/stock.sql.ts). */
+	UNAVAILABLE: 409,
 	PAYLOAD_TOO_LARGE: 413,
 	UNSUPPORTED_MEDIA_TYPE: 415,
 	RATE_LIMITED: 429,
@@ -33,7 +35,7 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-export interface ErrorBody {
+interface ErrorBody {
 	error: {
 		code: ErrorCode;
 		message: string;
@@ -81,7 +83,7 @@ export function errorBody(
 }
 
 /** Postgres error fields as surfaced by the Neon driver (possibly wrapped by Drizzle in `cause`). */
-export interface PgErrorInfo {
+interface PgErrorInfo {
 	code: string;
 	constraint?: string;
 	detail?: string;

@@ -1,3 +1,5 @@
+import { toHex } from "./encoding";
+
 /**
  * UUIDv7 (RFC 9562): time-ordered, so primary-key indexes stay append-mostly, and generated in
  * the Worker so later statements of one `db.batch` can reference rows created earlier in it.
@@ -11,8 +13,6 @@ export function uuidv7(now = Date.now()): string {
 	}
 	bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
 	bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-	const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(
-		"",
-	);
+	const hex = toHex(bytes);
 	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -22,7 +22,7 @@ async function authenticate(c: Context<AppEnv>): Promise<AuthUser> {
 			},
 		);
 	}
-	const user = await verifyAccessToken(c.var.config, match[1]);
+	const user = await verifyAccessToken(c.var.services.config, match[1]);
 	c.set("user", user);
 	return user;
 }

@@ -1,18 +1,48 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
-import { createDb } from "../db/client";
-import { ConfigError, loadConfig } from "../env";
+import { ConfigError } from "../env";
+import { errorResponse } from "../lib/error-handler";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
 import { DbMeter } from "../lib/timing";
+import { createServices, type Services } from "../services";
 
-/** Server-Timing and exactly one structured log line per request, errors included. */
-export const requestLog = () =>
+/** The request's execution context; an app called directly (`app.request` in tests) has none. */
+function executionContext(c: Context<AppEnv>) {
+	try {
+		return c.executionCtx;
+	} catch {
+		return undefined;
+	}
+}
+
+function servicesFor(c: Context<AppEnv>): Services | ApiError {
+	try {
+		return createServices(c.env, executionContext(c));
+	} catch (err) {
+		if (!(err instanceof ConfigError)) throw err;
+		return new ApiError("CONFIG_INVALID", "The server is misconfigured", {
+			variables: err.issues,
+		});
+	}
+}
+
+/**
+ * Builds the request's services once (`c.var.services`) and, around everything after it, adds
+ * Server-Timing and writes exactly one structured log line per request, errors included. A
+ * configuration that does not validate is answered 500 CONFIG_INVALID before anything else runs.
+ */
+export const requestContext = () =>
 	createMiddleware<AppEnv>(async (c, next) => {
 		const started = Date.now();
-		const meter = new DbMeter();
-		c.set("meter", meter);
-		await next();
+		const services = servicesFor(c);
+		if (services instanceof ApiError) c.res = errorResponse(c, services);
+		else {
+			c.set("services", services);
+			await next();
+		}
+		const meter = services instanceof ApiError ? new DbMeter() : services.meter;
 		const durationMs = Date.now() - started;
 		c.res.headers.append(
 			"Server-Timing",
@@ -30,21 +60,4 @@ export const requestLog = () =>
 			dbMs: meter.durationMs,
 			...(user ? { userId: user.id } : {}),
 		});
-	});
-
-/** Per-request dependencies built once: validated config and a db metered into this request. */
-export const dependencies = () =>
-	createMiddleware<AppEnv>(async (c, next) => {
-		let config: ReturnType<typeof loadConfig>;
-		try {
-			config = loadConfig(c.env);
-		} catch (err) {
-			if (!(err instanceof ConfigError)) throw err;
-			throw new ApiError("CONFIG_INVALID", "The server is misconfigured", {
-				variables: err.issues,
-			});
-		}
-		c.set("config", config);
-		c.set("db", createDb(config, c.get("meter")));
-		await next();
 	});

@@ -5,7 +5,7 @@ import type { AppEnv } from "../app-env";
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
-import { getRedis, REDIS_TIMEOUT_MS } from "../lib/redis";
+import { REDIS_TIMEOUT_MS } from "../lib/redis";
 
 /** Each limit and the config variable that sets it (`<requests>/<window>`). */
 const LIMITS = {
@@ -17,38 +17,29 @@ const LIMITS = {
 	refresh_ip: "RATE_LIMIT_REFRESH_IP",
 } as const satisfies Record<string, keyof Config>;
 
-export type LimitName = keyof typeof LIMITS;
+type LimitName = keyof typeof LIMITS;
 
-const limiters = new WeakMap<Config, Map<LimitName, Ratelimit>>();
 /** The outcome whose headers this request already carries, so a later, looser check keeps them. */
 const shown = new WeakMap<Context<AppEnv>, Outcome>();
 
-function limiter(config: Config, name: LimitName): Ratelimit {
-	let byName = limiters.get(config);
-	if (!byName) {
-		byName = new Map();
-		limiters.set(config, byName);
-	}
-	let rl = byName.get(name);
-	if (!rl) {
-		const { tokens, windowMs } = config[LIMITS[name]];
-		rl = new Ratelimit({
-			redis: getRedis(config),
-			limiter: Ratelimit.slidingWindow(tokens, `${windowMs} ms`),
-			prefix: `voidshop:rl:${name}`,
-			analytics: false,
-			// An isolate-local "blocked" cache would let one isolate keep refusing after the window
-			// moved on and makes limits differ per isolate; every decision goes to Redis instead.
-			ephemeralCache: false,
-			timeout: REDIS_TIMEOUT_MS,
-		});
-		byName.set(name, rl);
-	}
-	return rl;
+/** A limiter on this request's Redis client (cheap to build: no state beyond its settings). */
+function limiter(c: Context<AppEnv>, name: LimitName): Ratelimit {
+	const { config, redis } = c.var.services;
+	const { tokens, windowMs } = config[LIMITS[name]];
+	return new Ratelimit({
+		redis,
+		limiter: Ratelimit.slidingWindow(tokens, `${windowMs} ms`),
+		prefix: `voidshop:rl:${name}`,
+		analytics: false,
+		// An isolate-local "blocked" cache would let one isolate keep refusing after the window
+		// moved on and makes limits differ per isolate; every decision goes to Redis instead.
+		ephemeralCache: false,
+		timeout: REDIS_TIMEOUT_MS,
+	});
 }
 
 /** The client's address as Cloudflare saw it; the header is set (and overwritten) by the edge. */
-export function clientIp(c: Context<AppEnv>): string {
+function clientIp(c: Context<AppEnv>): string {
 	return c.req.header("CF-Connecting-IP") ?? "unknown";
 }
 
@@ -77,7 +68,7 @@ export async function enforceRateLimits(
 	const outcomes = await Promise.all(
 		checks.map(async ([name, key]): Promise<Outcome | undefined> => {
 			try {
-				const r = await limiter(c.var.config, name).limit(key);
+				const r = await limiter(c, name).limit(key);
 				if (r.reason === "timeout") throw new Error("timed out");
 				return { name, ...r };
 			} catch (err) {

@@ -3,12 +3,9 @@ import {
 	consumeDeadEmails,
 	consumeEmails,
 } from "../modules/emails/emails.consumer";
+import type { Services } from "../services";
 
-export type QueueConsumer = (
-	batch: MessageBatch,
-	env: Env,
-	ctx: ExecutionContext,
-) => Promise<void>;
+type QueueConsumer = (batch: MessageBatch, services: Services) => Promise<void>;
 
 /**
  * Consumers by queue name (names as in wrangler.toml). Modules register theirs here; every
@@ -22,8 +19,7 @@ const consumers: Record<string, QueueConsumer> = {
 /** Batches for a queue nobody consumes are retried (not acked) so no message is lost silently. */
 export async function handleQueue(
 	batch: MessageBatch,
-	env: Env,
-	ctx: ExecutionContext,
+	services: Services,
 ): Promise<void> {
 	const consumer = consumers[batch.queue];
 	if (!consumer) {
@@ -34,5 +30,5 @@ export async function handleQueue(
 		batch.retryAll({ delaySeconds: 60 });
 		return;
 	}
-	await consumer(batch, env, ctx);
+	await consumer(batch, services);
 }

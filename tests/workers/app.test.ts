@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { createRoute, z } from "@hono/zod-openapi";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
+import { ERROR_STATUS } from "../../src/lib/errors";
 import { BASE, call, dbRoundTrips, expectError, json } from "./helpers/http";
 
 /** The real app plus two probe routes, to exercise body parsing and the unknown-error path. */
@@ -227,5 +228,56 @@ describe("GET /v1/openapi.json", () => {
 			openapi: "3.1.0",
 			info: { title: "VoidShop API" },
 		});
+	});
+
+	it("documents every error response with the envelope, under the status the runtime answers with", async () => {
+		const doc = (await (await call("/v1/openapi.json")).json()) as {
+			paths: Record<
+				string,
+				Record<
+					string,
+					{
+						responses: Record<
+							string,
+							{ description: string; content?: Record<string, unknown> }
+						>;
+					}
+				>
+			>;
+			components: {
+				schemas: Record<
+					string,
+					{
+						properties: { error: { properties: { code: { enum: string[] } } } };
+					}
+				>;
+			};
+		};
+		const codes =
+			doc.components.schemas.Error?.properties.error.properties.code.enum;
+		expect(codes?.sort()).toEqual(Object.keys(ERROR_STATUS).sort());
+		const errors = Object.entries(doc.paths).flatMap(([path, methods]) =>
+			Object.entries(methods).flatMap(([method, op]) =>
+				Object.entries(op.responses)
+					.filter(([status]) => Number(status) >= 400)
+					.map(([status, response]) => ({
+						at: `${method} ${path}`,
+						status,
+						response,
+					})),
+			),
+		);
+		expect(errors.length).toBeGreaterThan(50);
+		for (const { at, status, response } of errors) {
+			expect(response.content, at).toEqual({
+				"application/json": { schema: { $ref: "#/components/schemas/Error" } },
+			});
+			for (const code of response.description.split(", "))
+				expect([
+					at,
+					code,
+					ERROR_STATUS[code as keyof typeof ERROR_STATUS],
+				]).toEqual([at, code, Number(status)]);
+		}
 	});
 });

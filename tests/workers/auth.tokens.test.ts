@@ -16,36 +16,6 @@ import {
 import { BASE, call, dbRoundTrips, expectError } from "./helpers/http";
 import { protectedRouteCases } from "./helpers/security";
 
-const someId = "0190a6f0-0000-7000-8000-000000000000";
-const address = {
-	name: "Ada Lovelace",
-	line1: "1 Analytical Way",
-	city: "London",
-	postalCode: "N1 9GU",
-	country: "GB",
-};
-
-describe("routes behind an access token", () => {
-	protectedRouteCases([
-		{ method: "POST", path: "/v1/auth/logout-all" },
-		{ method: "GET", path: "/v1/me" },
-		{ method: "PATCH", path: "/v1/me", body: { name: "X" } },
-		{
-			method: "POST",
-			path: "/v1/me/password",
-			body: { currentPassword: "whatever-1", newPassword: "whatever-2-long" },
-		},
-		{ method: "GET", path: "/v1/me/addresses" },
-		{ method: "POST", path: "/v1/me/addresses", body: address },
-		{
-			method: "PATCH",
-			path: `/v1/me/addresses/${someId}`,
-			body: { city: "Paris" },
-		},
-		{ method: "DELETE", path: `/v1/me/addresses/${someId}` },
-	]);
-});
-
 /** The real app plus admin-only probes: no admin route ships in this module yet. */
 function adminProbe() {
 	const app = createApp();

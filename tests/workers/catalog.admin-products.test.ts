@@ -7,7 +7,7 @@ import {
 	post,
 	unique,
 } from "./helpers/catalog";
-import { call, expectError, json } from "./helpers/http";
+import { call, expectError } from "./helpers/http";
 
 const ZERO_UUID = "00000000-0000-7000-8000-000000000000";
 
@@ -167,101 +167,6 @@ describe("DELETE /v1/admin/products/:id", () => {
 		expect(await res.json()).toEqual({ id: p.id, outcome: "deleted" });
 		await expectError(
 			await admin(`/v1/admin/products/${p.id}`),
-			404,
-			"NOT_FOUND",
-		);
-	});
-});
-
-describe("variants: POST /v1/admin/products/:id/variants, PATCH and DELETE /v1/admin/variants/:id", () => {
-	it("adds, updates and removes variants, keeping the price range in step", async () => {
-		const cat = await createCategory();
-		const p = await createProduct(cat.id, {
-			options: [{ name: "Size", values: ["S"] }],
-			variants: [{ price: 1000, options: { Size: "S" } }],
-		});
-		const added = await admin(
-			`/v1/admin/products/${p.id}/variants`,
-			post({
-				sku: `V-${unique()}`,
-				price: 3000,
-				options: { Size: "XL" },
-				onHand: 2,
-			}),
-		);
-		expect(added.status).toBe(201);
-		const variant = (await added.json()) as { id: string };
-		let product = await (await admin(`/v1/admin/products/${p.id}`)).json();
-		expect(product).toMatchObject({
-			price: { min: 1000, max: 3000 },
-			options: [{ name: "Size", values: ["S", "XL"] }],
-		});
-
-		const updated = await admin(
-			`/v1/admin/variants/${variant.id}`,
-			patch({ price: 500 }),
-		);
-		expect(await updated.json()).toMatchObject({ price: 500, onHand: 2 });
-		product = await (await admin(`/v1/admin/products/${p.id}`)).json();
-		expect(product).toMatchObject({ price: { min: 500, max: 1000 } });
-
-		const removed = await admin(`/v1/admin/variants/${variant.id}`, {
-			method: "DELETE",
-		});
-		expect(await removed.json()).toEqual({
-			id: variant.id,
-			outcome: "deleted",
-		});
-		product = await (await admin(`/v1/admin/products/${p.id}`)).json();
-		expect(product).toMatchObject({ price: { min: 1000, max: 1000 } });
-	});
-
-	it("answers 409 for a duplicate SKU or option combination, 400 for a bad price, 404 for unknown ids", async () => {
-		const cat = await createCategory();
-		const p = await createProduct(cat.id, {
-			options: [{ name: "Size", values: ["S", "M"] }],
-			variants: [
-				{ price: 1000, options: { Size: "S" } },
-				{ price: 1000, options: { Size: "M" } },
-			],
-		});
-		const [s, m] = p.variants;
-		const dupeSku = await admin(
-			`/v1/admin/variants/${m?.id}`,
-			patch({ sku: s?.sku }),
-		);
-		expect((await expectError(dupeSku, 409, "CONFLICT")).details).toMatchObject(
-			{
-				field: "sku",
-			},
-		);
-		const dupeCombo = await admin(
-			`/v1/admin/products/${p.id}/variants`,
-			post({ sku: `V-${unique()}`, price: 1, options: { Size: "S" } }),
-		);
-		expect((await expectError(dupeCombo, 409, "CONFLICT")).details).toEqual({
-			field: "options",
-		});
-		await expectError(
-			await admin(`/v1/admin/variants/${m?.id}`, patch({ price: -100 })),
-			400,
-			"VALIDATION_FAILED",
-		);
-		await expectError(
-			await admin(`/v1/admin/variants/${ZERO_UUID}`, patch({ price: 1 })),
-			404,
-			"NOT_FOUND",
-		);
-		await expectError(
-			await admin(`/v1/admin/variants/${ZERO_UUID}`, { method: "DELETE" }),
-			404,
-			"NOT_FOUND",
-		);
-		await expectError(
-			await admin(
-				`/v1/admin/products/${ZERO_UUID}/variants`,
-				json({ sku: `V-${unique()}`, price: 1 }),
-			),
 			404,
 			"NOT_FOUND",
 		);

@@ -1,22 +1,10 @@
-import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createDb } from "../../src/db/client";
 import { inventoryLedger, variants } from "../../src/db/schema";
-import { loadConfig } from "../../src/env";
 import { PG, pgError } from "../../src/lib/errors";
-import { DbMeter } from "../../src/lib/timing";
-import { getVariantAvailability } from "../../src/modules/catalog/catalog.service";
-import {
-	admin,
-	createCategory,
-	createProduct,
-	post,
-	unique,
-} from "./helpers/catalog";
+import { admin, createCategory, createProduct, post } from "./helpers/catalog";
+import { testDb as db } from "./helpers/db";
 import { dbRoundTrips, expectError } from "./helpers/http";
-
-const db = () => createDb(loadConfig(env), new DbMeter());
 
 async function variantWithStock(onHand: number, reserved = 0) {
 	const cat = await createCategory();
@@ -195,43 +183,5 @@ describe("GET /v1/admin/inventory/low-stock", () => {
 			400,
 			"VALIDATION_FAILED",
 		);
-	});
-});
-
-describe("getVariantAvailability (live stock for carts)", () => {
-	it("reads live availability of the given variants in one round trip", async () => {
-		const cat = await createCategory();
-		const p = await createProduct(cat.id, {
-			status: "draft",
-			options: [{ name: "Size", values: ["S", "M"] }],
-			variants: [
-				{
-					sku: `LIVE-${unique()}`,
-					price: 700,
-					onHand: 4,
-					options: { Size: "S" },
-				},
-				{
-					sku: `LIVE-${unique()}`,
-					price: 800,
-					onHand: 0,
-					options: { Size: "M" },
-				},
-			],
-		});
-		const meter = new DbMeter();
-		const rows = await getVariantAvailability(
-			createDb(loadConfig(env), meter),
-			p.variants.map((v) => v.id),
-		);
-		expect(meter.roundTrips).toBe(1);
-		expect(
-			rows
-				.map((r) => [r.price, r.available, r.availability, r.purchasable])
-				.sort(),
-		).toEqual([
-			[700, 4, "low_stock", false],
-			[800, 0, "out_of_stock", false],
-		]);
 	});
 });

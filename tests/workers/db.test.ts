@@ -1,17 +1,10 @@
-import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createDb } from "../../src/db/client";
+import { batch } from "../../src/db/batch";
 import { users } from "../../src/db/schema";
-import { loadConfig } from "../../src/env";
 import { PG, pgError } from "../../src/lib/errors";
 import { uuidv7 } from "../../src/lib/ids";
-import { DbMeter } from "../../src/lib/timing";
-
-function testDb() {
-	const meter = new DbMeter();
-	return { db: createDb(loadConfig(env), meter), meter };
-}
+import { testServices } from "./helpers/db";
 
 function newUser(email: string) {
 	return {
@@ -24,7 +17,7 @@ function newUser(email: string) {
 
 describe("database client", () => {
 	it("counts each query and each batch as one round trip", async () => {
-		const { db, meter } = testDb();
+		const { db, meter } = testServices();
 		const user = newUser(`meter-${crypto.randomUUID()}@example.com`);
 		await db.insert(users).values(user);
 		await db.batch([
@@ -36,7 +29,7 @@ describe("database client", () => {
 	});
 
 	it("keeps the SQLSTATE and constraint of a unique violation reachable", async () => {
-		const { db } = testDb();
+		const { db } = testServices();
 		const email = `dupe-${crypto.randomUUID()}@example.com`;
 		await db.insert(users).values(newUser(email));
 		const err = await db
@@ -51,11 +44,51 @@ describe("database client", () => {
 	});
 
 	it("rolls back a whole batch when one statement fails", async () => {
-		const { db } = testDb();
+		const { db } = testServices();
 		const first = newUser(`batch-${crypto.randomUUID()}@example.com`);
 		const clash = newUser(first.email);
 		const err = await db
 			.batch([db.insert(users).values(first), db.insert(users).values(clash)])
+			.then(() => undefined)
+			.catch((e: unknown) => e);
+		expect(pgError(err)?.code).toBe(PG.UNIQUE_VIOLATION);
+		expect(await db.select().from(users).where(eq(users.id, first.id))).toEqual(
+			[],
+		);
+	});
+});
+
+describe("batch(db, named statements)", () => {
+	it("runs every statement in one round trip and returns each result under its name", async () => {
+		const { db, meter } = testServices();
+		const a = newUser(`named-a-${crypto.randomUUID()}@example.com`);
+		const b = newUser(`named-b-${crypto.randomUUID()}@example.com`);
+		const c = newUser(`named-c-${crypto.randomUUID()}@example.com`);
+		const results = await batch(db, {
+			inserted: db.insert(users).values(a).returning({ id: users.id }),
+			skipped: undefined,
+			group: [b, c].map((user) =>
+				db.insert(users).values(user).returning({ email: users.email }),
+			),
+			// Later statements see earlier ones: the batch is one transaction, in order.
+			count: db.execute<{ n: number }>(
+				sql`select count(*)::int as n from ${users} where id in (${a.id}::uuid, ${b.id}::uuid, ${c.id}::uuid)`,
+			),
+		});
+		expect(meter.roundTrips).toBe(1);
+		expect(results.inserted).toEqual([{ id: a.id }]);
+		expect(results.skipped).toBeUndefined();
+		expect(results.group).toEqual([[{ email: b.email }], [{ email: c.email }]]);
+		expect(results.count.rows).toEqual([{ n: 3 }]);
+	});
+
+	it("rolls back every named statement when one fails", async () => {
+		const { db } = testServices();
+		const first = newUser(`named-d-${crypto.randomUUID()}@example.com`);
+		const err = await batch(db, {
+			first: db.insert(users).values(first),
+			clash: db.insert(users).values({ ...newUser(first.email) }),
+		})
 			.then(() => undefined)
 			.catch((e: unknown) => e);
 		expect(pgError(err)?.code).toBe(PG.UNIQUE_VIOLATION);

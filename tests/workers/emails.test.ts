@@ -11,7 +11,7 @@ import { failedEmails, sentEmails } from "../../src/db/schema";
 import worker from "../../src/index";
 import {
 	type EmailMessage,
-	enqueueEmail,
+	emailQueue,
 } from "../../src/modules/emails/emails.messages";
 import { SENDGRID_URL } from "../../src/modules/emails/providers";
 import { PASSWORD, uniqueEmail, uniqueIp } from "./helpers/auth";
@@ -290,11 +290,11 @@ describe("failed reset emails", () => {
 	});
 });
 
-describe("enqueueEmail", () => {
+describe("emailQueue().send", () => {
 	it("refuses an invalid message before it reaches the queue", async () => {
 		const send = vi.spyOn(env.EMAIL_QUEUE, "send");
 		const bad = { ...welcome(), to: { email: "not-an-email", name: "X" } };
-		await expect(enqueueEmail(env.EMAIL_QUEUE, bad)).rejects.toThrow();
+		await expect(emailQueue(env.EMAIL_QUEUE).send(bad)).rejects.toThrow();
 		expect(send).not.toHaveBeenCalled();
 	});
 });

@@ -38,6 +38,21 @@ describe("GET /health/ready", () => {
 		expect((await call("/health/ready")).status).toBe(200);
 	});
 
+	it("keeps each request's database endpoint its own while requests overlap", async () => {
+		const broken = {
+			...env,
+			NEON_LOCAL_FETCH_ENDPOINT: "http://127.0.0.1:9/sql",
+		};
+		const app = createApp();
+		// Both requests build their db before either queries: an endpoint kept anywhere but in the
+		// request's own client would send one of them to the other's database.
+		const [failing, working] = await Promise.all([
+			app.request(`${BASE}/health/ready`, {}, broken),
+			app.request(`${BASE}/health/ready`, {}, env),
+		]);
+		expect([failing.status, working.status]).toEqual([503, 200]);
+	});
+
 	it("answers 503 naming Redis when it is unreachable", async () => {
 		const broken = { ...env, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" };
 		const res = await createApp().request(`${BASE}/health/ready`, {}, broken);

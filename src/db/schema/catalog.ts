@@ -76,7 +76,7 @@ export const products = pgTable(
 		currency: text().notNull(),
 		/**
 		 * Lowest/highest price of the product's active variants. Written by the same batch as
-		 * every variant write (see refreshPriceRange) so the price sorts are index scans.
+		 * every variant write (refreshPriceRangeSql) so the price sorts are index scans.
 		 */
 		priceMin: integer(),
 		priceMax: integer(),

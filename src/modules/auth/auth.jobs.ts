@@ -1,10 +1,7 @@
 import { and, isNotNull, lt, or, sql } from "drizzle-orm";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
-import { createDb } from "../../db/client";
 import { passwordResetTokens, sessions } from "../../db/schema";
-import { loadConfig } from "../../env";
-import { DbMeter } from "../../lib/timing";
-import type { ScheduledJob } from "../../scheduled";
 
 /**
  * Ended sessions are kept a week after they end (support can see why a user was signed out);
@@ -15,8 +12,8 @@ export async function purgeExpiredAuthTokens(
 ): Promise<{ sessions: number; resetTokens: number }> {
 	const weekAgo = sql`now() - interval '7 days'`;
 	const dayAgo = sql`now() - interval '1 day'`;
-	const [deletedSessions, deletedResets] = await db.batch([
-		db
+	const deleted = await batch(db, {
+		sessions: db
 			.delete(sessions)
 			.where(
 				or(
@@ -25,7 +22,7 @@ export async function purgeExpiredAuthTokens(
 				),
 			)
 			.returning({ id: sessions.id }),
-		db
+		resetTokens: db
 			.delete(passwordResetTokens)
 			.where(
 				or(
@@ -34,15 +31,9 @@ export async function purgeExpiredAuthTokens(
 				),
 			)
 			.returning({ id: passwordResetTokens.id }),
-	]);
+	});
 	return {
-		sessions: deletedSessions.length,
-		resetTokens: deletedResets.length,
+		sessions: deleted.sessions.length,
+		resetTokens: deleted.resetTokens.length,
 	};
 }
-
-export const purgeAuthTokensJob: ScheduledJob = {
-	name: "purge-auth-tokens",
-	run: (env) =>
-		purgeExpiredAuthTokens(createDb(loadConfig(env), new DbMeter())),
-};

@@ -1,54 +1,47 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../lib/jwt";
 import { log } from "../../lib/log";
+import {
+	bearerAuth,
+	errorResponses,
+	jsonBody,
+	jsonContent,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
 import { authUser, requireAuth } from "../../middleware/auth";
+import { requireAllowedOrigin } from "../../middleware/http";
 import { enforceRateLimits, rateLimitByIp } from "../../middleware/rate-limit";
-import type { CartMergeOutcome } from "../cart/cart.merge";
 import { cartMergeSchema } from "../cart/cart.schemas";
 import {
 	CART_TOKEN_HEADER,
-	cartTokenHash,
-	clearCartCookie,
-	presentedCartToken,
-} from "../cart/cart.token";
-import { type EmailMessage, enqueueEmail } from "../emails/emails.messages";
+	cartMergeJson,
+	guestCartToMerge,
+} from "../cart/cart-token";
 import {
-	errorResponse as err,
-	forgotBody,
-	jsonBody,
 	loginBody,
 	refreshBody,
 	registerBody,
-	resetBody,
 	sessionSchema,
 	tokensSchema,
 	toUserJson,
 } from "./auth.schemas";
-import {
-	type GuestCart,
-	type IssuedSession,
-	login,
-	type PublicUser,
-	registerUser,
-	revokeAllSessions,
-	revokeSessionByToken,
-	rotateRefreshToken,
-} from "./auth.service";
-import {
-	issuePasswordResetToken,
-	resetPassword,
-} from "./password-reset.service";
+import { login, type PublicUser, registerUser } from "./auth.service";
+import { passwordResetRoutes } from "./password-reset.routes";
 import {
 	clearRefreshCookie,
 	presentedRefreshToken,
-	requireAllowedOrigin,
 	setRefreshCookie,
 } from "./session-cookie";
+import {
+	type IssuedSession,
+	revokeAllSessions,
+	revokeSessionByToken,
+	rotateRefreshToken,
+} from "./sessions.service";
 
 /** Signs the access token and hands the refresh token over the way the client asked for. */
 async function tokens(
@@ -57,7 +50,7 @@ async function tokens(
 	session: IssuedSession,
 	delivery: "cookie" | "body",
 ) {
-	const accessToken = await signAccessToken(c.var.config, {
+	const accessToken = await signAccessToken(c.var.services.config, {
 		id: user.id,
 		role: user.role,
 		sessionId: session.sessionId,
@@ -69,55 +62,6 @@ async function tokens(
 		expiresIn: ACCESS_TOKEN_TTL_SECONDS,
 		...(delivery === "body" ? { refreshToken: session.refreshToken } : {}),
 	};
-}
-
-/**
- * Emails go out after the response (waitUntil) so an account's existence does not show in the
- * response time; a failed enqueue is logged, never surfaced to the client.
- */
-function sendEmail(c: Context<AppEnv>, message: EmailMessage): void {
-	const sending = enqueueEmail(c.env.EMAIL_QUEUE, message).catch((e) =>
-		log("error", "email enqueue failed", {
-			requestId: c.get("requestId"),
-			template: message.template,
-			error: e instanceof Error ? e.message : String(e),
-		}),
-	);
-	try {
-		c.executionCtx.waitUntil(sending);
-	} catch {
-		// No ExecutionContext (an app built by hand in a test): the promise still runs.
-	}
-}
-
-/**
- * The guest cart a sign-in should merge, from `X-Cart-Token` or the vs_cart cookie. A token that
- * cannot be ours merges nothing (reported as `merged: false`) without touching the database.
- */
-async function guestCartOf(
-	c: Context<AppEnv>,
-): Promise<{ guestCart?: GuestCart; presented: boolean }> {
-	const presented = presentedCartToken(c);
-	if (!presented) return { presented: false };
-	if (!presented.wellFormed) return { presented: true };
-	return {
-		presented: true,
-		guestCart: { tokenHash: await cartTokenHash(presented.token) },
-	};
-}
-
-/**
- * `cartMerge` for the response when a cart token came along. The cart cookie is cleared either
- * way: after a successful sign-in the guest cart is gone (merged) or never existed.
- */
-function cartMergeJson(
-	c: Context<AppEnv>,
-	presented: boolean,
-	outcome: CartMergeOutcome | undefined,
-) {
-	if (!presented) return {};
-	clearCartCookie(c);
-	return { cartMerge: outcome ?? { merged: false, lines: 0, adjusted: [] } };
 }
 
 const signedInSchema = sessionSchema.extend({
@@ -146,30 +90,34 @@ export const authRoutes = createRouter()
 			middleware: [rateLimitByIp("register_ip")] as const,
 			request: { body: jsonBody(registerBody) },
 			responses: {
-				201: {
-					description:
-						"account created; refresh token set as cookie (or in the body)",
-					content: { "application/json": { schema: signedInSchema } },
-				},
-				400: err("VALIDATION_FAILED, WEAK_PASSWORD"),
-				409: err("EMAIL_TAKEN"),
-				429: err("RATE_LIMITED"),
+				201: jsonContent(
+					signedInSchema,
+					"account created; refresh token set as cookie (or in the body)",
+				),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"WEAK_PASSWORD",
+					"EMAIL_TAKEN",
+					"RATE_LIMITED",
+				),
 			},
 		}),
 		async (c) => {
 			const body = c.req.valid("json");
-			const { guestCart, presented } = await guestCartOf(c);
+			const { guestCart, presented } = await guestCartToMerge(c);
 			const { user, session, cartMerge } = await registerUser(
-				c.var.db,
-				body,
-				guestCart,
+				c.var.services.db,
+				{ ...body, guestCart },
 			);
-			sendEmail(c, {
-				template: "welcome",
-				idempotencyKey: `welcome:${user.id}`,
-				to: { email: user.email, name: user.name },
-				data: {},
-			});
+			c.var.services.emails.sendLater(
+				{
+					template: "welcome",
+					idempotencyKey: `welcome:${user.id}`,
+					to: { email: user.email, name: user.name },
+					data: {},
+				},
+				{ requestId: c.get("requestId") },
+			);
 			const issued = await tokens(c, user, session, body.refreshTokenDelivery);
 			return c.json(
 				{
@@ -187,20 +135,19 @@ export const authRoutes = createRouter()
 			path: "/login",
 			tags,
 			summary: "Sign in with email and password",
-			description: cartMergeDescription,
+			description: `Unknown email, wrong password and disabled account all answer the same 401 INVALID_CREDENTIALS. Rate limited per IP and per email. ${cartMergeDescription}`,
 			middleware: [rateLimitByIp("login_ip")] as const,
 			request: { body: jsonBody(loginBody) },
 			responses: {
-				200: {
-					description:
-						"signed in; refresh token set as cookie (or in the body)",
-					content: { "application/json": { schema: signedInSchema } },
-				},
-				400: err("VALIDATION_FAILED"),
-				401: err(
-					"INVALID_CREDENTIALS (unknown email, wrong password or disabled account alike)",
+				200: jsonContent(
+					signedInSchema,
+					"signed in; refresh token set as cookie (or in the body)",
 				),
-				429: err("RATE_LIMITED (per IP or per email)"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"INVALID_CREDENTIALS",
+					"RATE_LIMITED",
+				),
 			},
 		}),
 		async (c) => {
@@ -208,12 +155,11 @@ export const authRoutes = createRouter()
 			await enforceRateLimits(c, [
 				["login_email", await sha256Hex(body.email.toLowerCase())],
 			]);
-			const { guestCart, presented } = await guestCartOf(c);
-			const { user, session, cartMerge } = await login(
-				c.var.db,
-				body,
+			const { guestCart, presented } = await guestCartToMerge(c);
+			const { user, session, cartMerge } = await login(c.var.services.db, {
+				...body,
 				guestCart,
-			);
+			});
 			const issued = await tokens(c, user, session, body.refreshTokenDelivery);
 			return c.json(
 				{
@@ -232,20 +178,23 @@ export const authRoutes = createRouter()
 			tags,
 			summary: "Rotate the refresh token and get a new access token",
 			description:
-				"Browsers send the `vs_refresh` cookie and no body; native clients send `{refreshToken}` and get the successor in the body. Presenting an already-rotated token revokes its whole session.",
+				"Browsers send the `vs_refresh` cookie and no body; native clients send `{refreshToken}` and get the successor in the body. Presenting an already-rotated token revokes its whole session. A cross-site `Origin` is refused (403).",
 			middleware: [
 				requireAllowedOrigin(),
 				rateLimitByIp("refresh_ip"),
 			] as const,
 			request: { body: jsonBody(refreshBody, false) },
 			responses: {
-				200: {
-					description: "new access token; refresh token rotated",
-					content: { "application/json": { schema: tokensSchema } },
-				},
-				401: err("INVALID_REFRESH_TOKEN"),
-				403: err("FORBIDDEN (cross-site Origin)"),
-				429: err("RATE_LIMITED"),
+				200: jsonContent(
+					tokensSchema,
+					"new access token; refresh token rotated",
+				),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"INVALID_REFRESH_TOKEN",
+					"FORBIDDEN",
+					"RATE_LIMITED",
+				),
 			},
 		}),
 		async (c) => {
@@ -255,7 +204,9 @@ export const authRoutes = createRouter()
 			);
 			if (!presented || !TOKEN_PATTERN.test(presented.token))
 				throw invalidRefresh();
-			const result = await rotateRefreshToken(c.var.db, presented.token);
+			const result = await rotateRefreshToken(c.var.services.db, {
+				refreshToken: presented.token,
+			});
 			if (!result.ok) {
 				if (result.reuseDetected)
 					log("warn", "refresh token reuse: session revoked", {
@@ -278,9 +229,13 @@ export const authRoutes = createRouter()
 			path: "/logout",
 			tags,
 			summary: "End this session (idempotent) and clear the refresh cookie",
+			description: "A cross-site `Origin` is refused (403).",
 			middleware: [requireAllowedOrigin()] as const,
 			request: { body: jsonBody(refreshBody, false) },
-			responses: { ...noContent, 403: err("FORBIDDEN (cross-site Origin)") },
+			responses: {
+				...noContent,
+				...errorResponses("VALIDATION_FAILED", "FORBIDDEN"),
+			},
 		}),
 		async (c) => {
 			const presented = presentedRefreshToken(
@@ -288,7 +243,9 @@ export const authRoutes = createRouter()
 				c.req.valid("json").refreshToken,
 			);
 			if (presented && TOKEN_PATTERN.test(presented.token))
-				await revokeSessionByToken(c.var.db, presented.token);
+				await revokeSessionByToken(c.var.services.db, {
+					refreshToken: presented.token,
+				});
 			clearRefreshCookie(c);
 			return c.body(null, 204);
 		},
@@ -301,82 +258,14 @@ export const authRoutes = createRouter()
 			summary: "End every session of the signed-in user",
 			description:
 				"Refresh tokens stop working at once; access tokens already issued stay valid until they expire (at most 15 minutes).",
-			security: [{ bearer: [] }],
+			security: bearerAuth,
 			middleware: [requireAuth()] as const,
-			responses: { ...noContent, 401: err("UNAUTHENTICATED") },
+			responses: { ...noContent, ...errorResponses("UNAUTHENTICATED") },
 		}),
 		async (c) => {
-			await revokeAllSessions(c.var.db, { userId: authUser(c).id });
+			await revokeAllSessions(c.var.services.db, { userId: authUser(c).id });
 			clearRefreshCookie(c);
 			return c.body(null, 204);
 		},
 	)
-	.openapi(
-		createRoute({
-			method: "post",
-			path: "/password/forgot",
-			tags,
-			summary: "Email a password reset link if the account exists",
-			description:
-				"Always 202 with the same body, whether or not the account exists. The emailed token is valid for one hour and once.",
-			middleware: [rateLimitByIp("forgot_ip")] as const,
-			request: { body: jsonBody(forgotBody) },
-			responses: {
-				202: {
-					description: "accepted",
-					content: {
-						"application/json": {
-							schema: z.object({ message: z.string() }),
-						},
-					},
-				},
-				400: err("VALIDATION_FAILED"),
-				429: err("RATE_LIMITED (per IP or per email)"),
-			},
-		}),
-		async (c) => {
-			const { email } = c.req.valid("json");
-			await enforceRateLimits(c, [
-				["forgot_email", await sha256Hex(email.toLowerCase())],
-			]);
-			const issued = await issuePasswordResetToken(c.var.db, { email });
-			if (issued)
-				sendEmail(c, {
-					template: "password_reset",
-					idempotencyKey: `password_reset:${issued.tokenId}`,
-					to: issued.to,
-					data: {
-						token: issued.token,
-						expiresAt: issued.expiresAt.toISOString(),
-					},
-				});
-			return c.json(
-				{
-					message:
-						"If an account exists for this email, a password reset link is on its way.",
-				},
-				202,
-			);
-		},
-	)
-	.openapi(
-		createRoute({
-			method: "post",
-			path: "/password/reset",
-			tags,
-			summary: "Set a new password with an emailed reset token",
-			description:
-				"The token works once; every session of the account is revoked.",
-			request: { body: jsonBody(resetBody) },
-			responses: {
-				...noContent,
-				400: err(
-					"INVALID_RESET_TOKEN (unknown, used or expired), WEAK_PASSWORD, VALIDATION_FAILED",
-				),
-			},
-		}),
-		async (c) => {
-			await resetPassword(c.var.db, c.req.valid("json"));
-			return c.body(null, 204);
-		},
-	);
+	.route("/password", passwordResetRoutes);

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { PublicUser } from "./auth.service";
 
 /** Trimmed; compared case-insensitively by the database (unique index on lower(email)). */
-export const emailField = z
+const emailField = z
 	.string()
 	.trim()
 	.max(254)
@@ -10,7 +10,7 @@ export const emailField = z
 	.openapi({ example: "ada@example.com" });
 
 /** NIST 800-63B: length only (8–128), no composition rules; common passwords are refused later. */
-export const newPasswordField = z
+const newPasswordField = z
 	.string()
 	.min(8, "must be at least 8 characters")
 	.max(128, "must be at most 128 characters")
@@ -87,25 +87,3 @@ export const tokensSchema = z.object({
 export const sessionSchema = tokensSchema
 	.extend({ user: userSchema })
 	.openapi("Session");
-
-export const errorSchema = z
-	.object({
-		error: z.object({
-			code: z.string(),
-			message: z.string(),
-			details: z.unknown().optional(),
-			requestId: z.string(),
-		}),
-	})
-	.openapi("Error");
-
-/** An OpenAPI response entry for an error status, listing the codes it can carry. */
-export const errorResponse = (description: string) => ({
-	description,
-	content: { "application/json": { schema: errorSchema } },
-});
-
-export const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({
-	required,
-	content: { "application/json": { schema } },
-});

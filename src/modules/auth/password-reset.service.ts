@@ -1,14 +1,16 @@
-import { sql } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { passwordResetTokens, sessions, users } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { randomToken, sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
-import { RESET_TOKEN_TTL_MS } from "./auth.service";
 import { hashPassword } from "./password";
 import { weakPasswordReason } from "./password-policy";
 
-export interface IssuedResetToken {
+/** A reset link works for an hour. */
+const RESET_TOKEN_TTL_MS = 60 * 60 * 1000;
+
+interface IssuedResetToken {
 	tokenId: string;
 	token: string;
 	expiresAt: Date;
@@ -61,10 +63,17 @@ export async function resetPassword(
 ): Promise<void> {
 	if (!TOKEN_PATTERN.test(params.token)) throw invalidToken();
 	const tokenHash = await sha256Hex(params.token);
-	const { rows: found } = await db.execute<{ email: string }>(sql`
-		select u.email from ${passwordResetTokens} p join ${users} u on u.id = p.user_id
-		where p.token_hash = ${tokenHash} and p.used_at is null and p.expires_at > now()`);
-	const account = found[0];
+	const [account] = await db
+		.select({ email: users.email })
+		.from(passwordResetTokens)
+		.innerJoin(users, eq(users.id, passwordResetTokens.userId))
+		.where(
+			and(
+				eq(passwordResetTokens.tokenHash, tokenHash),
+				isNull(passwordResetTokens.usedAt),
+				gt(passwordResetTokens.expiresAt, sql`now()`),
+			),
+		);
 	if (!account) throw invalidToken();
 	const reason = weakPasswordReason(params.password, account.email);
 	if (reason) throw new ApiError("WEAK_PASSWORD", reason);

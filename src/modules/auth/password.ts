@@ -5,6 +5,8 @@
  * old hashes upgraded on the next successful login.
  */
 
+import { fromBase64, toBase64 } from "../../lib/encoding";
+
 /** workerd refuses PBKDF2 above 100,000 iterations; this is the most it can do. */
 export const PBKDF2_ITERATIONS = 100_000;
 const SALT_BYTES = 16;
@@ -13,18 +15,7 @@ const SCHEME = "pbkdf2-sha256";
 
 const encoder = new TextEncoder();
 
-function toBase64(bytes: Uint8Array): string {
-	let binary = "";
-	for (const b of bytes) binary += String.fromCharCode(b);
-	return btoa(binary);
-}
-
 type Bytes = Uint8Array<ArrayBuffer>;
-
-function fromBase64(text: string): Bytes {
-	const binary = atob(text);
-	return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-}
 
 /** NFKC first (NIST 800-63B), so the same password typed on different keyboards matches. */
 function normalize(password: string): Bytes {
@@ -92,7 +83,7 @@ function parse(stored: string): ParsedHash | undefined {
  */
 const DUMMY_HASH = `${SCHEME}$${PBKDF2_ITERATIONS}$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=`;
 
-export interface VerifyResult {
+interface VerifyResult {
 	ok: boolean;
 	/** The hash uses weaker parameters than today's; store a fresh one while the password is at hand. */
 	needsRehash: boolean;

@@ -1,10 +1,7 @@
-import { sql } from "drizzle-orm";
+import { and, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { createDb } from "../../db/client";
-import { loadConfig } from "../../env";
-import { DbMeter } from "../../lib/timing";
-import type { ScheduledJob } from "../../scheduled";
-import { GUEST_CART_TTL_DAYS } from "./cart.token";
+import { carts } from "../../db/schema";
+import { GUEST_CART_TTL_DAYS } from "./cart-token";
 
 /** Rows per run, so one run stays a short statement; the next run (5 min later) continues. */
 const PURGE_BATCH = 5000;
@@ -16,20 +13,22 @@ const PURGE_BATCH = 5000;
 export async function purgeStaleGuestCarts(
 	db: Db,
 ): Promise<{ guestCarts: number }> {
-	const { rows } = await db.execute<{ deleted: number }>(sql`
-		with stale as (
-			select id from carts
-			where user_id is null
-				and updated_at < now() - make_interval(days => ${GUEST_CART_TTL_DAYS})
-			limit ${PURGE_BATCH}
-		), deleted as (
-			delete from carts c using stale s where c.id = s.id returning c.id
+	const stale = db
+		.select({ id: carts.id })
+		.from(carts)
+		.where(
+			and(
+				isNull(carts.userId),
+				lt(
+					carts.updatedAt,
+					sql`now() - make_interval(days => ${GUEST_CART_TTL_DAYS})`,
+				),
+			),
 		)
-		select count(*)::int as deleted from deleted`);
-	return { guestCarts: rows[0]?.deleted ?? 0 };
+		.limit(PURGE_BATCH);
+	const deleted = await db
+		.delete(carts)
+		.where(inArray(carts.id, stale))
+		.returning({ id: carts.id });
+	return { guestCarts: deleted.length };
 }
-
-export const purgeGuestCartsJob: ScheduledJob = {
-	name: "purge-guest-carts",
-	run: (env) => purgeStaleGuestCarts(createDb(loadConfig(env), new DbMeter())),
-};

@@ -3,12 +3,11 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
-import { uuidv7 } from "../../lib/ids";
+import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { randomToken } from "../../lib/tokens";
+import { sha256Hex } from "../../lib/tokens";
 import { optionalAuth } from "../../middleware/auth";
-import { errorResponse as err, jsonBody } from "../auth/auth.schemas";
-import { requireAllowedOrigin } from "../auth/session-cookie";
+import { requireAllowedOrigin } from "../../middleware/http";
 import {
 	addItemBody,
 	cartSchema,
@@ -17,6 +16,7 @@ import {
 } from "./cart.schemas";
 import {
 	addItem,
+	addItemToNewGuestCart,
 	clearCart,
 	emptyCart,
 	getCart,
@@ -26,12 +26,11 @@ import {
 import {
 	CART_TOKEN_HEADER,
 	type CartOwner,
-	cartTokenHash,
 	clearCartCookie,
 	type PresentedCartToken,
 	presentedCartToken,
 	setCartCookie,
-} from "./cart.token";
+} from "./cart-token";
 
 /**
  * Whose cart: the signed-in user's (a presented cart token is then ignored: merging happens at
@@ -47,7 +46,7 @@ async function resolveOwner(c: Context<AppEnv>): Promise<{
 	const presented = presentedCartToken(c);
 	if (!presented?.wellFormed) return { presented };
 	return {
-		owner: { kind: "guest", tokenHash: await cartTokenHash(presented.token) },
+		owner: { kind: "guest", tokenHash: await sha256Hex(presented.token) },
 		presented,
 	};
 }
@@ -77,13 +76,10 @@ const security: Record<string, string[]>[] = [
 	{ cartToken: [] },
 	{},
 ];
-const cartResponse = (description: string) => ({
-	description,
-	content: { "application/json": { schema: cartSchema } },
-});
-const auth401 = err(
-	"UNAUTHENTICATED (an Authorization header that does not verify)",
-);
+/** Said of every cart route: a present Authorization header must verify (401), writes must come from an allowed Origin (403). */
+const credentials =
+	"An Authorization header that does not verify is a 401, never a silent guest.";
+const writes = `${credentials} A cross-site \`Origin\` is refused (403).`;
 
 const router = createRouter();
 router.use("*", optionalAuth());
@@ -106,12 +102,17 @@ export const cartRoutes = router
 			security,
 			summary:
 				"The cart, re-priced from the live catalog with per-line notices",
-			description: `Guests send their cart token as \`${CART_TOKEN_HEADER}\` or the vs_cart cookie. No cart (or an unknown token): an empty cart with id null.`,
-			responses: { 200: cartResponse("the cart"), 401: auth401 },
+			description: `Guests send their cart token as \`${CART_TOKEN_HEADER}\` or the vs_cart cookie. No cart (or an unknown token): an empty cart with id null. ${credentials}`,
+			responses: {
+				200: jsonContent(cartSchema, "the cart"),
+				...errorResponses("UNAUTHENTICATED"),
+			},
 		}),
 		async (c) => {
 			const { owner } = await resolveOwner(c);
-			const cart = owner ? await getCart(c.var.db, owner) : emptyCart();
+			const cart = owner
+				? await getCart(c.var.services.db, { owner })
+				: emptyCart();
 			return c.json(cart, 200);
 		},
 	)
@@ -122,44 +123,38 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Add a variant to the cart (or raise its line)",
-			description:
-				"Without an access token or cart token, a guest cart is created and its token returned (body `cartToken`, `X-Cart-Token` header and the vs_cart cookie). Stock is checked live.",
+			description: `Without an access token or cart token, a guest cart is created and its token returned (body \`cartToken\`, \`X-Cart-Token\` header and the vs_cart cookie). Stock is checked live. 404: unknown variant or cart token. 409 UNAVAILABLE: the variant or its product is not active. 409 details: OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}. ${writes}`,
 			middleware: [requireAllowedOrigin()] as const,
 			request: { body: jsonBody(addItemBody) },
 			responses: {
-				201: cartResponse("the updated cart"),
-				400: err("VALIDATION_FAILED (quantity outside 1..99, not a UUID)"),
-				401: auth401,
-				403: err("FORBIDDEN (cross-site Origin)"),
-				404: err(
-					"NOT_FOUND (unknown or archived variant, inactive product, unknown cart token)",
-				),
-				409: err(
-					"OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}",
+				201: jsonContent(cartSchema, "the updated cart"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"UNAVAILABLE",
+					"OUT_OF_STOCK",
+					"QUANTITY_LIMIT",
+					"CURRENCY_MISMATCH",
+					"CART_FULL",
 				),
 			},
 		}),
 		async (c) => {
+			const { db } = c.var.services;
 			const body = c.req.valid("json");
 			const { owner, presented } = await resolveOwner(c);
-			if (owner) {
-				const cart = await addItem(c.var.db, { owner, ...body });
-				if (!cart) throw missing(c, presented, "Cart not found");
-				slideCookie(c, presented);
-				return c.json(cart, 201);
+			if (!owner && !presented) {
+				const { cart, cartToken } = await addItemToNewGuestCart(db, body);
+				setCartCookie(c, cartToken);
+				c.header(CART_TOKEN_HEADER, cartToken);
+				return c.json({ ...cart, cartToken }, 201);
 			}
-			if (presented) throw missing(c, presented, "Cart not found");
-			const token = randomToken();
-			const tokenHash = await cartTokenHash(token);
-			const cart = await addItem(c.var.db, {
-				owner: { kind: "guest", tokenHash },
-				newGuestCart: { id: uuidv7(), tokenHash },
-				...body,
-			});
-			if (!cart) throw new Error("a new guest cart was not created");
-			setCartCookie(c, token);
-			c.header(CART_TOKEN_HEADER, token);
-			return c.json({ ...cart, cartToken: token }, 201);
+			const cart = owner && (await addItem(db, { owner, ...body }));
+			if (!cart) throw missing(c, presented, "Cart not found");
+			slideCookie(c, presented);
+			return c.json(cart, 201);
 		},
 	)
 	.openapi(
@@ -169,15 +164,20 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Set a line's quantity (0 removes it)",
+			description: `404: not a line of this cart. 409 UNAVAILABLE: the variant or its product is no longer active (the line can still be removed). 409 details: OUT_OF_STOCK {available}. ${writes}`,
 			middleware: [requireAllowedOrigin()] as const,
 			request: { params: itemIdParam, body: jsonBody(setQuantityBody) },
 			responses: {
-				200: cartResponse("the updated cart"),
-				400: err("VALIDATION_FAILED"),
-				401: auth401,
-				403: err("FORBIDDEN (cross-site Origin)"),
-				404: err("NOT_FOUND (not a line of this cart)"),
-				409: err("OUT_OF_STOCK {available}, CURRENCY_MISMATCH"),
+				200: jsonContent(cartSchema, "the updated cart"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"UNAVAILABLE",
+					"OUT_OF_STOCK",
+					"CURRENCY_MISMATCH",
+				),
 			},
 		}),
 		async (c) => {
@@ -185,7 +185,7 @@ export const cartRoutes = router
 			const { quantity } = c.req.valid("json");
 			const { owner, presented } = await resolveOwner(c);
 			if (!owner) throw missing(c, presented, "Cart item not found");
-			const cart = await setItemQuantity(c.var.db, {
+			const cart = await setItemQuantity(c.var.services.db, {
 				owner,
 				itemId,
 				quantity,
@@ -201,21 +201,24 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Remove a line",
+			description: `404: not a line of this cart. ${writes}`,
 			middleware: [requireAllowedOrigin()] as const,
 			request: { params: itemIdParam },
 			responses: {
 				204: { description: "removed" },
-				400: err("VALIDATION_FAILED"),
-				401: auth401,
-				403: err("FORBIDDEN (cross-site Origin)"),
-				404: err("NOT_FOUND (not a line of this cart)"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+				),
 			},
 		}),
 		async (c) => {
 			const { itemId } = c.req.valid("param");
 			const { owner, presented } = await resolveOwner(c);
 			if (!owner) throw missing(c, presented, "Cart item not found");
-			if (!(await removeItem(c.var.db, { owner, itemId })))
+			if (!(await removeItem(c.var.services.db, { owner, itemId })))
 				throw new ApiError("NOT_FOUND", "Cart item not found");
 			slideCookie(c, presented);
 			return c.body(null, 204);
@@ -228,16 +231,16 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Empty the cart (idempotent)",
+			description: writes,
 			middleware: [requireAllowedOrigin()] as const,
 			responses: {
 				204: { description: "emptied (or there was nothing to empty)" },
-				401: auth401,
-				403: err("FORBIDDEN (cross-site Origin)"),
+				...errorResponses("UNAUTHENTICATED", "FORBIDDEN"),
 			},
 		}),
 		async (c) => {
 			const { owner } = await resolveOwner(c);
-			if (owner) await clearCart(c.var.db, owner);
+			if (owner) await clearCart(c.var.services.db, { owner });
 			return c.body(null, 204);
 		},
 	);

@@ -1,7 +1,8 @@
-import type { BatchItem } from "drizzle-orm/batch";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { randomToken, sha256Hex } from "../../lib/tokens";
 import { imageUrl } from "../catalog/catalog.service";
 import {
 	type AddRow,
@@ -14,12 +15,10 @@ import {
 	removeItemsSql,
 	type SetQuantityRow,
 	setQuantitySql,
-} from "./cart.queries";
-import type { CartOwner } from "./cart.token";
+} from "./cart.sql";
+import type { CartOwner } from "./cart-token";
 
-type Batch = [BatchItem<"pg">, ...BatchItem<"pg">[]];
-
-export type CartNotice =
+type CartNotice =
 	| { code: "price_changed"; old: number; new: number }
 	| { code: "out_of_stock" }
 	| { code: "quantity_exceeds_stock"; available: number }
@@ -58,7 +57,7 @@ function noticesFor(r: CartRow): CartNotice[] {
 	const notices: CartNotice[] = [];
 	if (r.price !== r.unit_price)
 		notices.push({ code: "price_changed", old: r.unit_price, new: r.price });
-	if (!r.purchasable) notices.push({ code: "unavailable" });
+	if (!r.sellable) notices.push({ code: "unavailable" });
 	else if (r.available === 0) notices.push({ code: "out_of_stock" });
 	else if (r.quantity > r.available)
 		notices.push({ code: "quantity_exceeds_stock", available: r.available });
@@ -69,7 +68,7 @@ function noticesFor(r: CartRow): CartNotice[] {
  * Shapes the re-priced rows: every line at today's price; the subtotal counts the lines that can
  * be bought now (not unavailable, not out of stock); itemCount counts every unit in the cart.
  */
-export function toCart(rows: CartRow[]): Cart {
+function toCart(rows: CartRow[]): Cart {
 	const first = rows[0];
 	if (!first) return emptyCart();
 	const items: CartLine[] = rows
@@ -104,39 +103,76 @@ export function toCart(rows: CartRow[]): Cart {
 }
 
 const itemNotFound = () => new ApiError("NOT_FOUND", "Cart item not found");
+/** The stock rule's `unavailable`: the variant or its product is not active. */
+const unavailable = () =>
+	new ApiError("UNAVAILABLE", "This item is not available for sale");
 
 /** The owner's cart, re-priced (an empty cart when there is none): one round trip. */
-export async function getCart(db: Db, owner: CartOwner): Promise<Cart> {
-	const { rows } = await db.execute<CartRow>(cartViewSql(owner));
+export async function getCart(
+	db: Db,
+	params: { owner: CartOwner },
+): Promise<Cart> {
+	const { rows } = await db.execute<CartRow>(cartViewSql(params.owner));
 	return toCart(rows);
 }
 
+interface AddParams {
+	variantId: string;
+	quantity: number;
+}
+
 /**
- * Adds a variant (or raises its line) and returns the cart, in ONE round trip: a batch that locks
- * (a user's: creates) the cart, writes conditionally and reads the cart back. `newGuestCart`
- * creates a guest cart with the line; the owner must then be that cart's token hash. Null when
- * the guest cart of `owner` does not exist.
+ * Adds a variant (or raises its line) to the owner's cart and returns the cart, in ONE round
+ * trip: a batch that locks (a user's: creates) the cart, writes conditionally and reads the cart
+ * back. Null when the owner is a guest whose cart does not exist (merged, purged or never was).
  */
-export async function addItem(
+export function addItem(
 	db: Db,
-	p: {
+	params: AddParams & { owner: CartOwner },
+): Promise<Cart | null> {
+	return add(db, params);
+}
+
+/**
+ * Adds a variant for a shopper with no cart yet, in ONE round trip: the guest cart is created by
+ * the same statement, only if the line is written (a refused add leaves nothing behind). Returns
+ * the cart and its new token; the database keeps only the token's hash.
+ */
+export async function addItemToNewGuestCart(
+	db: Db,
+	params: AddParams,
+): Promise<{ cart: Cart; cartToken: string }> {
+	const cartToken = randomToken();
+	const tokenHash = await sha256Hex(cartToken);
+	const cart = await add(db, {
+		...params,
+		owner: { kind: "guest", tokenHash },
+		newGuestCart: { id: uuidv7(), tokenHash },
+	});
+	if (!cart) throw new Error("a new guest cart was not created");
+	return { cart, cartToken };
+}
+
+async function add(
+	db: Db,
+	p: AddParams & {
 		owner: CartOwner;
-		variantId: string;
-		quantity: number;
 		newGuestCart?: { id: string; tokenHash: string };
 	},
 ): Promise<Cart | null> {
-	const write = db.execute<AddRow>(addItemSql({ ...p, itemId: uuidv7() }));
-	const read = db.execute<CartRow>(cartViewSql(p.owner));
-	const results = await db.batch(
-		(p.newGuestCart
-			? [write, read]
-			: [db.execute(lockCartSql(p.owner, uuidv7())), write, read]) as Batch,
-	);
-	const row = (results.at(-2) as { rows: AddRow[] }).rows[0];
+	const { write, read } = await batch(db, {
+		// A new guest cart is created by the write itself; an existing cart is locked first.
+		lock: p.newGuestCart
+			? undefined
+			: db.execute(lockCartSql(p.owner, uuidv7())),
+		write: db.execute<AddRow>(addItemSql({ ...p, itemId: uuidv7() })),
+		read: db.execute<CartRow>(cartViewSql(p.owner)),
+	});
+	const row = write.rows[0];
 	if (!row || (!row.has_cart && !p.newGuestCart)) return null;
 	if (row.outcome === null)
-		throw new ApiError("NOT_FOUND", "Variant not found or not for sale");
+		throw new ApiError("NOT_FOUND", "Variant not found");
+	if (row.outcome === "unavailable") throw unavailable();
 	if (row.outcome === "currency_mismatch")
 		throw new ApiError(
 			"CURRENCY_MISMATCH",
@@ -161,7 +197,7 @@ export async function addItem(
 			available: row.available ?? 0,
 			inCart: row.in_cart ?? 0,
 		});
-	return toCart((results.at(-1) as { rows: CartRow[] }).rows);
+	return toCart(read.rows);
 }
 
 /** Sets a line's quantity (0 removes it) and returns the cart, in ONE round trip. */
@@ -170,19 +206,22 @@ export async function setItemQuantity(
 	p: { owner: CartOwner; itemId: string; quantity: number },
 ): Promise<Cart> {
 	if (p.quantity === 0) {
-		const [removed, read] = await db.batch([
-			db.execute<{ removed: number }>(removeItemsSql(p.owner, p.itemId)),
-			db.execute<CartRow>(cartViewSql(p.owner)),
-		]);
+		const { removed, read } = await batch(db, {
+			removed: db.execute<{ removed: number }>(
+				removeItemsSql(p.owner, p.itemId),
+			),
+			read: db.execute<CartRow>(cartViewSql(p.owner)),
+		});
 		if (!removed.rows[0]?.removed) throw itemNotFound();
 		return toCart(read.rows);
 	}
-	const [written, read] = await db.batch([
-		db.execute<SetQuantityRow>(setQuantitySql(p)),
-		db.execute<CartRow>(cartViewSql(p.owner)),
-	]);
+	const { written, read } = await batch(db, {
+		written: db.execute<SetQuantityRow>(setQuantitySql(p)),
+		read: db.execute<CartRow>(cartViewSql(p.owner)),
+	});
 	const row = written.rows[0];
 	if (!row?.found) throw itemNotFound();
+	if (row.outcome === "unavailable") throw unavailable();
 	if (row.outcome === "currency_mismatch")
 		throw new ApiError(
 			"CURRENCY_MISMATCH",
@@ -207,6 +246,9 @@ export async function removeItem(
 }
 
 /** Empties the owner's cart (the cart itself stays): one round trip, idempotent. */
-export async function clearCart(db: Db, owner: CartOwner): Promise<void> {
-	await db.execute(removeItemsSql(owner));
+export async function clearCart(
+	db: Db,
+	params: { owner: CartOwner },
+): Promise<void> {
+	await db.execute(removeItemsSql(params.owner));
 }

@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { requirePermission } from "../../middleware/auth";
 import {
@@ -11,18 +12,9 @@ import {
 	categoryDeleteQuery,
 	categoryPatchSchema,
 	idParams,
-	jsonBody,
-	ok,
 } from "./admin.schemas";
 
 const canWrite = requirePermission("catalog:write");
-const errors = {
-	400: ok("invalid body"),
-	401: ok("no or bad token"),
-	403: ok("not an admin"),
-	404: ok("unknown id"),
-	409: ok("slug taken, cycle, or category not empty"),
-};
 
 export const adminCategoryRoutes = createRouter()
 	.openapi(
@@ -30,31 +22,55 @@ export const adminCategoryRoutes = createRouter()
 			method: "post",
 			path: "/categories",
 			tags: ["admin: catalog"],
+			security: bearerAuth,
 			summary: "Create a category (root, or under parentId)",
 			middleware: canWrite,
 			request: { body: jsonBody(categoryCreateSchema) },
-			responses: { 201: ok("created"), ...errors },
+			responses: {
+				201: { description: "created" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"CONFLICT",
+				),
+			},
 		}),
 		async (c) =>
-			c.json(await createCategory(c.var.db, c.req.valid("json")), 201),
+			c.json(
+				await createCategory(c.var.services.db, {
+					category: c.req.valid("json"),
+				}),
+				201,
+			),
 	)
 	.openapi(
 		createRoute({
 			method: "patch",
 			path: "/categories/{id}",
 			tags: ["admin: catalog"],
+			security: bearerAuth,
 			summary: "Update or move a category (never under its own subtree)",
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(categoryPatchSchema) },
-			responses: { 200: ok("updated"), ...errors },
+			responses: {
+				200: { description: "updated" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"CONFLICT",
+				),
+			},
 		}),
 		async (c) =>
 			c.json(
-				await updateCategory(
-					c.var.db,
-					c.req.valid("param").id,
-					c.req.valid("json"),
-				),
+				await updateCategory(c.var.services.db, {
+					id: c.req.valid("param").id,
+					changes: c.req.valid("json"),
+				}),
 				200,
 			),
 	)
@@ -63,18 +79,27 @@ export const adminCategoryRoutes = createRouter()
 			method: "delete",
 			path: "/categories/{id}",
 			tags: ["admin: catalog"],
+			security: bearerAuth,
 			summary:
 				"Delete a category; 409 while it has products (unless moveProductsTo) or children",
 			middleware: canWrite,
 			request: { params: idParams, query: categoryDeleteQuery },
-			responses: { 204: ok("deleted"), ...errors },
+			responses: {
+				204: { description: "deleted" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"CONFLICT",
+				),
+			},
 		}),
 		async (c) => {
-			await deleteCategory(
-				c.var.db,
-				c.req.valid("param").id,
-				c.req.valid("query").moveProductsTo,
-			);
+			await deleteCategory(c.var.services.db, {
+				id: c.req.valid("param").id,
+				moveProductsTo: c.req.valid("query").moveProductsTo,
+			});
 			return c.body(null, 204);
 		},
 	);

@@ -1,11 +1,16 @@
 import { eq, sql } from "drizzle-orm";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { categories, products } from "../../db/schema";
-import { ApiError, pgError } from "../../lib/errors";
+import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { isStillReferenced, translateWriteErrors } from "./write-errors";
+import {
+	RESTRICTING,
+	stillReferencedBy,
+	translateWriteErrors,
+} from "./admin.write-errors";
 
-export interface CategoryInput {
+interface CategoryInput {
 	slug: string;
 	name: string;
 	description?: string;
@@ -27,11 +32,14 @@ const columns = {
 	updatedAt: categories.updatedAt,
 };
 
-export async function createCategory(db: Db, input: CategoryInput) {
+export async function createCategory(
+	db: Db,
+	params: { category: CategoryInput },
+) {
 	const [row] = await translateWriteErrors(
 		db
 			.insert(categories)
-			.values({ id: uuidv7(), ...input })
+			.values({ id: uuidv7(), ...params.category })
 			.returning(columns),
 	);
 	return row;
@@ -43,32 +51,32 @@ export async function createCategory(db: Db, input: CategoryInput) {
  */
 export async function updateCategory(
 	db: Db,
-	id: string,
-	patch: Partial<CategoryInput>,
+	params: { id: string; changes: Partial<CategoryInput> },
 ) {
-	const { parentId } = patch;
+	const { id, changes } = params;
+	const { parentId } = changes;
 	const notACycle = parentId
 		? sql`not exists (
 				with recursive subtree as (
-					select id from categories where id = ${id}
+					select id from ${categories} where id = ${id}
 					union
-					select c.id from categories c join subtree s on c.parent_id = s.id
+					select c.id from ${categories} c join subtree s on c.parent_id = s.id
 				)
 				select 1 from subtree where id = ${parentId})`
 		: sql`true`;
-	const [, updated, existing] = await translateWriteErrors(
-		db.batch([
-			db.execute(TREE_LOCK),
-			db
+	const { updated, existing } = await translateWriteErrors(
+		batch(db, {
+			lock: db.execute(TREE_LOCK),
+			updated: db
 				.update(categories)
-				.set({ ...patch, updatedAt: sql`now()` })
+				.set({ ...changes, updatedAt: sql`now()` })
 				.where(sql`${categories.id} = ${id} and ${notACycle}`)
 				.returning(columns),
-			db
+			existing: db
 				.select({ id: categories.id })
 				.from(categories)
 				.where(eq(categories.id, id)),
-		]),
+		}),
 	);
 	if (updated[0]) return updated[0];
 	if (!existing[0]) throw new ApiError("NOT_FOUND", "Category not found");
@@ -81,13 +89,15 @@ export async function updateCategory(
 
 /**
  * Deletes a category. With products it is a 409 unless `moveProductsTo` names where they go
- * (moved in the same transaction); with child categories it is a 409.
+ * (moved in the same transaction); with child categories it is a 409. The target is locked
+ * (FOR KEY SHARE) by the statement that moves the products, so it cannot vanish under them: the
+ * only foreign key this can break is the category's own, by what still references it.
  */
 export async function deleteCategory(
 	db: Db,
-	id: string,
-	moveProductsTo: string | undefined,
+	params: { id: string; moveProductsTo?: string },
 ): Promise<void> {
+	const { id, moveProductsTo } = params;
 	if (moveProductsTo === id)
 		throw new ApiError(
 			"VALIDATION_FAILED",
@@ -95,7 +105,7 @@ export async function deleteCategory(
 			{ field: "moveProductsTo" },
 		);
 	const target = moveProductsTo
-		? sql`exists (select 1 from categories where id = ${moveProductsTo})`
+		? sql`exists (select 1 from ${categories} where id = ${moveProductsTo} for key share)`
 		: sql`true`;
 	const remove = db
 		.delete(categories)
@@ -104,14 +114,14 @@ export async function deleteCategory(
 	let deleted: { id: string }[];
 	try {
 		if (moveProductsTo) {
-			const [, removed, check] = await db.batch([
-				db
+			const { removed, check } = await batch(db, {
+				moved: db
 					.update(products)
 					.set({ categoryId: moveProductsTo, updatedAt: sql`now()` })
-					.where(eq(products.categoryId, id)),
-				remove,
-				db.execute<{ ok: boolean }>(sql`select ${target} as ok`),
-			]);
+					.where(sql`${products.categoryId} = ${id} and ${target}`),
+				removed: remove,
+				check: db.execute<{ ok: boolean }>(sql`select ${target} as ok`),
+			});
 			if (!check.rows[0]?.ok)
 				throw new ApiError("NOT_FOUND", "moveProductsTo category not found", {
 					field: "moveProductsTo",
@@ -119,21 +129,19 @@ export async function deleteCategory(
 			deleted = removed;
 		} else deleted = await remove;
 	} catch (err) {
-		if (isStillReferenced(err)) {
-			const fromChildren = pgError(err)?.detail?.includes('"categories"');
+		const by = stillReferencedBy(err);
+		if (by === RESTRICTING.childCategories)
 			throw new ApiError(
 				"CONFLICT",
-				fromChildren
-					? "The category has child categories; move or delete them first"
-					: "The category has products; pass moveProductsTo to move them",
-				{ reason: fromChildren ? "has_children" : "has_products" },
+				"The category has child categories; move or delete them first",
+				{ reason: "has_children" },
 			);
-		}
-		const pg = pgError(err);
-		if (pg?.detail && /is not present in table/.test(pg.detail))
-			throw new ApiError("NOT_FOUND", "moveProductsTo category not found", {
-				field: "moveProductsTo",
-			});
+		if (by === RESTRICTING.products)
+			throw new ApiError(
+				"CONFLICT",
+				"The category has products; pass moveProductsTo to move them",
+				{ reason: "has_products" },
+			);
 		throw err;
 	}
 	if (!deleted[0]) throw new ApiError("NOT_FOUND", "Category not found");

@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import {
 	inventoryLedger,
@@ -9,15 +9,19 @@ import {
 } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { imageUrl } from "./catalog.service";
-import { type DetailRow, priceRange, productDetailSql } from "./detail.query";
 import {
 	canonicalOptions,
 	type ProductOption,
 	refreshPriceRangeSql,
 	withNewValues,
-} from "./variant-options";
-import { isStillReferenced, translateWriteErrors } from "./write-errors";
+} from "./admin.variant-options";
+import { stillReferencedBy, translateWriteErrors } from "./admin.write-errors";
+import { imageUrl } from "./catalog.service";
+import {
+	type DetailRow,
+	priceRange,
+	productDetailSql,
+} from "./product-detail.sql";
 
 export interface VariantInput {
 	sku: string;
@@ -29,7 +33,7 @@ export interface VariantInput {
 	onHand?: number;
 }
 
-export interface ProductInput {
+interface ProductInput {
 	slug: string;
 	name: string;
 	description?: string;
@@ -41,10 +45,10 @@ export interface ProductInput {
 	variants: VariantInput[];
 }
 
-export type ProductPatch = Partial<Omit<ProductInput, "options" | "variants">>;
+type ProductPatch = Partial<Omit<ProductInput, "options" | "variants">>;
 
 /** The admin view of a product: any status, stock figures, variant statuses. */
-export function adminProduct(p: DetailRow) {
+function adminProduct(p: DetailRow) {
 	return {
 		id: p.id,
 		slug: p.slug,
@@ -64,10 +68,8 @@ export function adminProduct(p: DetailRow) {
 	};
 }
 
-type Batch = [BatchItem<"pg">, ...BatchItem<"pg">[]];
-
 const detail = (db: Db, id: string) =>
-	db.execute<DetailRow & Record<string, unknown>>(productDetailSql(id, false));
+	db.execute<DetailRow>(productDetailSql(id, false));
 
 /** The initial stock of new variants, as ledger rows (the ledger explains every unit). */
 export function initialStockLedger(
@@ -92,9 +94,9 @@ export function initialStockLedger(
  */
 export async function createProduct(
 	db: Db,
-	input: ProductInput,
-	actorId: string | undefined,
+	params: { product: ProductInput; actorId?: string },
 ) {
+	const { product: input, actorId } = params;
 	const productId = uuidv7();
 	const declared = input.options ?? [];
 	const variantRows = input.variants.map((v, i) => ({
@@ -115,53 +117,60 @@ export async function createProduct(
 	);
 	const ledger = initialStockLedger(variantRows, actorId);
 	const { options: _o, variants: _v, ...product } = input;
-	const statements: BatchItem<"pg">[] = [
-		db.insert(products).values({ ...product, id: productId }),
-	];
-	if (options.length > 0)
-		statements.push(
-			db.insert(productOptions).values(
-				options.map((o, position) => ({
-					id: uuidv7(),
-					productId,
-					name: o.name,
-					position,
-					values: o.values,
-				})),
-			),
-		);
-	statements.push(db.insert(variants).values(variantRows));
-	if (ledger.length > 0)
-		statements.push(db.insert(inventoryLedger).values(ledger));
-	statements.push(db.execute(refreshPriceRangeSql(sql`${productId}::uuid`)));
-	statements.push(detail(db, productId));
-	const results = await translateWriteErrors(db.batch(statements as Batch));
-	const created = (results.at(-1) as { rows: DetailRow[] }).rows[0];
+	const { read } = await translateWriteErrors(
+		batch(db, {
+			product: db.insert(products).values({ ...product, id: productId }),
+			options:
+				options.length > 0
+					? db.insert(productOptions).values(
+							options.map((o, position) => ({
+								id: uuidv7(),
+								productId,
+								name: o.name,
+								position,
+								values: o.values,
+							})),
+						)
+					: undefined,
+			variants: db.insert(variants).values(variantRows),
+			ledger:
+				ledger.length > 0
+					? db.insert(inventoryLedger).values(ledger)
+					: undefined,
+			priceRange: db.execute(refreshPriceRangeSql(sql`${productId}::uuid`)),
+			read: detail(db, productId),
+		}),
+	);
+	const created = read.rows[0];
 	if (!created) throw new Error("created product not read back");
 	return adminProduct(created);
 }
 
-export async function getAdminProduct(db: Db, id: string) {
-	const { rows } = await detail(db, id);
+export async function getAdminProduct(db: Db, params: { id: string }) {
+	const { rows } = await detail(db, params.id);
 	if (!rows[0]) throw new ApiError("NOT_FOUND", "Product not found");
 	return adminProduct(rows[0]);
 }
 
 /** Updates product fields and reads the product back in one batch. */
-export async function updateProduct(db: Db, id: string, patch: ProductPatch) {
-	const [updated, read] = await translateWriteErrors(
-		db.batch([
-			db
+export async function updateProduct(
+	db: Db,
+	params: { id: string; changes: ProductPatch },
+) {
+	const { id, changes } = params;
+	const { updated, read } = await translateWriteErrors(
+		batch(db, {
+			updated: db
 				.update(products)
-				.set({ ...patch, updatedAt: sql`now()` })
+				.set({ ...changes, updatedAt: sql`now()` })
 				.where(eq(products.id, id))
 				.returning({ id: products.id }),
-			detail(db, id),
-		]),
+			read: detail(db, id),
+		}),
 	);
-	if (!updated[0] || !read.rows[0])
-		throw new ApiError("NOT_FOUND", "Product not found");
-	return adminProduct(read.rows[0] as DetailRow);
+	const row = read.rows[0];
+	if (!updated[0] || !row) throw new ApiError("NOT_FOUND", "Product not found");
+	return adminProduct(row);
 }
 
 /**
@@ -170,8 +179,9 @@ export async function updateProduct(db: Db, id: string, patch: ProductPatch) {
  */
 export async function deleteProduct(
 	db: Db,
-	id: string,
+	params: { id: string },
 ): Promise<"deleted" | "archived"> {
+	const { id } = params;
 	try {
 		const deleted = await db
 			.delete(products)
@@ -180,7 +190,7 @@ export async function deleteProduct(
 		if (!deleted[0]) throw new ApiError("NOT_FOUND", "Product not found");
 		return "deleted";
 	} catch (err) {
-		if (!isStillReferenced(err)) throw err;
+		if (!stillReferencedBy(err)) throw err;
 		await db
 			.update(products)
 			.set({ status: "archived", updatedAt: sql`now()` })

@@ -1,10 +1,14 @@
 import { createRouter } from "../../lib/router";
 import { adminCategoryRoutes } from "./admin.categories.routes";
+import { adminImageRoutes } from "./admin.images.routes";
+import { adminInventoryRoutes } from "./admin.inventory.routes";
 import { adminProductRoutes } from "./admin.products.routes";
-import { adminStockRoutes } from "./admin.stock.routes";
+import { adminVariantRoutes } from "./admin.variants.routes";
 
-/** Catalog administration under /v1/admin; every route declares its own permission. */
+/** Catalog administration, mounted under /v1/admin (admins only); each route declares its permission. */
 export const adminCatalogRoutes = createRouter()
 	.route("/", adminCategoryRoutes)
 	.route("/", adminProductRoutes)
-	.route("/", adminStockRoutes);
+	.route("/", adminVariantRoutes)
+	.route("/", adminInventoryRoutes)
+	.route("/", adminImageRoutes);

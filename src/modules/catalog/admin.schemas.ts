@@ -1,10 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { safeText, slugSchema, uintParam } from "./catalog.schemas";
-
-const MAX_INT4 = 2 ** 31 - 1;
+import { MAX_INT4, safeText, uintParam } from "../../lib/validation";
+import { slugSchema } from "./catalog.schemas";
 
 /** Integer minor units (cents); negative or fractional amounts are a 400. */
-export const moneySchema = z
+const moneySchema = z
 	.number()
 	.int("must be an integer amount in minor units")
 	.min(0, "must not be negative")
@@ -36,7 +35,7 @@ const optionName = z
 	.regex(/^[A-Za-z][A-Za-z0-9 _-]{0,31}$/, "letters, digits, space, _ or -");
 const optionValue = safeText(100).pipe(z.string().trim().min(1));
 
-export const optionSchema = z.strictObject({
+const optionSchema = z.strictObject({
 	name: optionName,
 	values: z.array(optionValue).min(1).max(100),
 });
@@ -140,10 +139,3 @@ export const imageOrderSchema = z.strictObject({
 		.max(100)
 		.refine((ids) => new Set(ids).size === ids.length, "ids must be unique"),
 });
-
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({
-	required: true,
-	content: { "application/json": { schema } },
-});
-
-export const ok = (description: string) => ({ description });

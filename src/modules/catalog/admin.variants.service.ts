@@ -1,38 +1,45 @@
 import { eq, type SQL, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+import { alias } from "drizzle-orm/pg-core";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
-import { inventoryLedger, variants } from "../../db/schema";
+import {
+	inventoryLedger,
+	productOptions,
+	products,
+	variants,
+} from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import {
 	initialStockLedger,
 	type VariantInput,
 } from "./admin.products.service";
-import type { DetailRow } from "./detail.query";
-import { availabilitySql } from "./detail.query";
 import {
 	appendOptionValuesSql,
 	canonicalOptions,
 	type ProductOption,
 	refreshPriceRangeSql,
-} from "./variant-options";
-import { isStillReferenced, translateWriteErrors } from "./write-errors";
-
-type Batch = [BatchItem<"pg">, ...BatchItem<"pg">[]];
+} from "./admin.variant-options";
+import { stillReferencedBy, translateWriteErrors } from "./admin.write-errors";
+import type { DetailRow } from "./product-detail.sql";
+import { availability, availableUnits } from "./stock.sql";
 
 /** A variant as the product view shows it, plus the fields only its own admin view returns. */
-export type AdminVariant = DetailRow["variants"][number] & {
+type AdminVariant = DetailRow["variants"][number] & {
 	productId: string;
 	position: number;
-} & Record<string, unknown>;
+};
+
+const v = alias(variants, "v");
+const p = alias(products, "p");
 
 const variantSql = (
 	id: string,
 ) => sql`select v.id, v.product_id as "productId", v.sku,
 	v.options, v.price, v.compare_at_price as "compareAtPrice", v.currency, v.status, v.position,
-	v.on_hand as "onHand", v.reserved, greatest(v.on_hand - v.reserved, 0) as available,
-	${availabilitySql} as availability
-	from variants v where v.id = ${id}::uuid`;
+	v.on_hand as "onHand", v.reserved, ${availableUnits(v)} as available,
+	${availability(v, p)} as availability
+	from ${variants} v join ${products} p on p.id = v.product_id where v.id = ${id}::uuid`;
 
 /** The product's currency and options (to validate a variant against), or 404. */
 async function productContext(db: Db, where: SQL) {
@@ -42,18 +49,17 @@ async function productContext(db: Db, where: SQL) {
 		options: ProductOption[];
 	}>(sql`select p.id as product_id, p.currency,
 		coalesce((select json_agg(json_build_object('name', o.name, 'values', o.values) order by o.position)
-			from product_options o where o.product_id = p.id), '[]') as options
-		from products p where ${where}`);
+			from ${productOptions} o where o.product_id = p.id), '[]') as options
+		from ${products} p where ${where}`);
 	return rows[0];
 }
 
 /** Adds a variant (new option values are appended to the product's lists): 2 round trips. */
 export async function addVariant(
 	db: Db,
-	productId: string,
-	input: VariantInput,
-	actorId: string | undefined,
+	params: { productId: string; variant: VariantInput; actorId?: string },
 ): Promise<AdminVariant> {
+	const { productId, variant: input, actorId } = params;
 	const product = await productContext(db, sql`p.id = ${productId}::uuid`);
 	if (!product) throw new ApiError("NOT_FOUND", "Product not found");
 	const options = canonicalOptions(product.options, input.options, "options");
@@ -70,36 +76,43 @@ export async function addVariant(
 		position: input.position ?? 0,
 	};
 	const ledger = initialStockLedger([row], actorId);
-	const statements: BatchItem<"pg">[] = [
-		db.insert(variants).values(row),
-		...appendOptionValuesSql(productId, options).map((q) => db.execute(q)),
-	];
-	if (ledger.length > 0)
-		statements.push(db.insert(inventoryLedger).values(ledger));
-	statements.push(db.execute(refreshPriceRangeSql(sql`${productId}::uuid`)));
-	statements.push(db.execute<AdminVariant>(variantSql(row.id)));
-	const results = await translateWriteErrors(db.batch(statements as Batch));
-	return (results.at(-1) as { rows: AdminVariant[] }).rows[0] as AdminVariant;
+	const { read } = await translateWriteErrors(
+		batch(db, {
+			variant: db.insert(variants).values(row),
+			optionValues: appendOptionValuesSql(productId, options).map((q) =>
+				db.execute(q),
+			),
+			ledger:
+				ledger.length > 0
+					? db.insert(inventoryLedger).values(ledger)
+					: undefined,
+			priceRange: db.execute(refreshPriceRangeSql(sql`${productId}::uuid`)),
+			read: db.execute<AdminVariant>(variantSql(row.id)),
+		}),
+	);
+	const created = read.rows[0];
+	if (!created) throw new Error("created variant not read back");
+	return created;
 }
 
 /** Updates price, SKU, options, status or position; keeps the price range in step. */
 export async function updateVariant(
 	db: Db,
-	id: string,
-	patch: Partial<Omit<VariantInput, "onHand">>,
+	params: { id: string; changes: Partial<Omit<VariantInput, "onHand">> },
 ): Promise<AdminVariant> {
+	const { id, changes: patch } = params;
 	const product = await productContext(
 		db,
-		sql`p.id = (select product_id from variants where id = ${id}::uuid)`,
+		sql`p.id = (select product_id from ${variants} where id = ${id}::uuid)`,
 	);
 	if (!product) throw new ApiError("NOT_FOUND", "Variant not found");
 	const options =
 		patch.options === undefined
 			? undefined
 			: canonicalOptions(product.options, patch.options, "options");
-	const [updated, ...rest] = await translateWriteErrors(
-		db.batch([
-			db
+	const { updated, read } = await translateWriteErrors(
+		batch(db, {
+			updated: db
 				.update(variants)
 				.set({
 					...patch,
@@ -108,17 +121,20 @@ export async function updateVariant(
 				})
 				.where(eq(variants.id, id))
 				.returning({ id: variants.id }),
-			...appendOptionValuesSql(product.product_id, options ?? {}).map((q) =>
-				db.execute(q),
+			optionValues: appendOptionValuesSql(
+				product.product_id,
+				options ?? {},
+			).map((q) => db.execute(q)),
+			priceRange: db.execute(
+				refreshPriceRangeSql(sql`${product.product_id}::uuid`),
 			),
-			db.execute(refreshPriceRangeSql(sql`${product.product_id}::uuid`)),
-			db.execute<AdminVariant>(variantSql(id)),
-		] as Batch),
+			read: db.execute<AdminVariant>(variantSql(id)),
+		}),
 	);
-	const read = (rest.at(-1) as { rows: AdminVariant[] }).rows[0];
-	if (!(updated as unknown[])[0] || !read)
+	const variant = read.rows[0];
+	if (!updated[0] || !variant)
 		throw new ApiError("NOT_FOUND", "Variant not found");
-	return read;
+	return variant;
 }
 
 /**
@@ -127,28 +143,29 @@ export async function updateVariant(
  */
 export async function removeVariant(
 	db: Db,
-	id: string,
+	params: { id: string },
 ): Promise<"deleted" | "archived"> {
-	const productOf = sql`(select product_id from variants where id = ${id}::uuid)`;
+	const { id } = params;
+	const productOf = sql`(select product_id from ${variants} where id = ${id}::uuid)`;
 	try {
-		const [, deleted] = await db.batch([
-			db.execute(refreshPriceRangeSql(productOf, id)),
-			db
+		const { deleted } = await batch(db, {
+			priceRange: db.execute(refreshPriceRangeSql(productOf, id)),
+			deleted: db
 				.delete(variants)
 				.where(eq(variants.id, id))
 				.returning({ id: variants.id }),
-		]);
+		});
 		if (!deleted[0]) throw new ApiError("NOT_FOUND", "Variant not found");
 		return "deleted";
 	} catch (err) {
-		if (!isStillReferenced(err)) throw err;
-		await db.batch([
-			db
+		if (!stillReferencedBy(err)) throw err;
+		await batch(db, {
+			archived: db
 				.update(variants)
 				.set({ status: "archived", updatedAt: sql`now()` })
 				.where(eq(variants.id, id)),
-			db.execute(refreshPriceRangeSql(productOf)),
-		]);
+			priceRange: db.execute(refreshPriceRangeSql(productOf)),
+		});
 		return "archived";
 	}
 }

@@ -1,11 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "../../lib/errors";
+import { errorResponses, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { edgeCache } from "./cache";
 import {
 	categoryDetailSchema,
 	categoryTreeSchema,
-	imageKeySchema,
 	listQuerySchema,
 	optionFilters,
 	productDetailSchema,
@@ -18,16 +16,12 @@ import {
 	getPublicProduct,
 	listProducts,
 } from "./catalog.service";
-import { serveImage } from "./images.service";
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-	description,
-	content: { "application/json": { schema } },
-});
+import { edgeCache } from "./edge-cache";
+import { imageRoutes } from "./images.routes";
 
 const cached = `Served from the edge cache for up to 60 s (ETag, 304 on If-None-Match).`;
 
-/** Public catalog reads: no auth, edge-cached, at most one database round trip on a miss. */
+/** Public catalog reads: no auth, edge-cached, at most one database round trip on a miss; images. */
 export const catalogRoutes = createRouter()
 	.openapi(
 		createRoute({
@@ -37,9 +31,10 @@ export const catalogRoutes = createRouter()
 			summary: "The whole category tree, ordered",
 			description: cached,
 			middleware: edgeCache(),
-			responses: { 200: json(categoryTreeSchema, "category tree") },
+			responses: { 200: jsonContent(categoryTreeSchema, "category tree") },
 		}),
-		async (c) => c.json({ data: await getCategoryTree(c.var.db) }, 200),
+		async (c) =>
+			c.json({ data: await getCategoryTree(c.var.services.db) }, 200),
 	)
 	.openapi(
 		createRoute({
@@ -51,12 +46,12 @@ export const catalogRoutes = createRouter()
 			middleware: edgeCache(),
 			request: { params: z.object({ slug: slugSchema }) },
 			responses: {
-				200: json(categoryDetailSchema, "category"),
-				404: { description: "no such category" },
+				200: jsonContent(categoryDetailSchema, "category"),
+				...errorResponses("VALIDATION_FAILED", "NOT_FOUND"),
 			},
 		}),
 		async (c) =>
-			c.json(await getCategory(c.var.db, c.req.valid("param").slug), 200),
+			c.json(await getCategory(c.var.services.db, c.req.valid("param")), 200),
 	)
 	.openapi(
 		createRoute({
@@ -68,13 +63,13 @@ export const catalogRoutes = createRouter()
 			middleware: edgeCache(),
 			request: { query: listQuerySchema },
 			responses: {
-				200: json(productListSchema, "a page of product cards"),
-				400: { description: "invalid query or cursor" },
+				200: jsonContent(productListSchema, "a page of product cards"),
+				...errorResponses("VALIDATION_FAILED", "INVALID_CURSOR"),
 			},
 		}),
 		async (c) => {
 			const query = c.req.valid("query");
-			const page = await listProducts(c.var.db, {
+			const page = await listProducts(c.var.services.db, {
 				q: query.q?.trim() || undefined,
 				category: query.category,
 				minPrice: query.minPrice,
@@ -101,36 +96,14 @@ export const catalogRoutes = createRouter()
 				params: z.object({ idOrSlug: z.string().min(1).max(120) }),
 			},
 			responses: {
-				200: json(productDetailSchema, "product"),
-				404: { description: "no such active product" },
+				200: jsonContent(productDetailSchema, "product"),
+				...errorResponses("VALIDATION_FAILED", "NOT_FOUND"),
 			},
 		}),
 		async (c) =>
 			c.json(
-				await getPublicProduct(c.var.db, c.req.valid("param").idOrSlug),
+				await getPublicProduct(c.var.services.db, c.req.valid("param")),
 				200,
 			),
 	)
-	.openapi(
-		createRoute({
-			method: "get",
-			path: "/images/{key}",
-			tags: ["catalog"],
-			summary: "A product image (content-addressed, immutable)",
-			request: { params: z.object({ key: imageKeySchema }) },
-			responses: {
-				200: { description: "the image bytes" },
-				304: { description: "not modified" },
-				404: { description: "no such image" },
-			},
-		}),
-		async (c) => {
-			const res = await serveImage(
-				c.env.IMAGES,
-				c.req.valid("param").key,
-				c.req.header("If-None-Match"),
-			);
-			if (!res) throw new ApiError("NOT_FOUND", "Image not found");
-			return res;
-		},
-	);
+	.route("/", imageRoutes);

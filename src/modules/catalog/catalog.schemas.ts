@@ -1,22 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { safeText, uintParam } from "../../lib/validation";
 import { SORTS } from "./cursor";
-
-const MAX_INT4 = 2 ** 31 - 1;
-
-/** A non-negative integer given as a query string (no signs, decimals or exponents). */
-export const uintParam = (max = MAX_INT4) =>
-	z
-		.string()
-		.regex(/^\d{1,10}$/, "must be a non-negative integer")
-		.transform(Number)
-		.pipe(z.number().int().min(0).max(max));
-
-/** Text that Postgres can store: NUL characters are dropped (text columns reject them). */
-export const safeText = (max: number) =>
-	z
-		.string()
-		.max(max)
-		.transform((s) => s.replaceAll("\u0000", ""));
 
 export const slugSchema = z
 	.string()
@@ -113,7 +97,7 @@ const cardImage = z.object({
 	width: z.number().int().nullable(),
 	height: z.number().int().nullable(),
 });
-export const productCardSchema = z
+const productCardSchema = z
 	.object({
 		id: z.uuid(),
 		slug: z.string(),
@@ -152,7 +136,12 @@ export const productDetailSchema = z
 				price: z.number().int(),
 				compareAtPrice: z.number().int().nullable(),
 				currency: z.string(),
-				availability: z.enum(["in_stock", "low_stock", "out_of_stock"]),
+				availability: z
+					.enum(["unavailable", "out_of_stock", "low_stock", "in_stock"])
+					.openapi({
+						description:
+							"Advisory (cached); carts re-check live stock. This page lists only sellable variants, so never `unavailable` here.",
+					}),
 				available: z.number().int(),
 			}),
 		),
@@ -181,7 +170,7 @@ export interface CategoryTreeNode {
 	children: CategoryTreeNode[];
 }
 
-export const categoryNodeSchema: z.ZodType<CategoryTreeNode> = z
+const categoryNodeSchema: z.ZodType<CategoryTreeNode> = z
 	.object({
 		...categoryFields,
 		get children() {

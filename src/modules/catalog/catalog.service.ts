@@ -1,23 +1,24 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { categories } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
+import type { CategoryTreeNode } from "./catalog.schemas";
 import { decodeCursor, encodeCursor, type Sort } from "./cursor";
 import {
-	availabilitySql,
 	type DetailRow,
 	priceRange,
 	productDetailSql,
-} from "./detail.query";
+} from "./product-detail.sql";
 import {
 	cursorFor,
 	type ListFilters,
 	type ListRow,
 	listProductsSql,
-} from "./list.query";
+} from "./product-list.sql";
 
 export const imageUrl = (key: string) => `/v1/images/${key}`;
 
-export interface ListParams extends ListFilters {
+interface ListParams extends ListFilters {
 	sort?: Sort;
 	limit: number;
 	cursor?: string;
@@ -53,16 +54,11 @@ export async function listProducts(db: Db, params: ListParams) {
 	};
 }
 
-/** Any-status product with stock figures, or null; for admin reads and after admin writes. */
-export function productDetail(db: Db, idOrSlug: string, publicOnly: boolean) {
-	return db.execute<DetailRow & Record<string, unknown>>(
-		productDetailSql(idOrSlug, publicOnly),
-	);
-}
-
 /** The public product page (active products and variants only) in one round trip. */
-export async function getPublicProduct(db: Db, idOrSlug: string) {
-	const { rows } = await productDetail(db, idOrSlug, true);
+export async function getPublicProduct(db: Db, params: { idOrSlug: string }) {
+	const { rows } = await db.execute<DetailRow>(
+		productDetailSql(params.idOrSlug, true),
+	);
 	const p = rows[0];
 	if (!p) throw new ApiError("NOT_FOUND", "Product not found");
 	return {
@@ -99,100 +95,62 @@ export async function getPublicProduct(db: Db, idOrSlug: string) {
 	};
 }
 
-interface CategoryRow extends Record<string, unknown> {
-	id: string;
-	parent_id: string | null;
-	slug: string;
-	name: string;
-	description: string;
-	position: number;
-}
-
-export interface CategoryNode {
-	id: string;
-	slug: string;
-	name: string;
-	description: string;
-	position: number;
-	children: CategoryNode[];
-}
-
 /** The whole tree in one round trip, siblings ordered by position then name. */
-export async function getCategoryTree(db: Db): Promise<CategoryNode[]> {
-	const { rows } = await db.execute<CategoryRow>(
-		sql`select id, parent_id, slug, name, description, position from categories order by position, name, id`,
+export async function getCategoryTree(db: Db): Promise<CategoryTreeNode[]> {
+	const rows = await db
+		.select({
+			id: categories.id,
+			parentId: categories.parentId,
+			slug: categories.slug,
+			name: categories.name,
+			description: categories.description,
+			position: categories.position,
+		})
+		.from(categories)
+		.orderBy(categories.position, categories.name, categories.id);
+	const nodes = new Map(
+		rows.map(({ parentId: _, ...r }): [string, CategoryTreeNode] => [
+			r.id,
+			{ ...r, children: [] },
+		]),
 	);
-	const nodes = new Map<string, CategoryNode>();
-	for (const r of rows)
-		nodes.set(r.id, {
-			id: r.id,
-			slug: r.slug,
-			name: r.name,
-			description: r.description,
-			position: r.position,
-			children: [],
-		});
-	const roots: CategoryNode[] = [];
-	for (const r of rows) {
-		const node = nodes.get(r.id) as CategoryNode;
-		const parent = r.parent_id ? nodes.get(r.parent_id) : undefined;
-		(parent ? parent.children : roots).push(node);
+	const roots: CategoryTreeNode[] = [];
+	for (const { id, parentId } of rows) {
+		const node = nodes.get(id);
+		const parent = parentId ? nodes.get(parentId) : undefined;
+		if (node) (parent ? parent.children : roots).push(node);
 	}
 	return roots;
 }
 
+type CategoryDetail = {
+	id: string;
+	slug: string;
+	name: string;
+	description: string;
+	position: number;
+	breadcrumb: { id: string; slug: string; name: string }[];
+	children: Omit<CategoryTreeNode, "children" | "description">[];
+};
+
 /** One category with its breadcrumb (root first, itself last) and children, in one round trip. */
-export async function getCategory(db: Db, slug: string) {
-	const { rows } = await db.execute<
-		Omit<CategoryRow, "parent_id"> & {
-			breadcrumb: { id: string; slug: string; name: string }[];
-			children: Omit<CategoryNode, "children" | "description">[];
-		}
-	>(sql`with recursive target as (
-			select * from categories where slug = ${slug}
+export async function getCategory(db: Db, params: { slug: string }) {
+	const { slug } = params;
+	const { rows } =
+		await db.execute<CategoryDetail>(sql`with recursive target as (
+			select * from ${categories} where slug = ${slug}
 		), crumbs as (
-			select c.id, c.parent_id, c.slug, c.name, 0 as depth from categories c join target t on c.id = t.id
+			select c.id, c.parent_id, c.slug, c.name, 0 as depth from ${categories} c join target t on c.id = t.id
 			union all
 			select c.id, c.parent_id, c.slug, c.name, k.depth + 1
-			from categories c join crumbs k on c.id = k.parent_id where k.depth < 32
+			from ${categories} c join crumbs k on c.id = k.parent_id where k.depth < 32
 		)
 		select t.id, t.slug, t.name, t.description, t.position,
 			(select json_agg(json_build_object('id', k.id, 'slug', k.slug, 'name', k.name) order by k.depth desc) from crumbs k) as breadcrumb,
 			(select coalesce(json_agg(json_build_object('id', c.id, 'slug', c.slug, 'name', c.name, 'position', c.position)
-				order by c.position, c.name, c.id), '[]') from categories c where c.parent_id = t.id) as children
+				order by c.position, c.name, c.id), '[]') from ${categories} c where c.parent_id = t.id) as children
 		from target t`);
 	const category = rows[0];
 	if (!category) throw new ApiError("NOT_FOUND", "Category not found");
 	return category;
-}
-
-export interface VariantAvailability {
-	id: string;
-	productId: string;
-	sku: string;
-	price: number;
-	currency: string;
-	/** False when the variant or its product is not active (not purchasable). */
-	purchasable: boolean;
-	available: number;
-	availability: "in_stock" | "low_stock" | "out_of_stock";
-}
-
-/**
- * Live (never cached) price and stock of the given variants, in one round trip: what carts
- * and checkout re-check, since availability in cached catalog responses is advisory.
- */
-export async function getVariantAvailability(
-	db: Db,
-	variantIds: readonly string[],
-): Promise<VariantAvailability[]> {
-	if (variantIds.length === 0) return [];
-	const { rows } = await db.execute<
-		VariantAvailability & Record<string, unknown>
-	>(sql`select v.id, v.product_id as "productId", v.sku, v.price, v.currency,
-			(v.status = 'active' and p.status = 'active') as purchasable,
-			greatest(v.on_hand - v.reserved, 0) as available, ${availabilitySql} as availability
-		from variants v join products p on p.id = v.product_id
-		where v.id in ${[...variantIds]}`);
-	return rows;
 }

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { fromBase64Url, toBase64Url } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
+import { MAX_INT4 } from "../../lib/validation";
 
 export const SORTS = [
 	"relevance",
@@ -11,7 +13,6 @@ export const SORTS = [
 export type Sort = (typeof SORTS)[number];
 
 const id = z.uuid();
-const MAX_INT4 = 2 ** 31 - 1;
 
 /**
  * The last row of a page, as the keyset of its sort. `t` is created_at in epoch microseconds
@@ -45,28 +46,9 @@ const cursorSchema = z.discriminatedUnion("s", [
 
 export type Cursor = z.infer<typeof cursorSchema>;
 
-function toBase64Url(text: string): string {
-	const bytes = new TextEncoder().encode(text);
-	let binary = "";
-	for (const b of bytes) binary += String.fromCharCode(b);
-	return btoa(binary)
-		.replaceAll("+", "-")
-		.replaceAll("/", "_")
-		.replace(/=+$/, "");
-}
-
-function fromBase64Url(encoded: string): string {
-	if (!/^[A-Za-z0-9_-]+$/.test(encoded)) throw new Error("not base64url");
-	const binary = atob(encoded.replaceAll("-", "+").replaceAll("_", "/"));
-	const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-	return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
-		bytes,
-	);
-}
-
 /** Opaque to clients: base64url of the keyset JSON. */
 export function encodeCursor(cursor: Cursor): string {
-	return toBase64Url(JSON.stringify(cursor));
+	return toBase64Url(new TextEncoder().encode(JSON.stringify(cursor)));
 }
 
 /**
@@ -76,7 +58,11 @@ export function encodeCursor(cursor: Cursor): string {
 export function decodeCursor(raw: string, sort: Sort): Cursor {
 	let cursor: Cursor;
 	try {
-		cursor = cursorSchema.parse(JSON.parse(fromBase64Url(raw)));
+		const json = new TextDecoder("utf-8", {
+			fatal: true,
+			ignoreBOM: false,
+		}).decode(fromBase64Url(raw));
+		cursor = cursorSchema.parse(JSON.parse(json));
 	} catch {
 		throw new ApiError("INVALID_CURSOR", "The cursor is malformed");
 	}

@@ -28,7 +28,7 @@ const u24le = (b: Uint8Array, at: number) =>
 const u32be = (b: Uint8Array, at: number) =>
 	u16be(b, at) * 0x10000 + u16be(b, at + 2);
 
-export interface Dimensions {
+interface Dimensions {
 	width: number;
 	height: number;
 }

@@ -2,12 +2,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
+import { errorResponses, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { devMailbox } from "./providers";
 
 /** The dev mailbox exists only in development; anywhere else it is an unknown route. */
 const developmentOnly = createMiddleware<AppEnv>(async (c, next) => {
-	if (c.var.config.ENVIRONMENT !== "development")
+	if (c.var.services.config.ENVIRONMENT !== "development")
 		throw new ApiError(
 			"NOT_FOUND",
 			`No route for ${c.req.method} ${c.req.path}`,
@@ -35,14 +36,8 @@ export const devMailboxRoutes = createRouter().openapi(
 		middleware: [developmentOnly] as const,
 		request: { query: z.object({ to: z.email().optional() }) },
 		responses: {
-			200: {
-				description: "emails",
-				content: {
-					"application/json": {
-						schema: z.object({ data: z.array(mailboxEntry) }),
-					},
-				},
-			},
+			200: jsonContent(z.object({ data: z.array(mailboxEntry) }), "emails"),
+			...errorResponses("VALIDATION_FAILED", "NOT_FOUND"),
 		},
 	}),
 	(c) => {

@@ -1,7 +1,6 @@
-import { createDb, type Db } from "../../db/client";
-import { loadConfig } from "../../env";
+import type { Db } from "../../db/client";
 import { log } from "../../lib/log";
-import { DbMeter } from "../../lib/timing";
+import type { Services } from "../../services";
 import { type EmailMessage, emailMessageSchema } from "./emails.messages";
 import {
 	claimEmail,
@@ -19,7 +18,7 @@ const QUEUE_MAX_DELAY_SECONDS = 12 * 60 * 60;
 const IN_FLIGHT_RECHECK_SECONDS = 60;
 
 /** Exponential backoff on the delivery attempt (1-based), or the provider's Retry-After if longer. */
-export function retryDelaySeconds(
+function retryDelaySeconds(
 	attempts: number,
 	retryAfterSeconds?: number,
 ): number {
@@ -116,12 +115,9 @@ async function deliver(message: Message, deps: Deps): Promise<void> {
 	message.ack();
 }
 
-function deps(env: Env): Deps & { meter: DbMeter } {
-	const config = loadConfig(env);
-	const meter = new DbMeter();
+function deps({ db, config }: Services): Deps {
 	return {
-		db: createDb(config, meter),
-		meter,
+		db,
 		provider: emailProvider(config),
 		render: {
 			storefrontUrl: config.STOREFRONT_URL,
@@ -154,22 +150,21 @@ async function each(
 /** Consumer of the `emails` queue: render, send once per idempotency key, retry transient failures. */
 export async function consumeEmails(
 	batch: MessageBatch,
-	env: Env,
+	services: Services,
 ): Promise<void> {
-	const d = deps(env);
+	const d = deps(services);
 	await each(batch, (message) => deliver(message, d));
 	log("info", "email batch done", {
 		messages: batch.messages.length,
-		dbRoundTrips: d.meter.roundTrips,
+		dbRoundTrips: services.meter.roundTrips,
 	});
 }
 
 /** Consumer of the emails dead-letter queue: records each message in `failed_emails` with its last error. */
 export async function consumeDeadEmails(
 	batch: MessageBatch,
-	env: Env,
+	{ db }: Services,
 ): Promise<void> {
-	const { db } = deps(env);
 	await each(batch, async (message) => {
 		const parsed = emailMessageSchema.safeParse(message.body);
 		const email = parsed.success ? parsed.data : undefined;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { log } from "../../lib/log";
 
 /**
  * Messages on the `emails` queue: one typed template per kind, each with the data it renders and
@@ -84,15 +85,42 @@ export const emailMessageSchema = z.discriminatedUnion("template", [
 ]);
 
 export type EmailMessage = z.infer<typeof emailMessageSchema>;
-export type EmailTemplate = EmailMessage["template"];
 
-/**
- * The one way to send an email: validates the message, then puts it on the queue. Never waits
- * on the email provider; the `emails` queue consumer delivers it.
- */
-export async function enqueueEmail(
+/** The emails queue as the rest of the app sees it (`services.emails`). */
+export interface EmailQueue {
+	/**
+	 * The one way to send an email: validates the message, then puts it on the queue. Never waits
+	 * on the email provider; the `emails` queue consumer delivers it.
+	 */
+	send(message: EmailMessage): Promise<void>;
+	/**
+	 * `send`, after the response has gone (waitUntil), so the response time says nothing about the
+	 * email (e.g. whether an account exists). A failure is logged with `context`, never thrown.
+	 */
+	sendLater(message: EmailMessage, context?: Record<string, unknown>): void;
+}
+
+export function emailQueue(
 	queue: Queue,
-	message: EmailMessage,
-): Promise<void> {
-	await queue.send(emailMessageSchema.parse(message), { contentType: "json" });
+	waitUntil: (work: Promise<unknown>) => void = () => {},
+): EmailQueue {
+	const send = async (message: EmailMessage) => {
+		await queue.send(emailMessageSchema.parse(message), {
+			contentType: "json",
+		});
+	};
+	return {
+		send,
+		sendLater(message, context = {}) {
+			waitUntil(
+				send(message).catch((err) =>
+					log("error", "email enqueue failed", {
+						...context,
+						template: message.template,
+						error: err instanceof Error ? err.message : String(err),
+					}),
+				),
+			);
+		},
+	};
 }

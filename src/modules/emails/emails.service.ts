@@ -6,7 +6,7 @@ import { uuidv7 } from "../../lib/ids";
 /** A `sending` claim older than this belongs to a consumer that died mid-send and may be retaken. */
 const STALE_CLAIM = sql`interval '5 minutes'`;
 
-export type ClaimOutcome = "claimed" | "already_sent" | "in_flight";
+type ClaimOutcome = "claimed" | "already_sent" | "in_flight";
 
 /**
  * Claims an idempotency key for sending, in one statement: a new key, a failed one, or a stale

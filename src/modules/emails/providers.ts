@@ -86,7 +86,7 @@ function sendgrid(config: Config, apiKey: string): EmailProvider {
 	};
 }
 
-export interface MailboxEntry extends OutgoingEmail {
+interface MailboxEntry extends OutgoingEmail {
 	sentAt: string;
 }
 

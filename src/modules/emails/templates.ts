@@ -12,7 +12,7 @@ export interface RenderContext {
 }
 
 /** Every piece of user data goes through this before it reaches HTML. */
-export function escapeHtml(value: string): string {
+function escapeHtml(value: string): string {
 	return value
 		.replaceAll("&", "&amp;")
 		.replaceAll("<", "&lt;")

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { ApiError } from "../../lib/errors";
-import { getRedis } from "../../lib/redis";
+import { errorResponses, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -50,14 +50,7 @@ export const healthRoutes = createRouter()
 			tags: ["health"],
 			summary: "Liveness: the Worker answers (no dependencies checked)",
 			responses: {
-				200: {
-					description: "alive",
-					content: {
-						"application/json": {
-							schema: z.object({ status: z.literal("ok") }),
-						},
-					},
-				},
+				200: jsonContent(z.object({ status: z.literal("ok") }), "alive"),
 			},
 		}),
 		(c) => c.json({ status: "ok" as const }, 200),
@@ -68,18 +61,16 @@ export const healthRoutes = createRouter()
 			path: "/ready",
 			tags: ["health"],
 			summary: "Readiness: the database and Redis answer",
+			description: "A failing dependency is named in the 503's details.",
 			responses: {
-				200: {
-					description: "ready",
-					content: { "application/json": { schema: readySchema } },
-				},
-				503: { description: "a dependency failed (named in details)" },
+				200: jsonContent(readySchema, "ready"),
+				...errorResponses("DEPENDENCY_UNAVAILABLE"),
 			},
 		}),
 		async (c) => {
 			const [database, redis] = await Promise.all([
-				check(() => c.var.db.execute(sql`select 1`)),
-				check(() => getRedis(c.var.config).ping()),
+				check(() => c.var.services.db.execute(sql`select 1`)),
+				check(() => c.var.services.redis.ping()),
 			]);
 			const checks = { database, redis };
 			const failed = Object.entries(checks)

@@ -1,8 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
+import {
+	bearerAuth,
+	errorResponses,
+	jsonBody,
+	jsonContent,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requireAuth } from "../../middleware/auth";
-import { errorResponse as err, jsonBody } from "../auth/auth.schemas";
 import {
 	addressIdParam,
 	addressSchema,
@@ -18,7 +23,6 @@ import {
 } from "./me.service";
 
 const tags = ["me"];
-const security = [{ bearer: [] }];
 
 const toJson = ({ userId: _, ...a }: Address) => ({
 	...a,
@@ -28,11 +32,6 @@ const toJson = ({ userId: _, ...a }: Address) => ({
 
 /** Someone else's address and a missing one look the same: 404. */
 const notFound = () => new ApiError("NOT_FOUND", "Address not found");
-
-const one = (description: string) => ({
-	description,
-	content: { "application/json": { schema: addressSchema } },
-});
 
 /** /v1/me/addresses: the signed-in user's saved addresses, always scoped by owner. */
 const router = createRouter();
@@ -44,22 +43,20 @@ export const addressRoutes = router
 			method: "get",
 			path: "/",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "List my addresses (newest first)",
 			responses: {
-				200: {
-					description: "addresses",
-					content: {
-						"application/json": {
-							schema: z.object({ items: z.array(addressSchema) }),
-						},
-					},
-				},
-				401: err("UNAUTHENTICATED"),
+				200: jsonContent(
+					z.object({ items: z.array(addressSchema) }),
+					"addresses",
+				),
+				...errorResponses("UNAUTHENTICATED"),
 			},
 		}),
 		async (c) => {
-			const rows = await listAddresses(c.var.db, { userId: authUser(c).id });
+			const rows = await listAddresses(c.var.services.db, {
+				userId: authUser(c).id,
+			});
 			return c.json({ items: rows.map(toJson) }, 200);
 		},
 	)
@@ -68,17 +65,16 @@ export const addressRoutes = router
 			method: "post",
 			path: "/",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "Save an address",
 			request: { body: jsonBody(createAddressBody) },
 			responses: {
-				201: one("created"),
-				400: err("VALIDATION_FAILED"),
-				401: err("UNAUTHENTICATED"),
+				201: jsonContent(addressSchema, "created"),
+				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED"),
 			},
 		}),
 		async (c) => {
-			const row = await createAddress(c.var.db, {
+			const row = await createAddress(c.var.services.db, {
 				userId: authUser(c).id,
 				address: c.req.valid("json"),
 			});
@@ -90,18 +86,17 @@ export const addressRoutes = router
 			method: "patch",
 			path: "/{id}",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "Change one of my addresses",
+			description: "Someone else's address is a 404, like a missing one.",
 			request: { params: addressIdParam, body: jsonBody(updateAddressBody) },
 			responses: {
-				200: one("updated"),
-				400: err("VALIDATION_FAILED"),
-				401: err("UNAUTHENTICATED"),
-				404: err("NOT_FOUND (missing or someone else's)"),
+				200: jsonContent(addressSchema, "updated"),
+				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED", "NOT_FOUND"),
 			},
 		}),
 		async (c) => {
-			const row = await updateAddress(c.var.db, {
+			const row = await updateAddress(c.var.services.db, {
 				userId: authUser(c).id,
 				id: c.req.valid("param").id,
 				changes: c.req.valid("json"),
@@ -115,17 +110,17 @@ export const addressRoutes = router
 			method: "delete",
 			path: "/{id}",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "Delete one of my addresses",
+			description: "Someone else's address is a 404, like a missing one.",
 			request: { params: addressIdParam },
 			responses: {
 				204: { description: "deleted" },
-				401: err("UNAUTHENTICATED"),
-				404: err("NOT_FOUND (missing or someone else's)"),
+				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED", "NOT_FOUND"),
 			},
 		}),
 		async (c) => {
-			const deleted = await deleteAddress(c.var.db, {
+			const deleted = await deleteAddress(c.var.services.db, {
 				userId: authUser(c).id,
 				id: c.req.valid("param").id,
 			});

@@ -1,11 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
+import {
+	bearerAuth,
+	errorResponses,
+	jsonBody,
+	jsonContent,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requireAuth } from "../../middleware/auth";
 import {
 	changePasswordBody,
-	errorResponse as err,
-	jsonBody,
 	toUserJson,
 	userSchema,
 } from "../auth/auth.schemas";
@@ -15,11 +19,10 @@ import { updateMeBody } from "./me.schemas";
 import { getProfile, updateProfile } from "./me.service";
 
 const tags = ["me"];
-const security = [{ bearer: [] }];
-const profile = {
-	description: "the signed-in user's profile (no secrets)",
-	content: { "application/json": { schema: userSchema } },
-};
+const profile = jsonContent(
+	userSchema,
+	"the signed-in user's profile (no secrets)",
+);
 
 /** A token for an account that no longer exists authenticates nobody. */
 const gone = () =>
@@ -35,12 +38,14 @@ export const meRoutes = router
 			method: "get",
 			path: "/",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "The signed-in user's profile",
-			responses: { 200: profile, 401: err("UNAUTHENTICATED") },
+			responses: { 200: profile, ...errorResponses("UNAUTHENTICATED") },
 		}),
 		async (c) => {
-			const user = await getProfile(c.var.db, { userId: authUser(c).id });
+			const user = await getProfile(c.var.services.db, {
+				userId: authUser(c).id,
+			});
 			if (!user) throw gone();
 			return c.json(toUserJson(user), 200);
 		},
@@ -50,17 +55,16 @@ export const meRoutes = router
 			method: "patch",
 			path: "/",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "Update the signed-in user's name",
 			request: { body: jsonBody(updateMeBody) },
 			responses: {
 				200: profile,
-				400: err("VALIDATION_FAILED"),
-				401: err("UNAUTHENTICATED"),
+				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED"),
 			},
 		}),
 		async (c) => {
-			const user = await updateProfile(c.var.db, {
+			const user = await updateProfile(c.var.services.db, {
 				userId: authUser(c).id,
 				name: c.req.valid("json").name,
 			});
@@ -73,21 +77,25 @@ export const meRoutes = router
 			method: "post",
 			path: "/password",
 			tags,
-			security,
+			security: bearerAuth,
 			summary: "Change the password; every other session is revoked",
+			description:
+				"A wrong current password is 401 INVALID_CREDENTIALS; a weak new one 400 WEAK_PASSWORD.",
 			request: { body: jsonBody(changePasswordBody) },
 			responses: {
 				204: { description: "changed" },
-				400: err("VALIDATION_FAILED, WEAK_PASSWORD"),
-				401: err(
-					"UNAUTHENTICATED, INVALID_CREDENTIALS (current password wrong)",
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"WEAK_PASSWORD",
+					"UNAUTHENTICATED",
+					"INVALID_CREDENTIALS",
 				),
 			},
 		}),
 		async (c) => {
 			const user = authUser(c);
 			const body = c.req.valid("json");
-			await changePassword(c.var.db, {
+			await changePassword(c.var.services.db, {
 				userId: user.id,
 				sessionId: user.sessionId,
 				currentPassword: body.currentPassword,

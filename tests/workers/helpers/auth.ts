@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { expect } from "vitest";
+import { fromBase64Url, toBase64Url } from "../../../src/lib/encoding";
 import { call, json } from "./http";
 
 export const PASSWORD = "violet-otter-harbour-42";
@@ -31,7 +32,7 @@ export function refreshCookie(res: Response) {
 	};
 }
 
-export interface Session {
+interface Session {
 	userId: string;
 	email: string;
 	accessToken: string;
@@ -125,10 +126,7 @@ export function signToken(
 }
 
 const b64url = (value: unknown) =>
-	btoa(JSON.stringify(value))
-		.replace(/\+/g, "-")
-		.replace(/\//g, "_")
-		.replace(/=+$/, "");
+	toBase64Url(new TextEncoder().encode(JSON.stringify(value)));
 
 /** An unsigned token (`alg: none`) that would otherwise be valid. */
 export function unsignedToken(role = "admin"): string {
@@ -150,7 +148,7 @@ export function tamperedToken(
 ): string {
 	const [header, payload, signature] = token.split(".");
 	const claims = JSON.parse(
-		atob((payload ?? "").replace(/-/g, "+").replace(/_/g, "/")),
+		new TextDecoder().decode(fromBase64Url(payload ?? "")),
 	);
 	return `${header}.${b64url({ ...claims, ...changes })}.${signature}`;
 }

@@ -1,15 +1,12 @@
-import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { loadConfig } from "../../../src/env";
-import { uuidv7 } from "../../../src/lib/ids";
-import { signAccessToken } from "../../../src/lib/jwt";
+import { bearer, signToken } from "./auth";
 import { call, json } from "./http";
 
 export const unique = () => crypto.randomUUID().slice(0, 8);
 
-export async function bearer(role: "admin" | "customer"): Promise<string> {
-	const token = await signAccessToken(loadConfig(env), { id: uuidv7(), role });
-	return `Bearer ${token}`;
+/** Headers of a fresh admin (a valid access token, no database involved). */
+export async function asAdmin(): Promise<Record<string, string>> {
+	return bearer(await signToken({ role: "admin" }));
 }
 
 /** Calls an admin endpoint as a fresh admin. */
@@ -20,7 +17,7 @@ export async function admin(
 	return call(path, {
 		...init,
 		headers: {
-			Authorization: await bearer("admin"),
+			...(await asAdmin()),
 			...(init.headers as Record<string, string> | undefined),
 		},
 	});
@@ -123,6 +120,37 @@ export async function untilCached(path: string): Promise<Response> {
 		await new Promise((r) => setTimeout(r, 20));
 	}
 	throw new Error(`${path} never came from the cache`);
+}
+
+/** An image as the admin image routes answer with it. */
+export interface UploadedImage {
+	id: string;
+	key: string;
+	url: string;
+	alt: string;
+	width: number | null;
+	height: number | null;
+	position: number;
+}
+
+/** Uploads `body` as a product image (raw body), as a fresh admin. */
+export function uploadImage(
+	productId: string,
+	body: Uint8Array,
+	contentType: string,
+	query = "",
+) {
+	return admin(`/v1/admin/products/${productId}/images${query}`, {
+		method: "POST",
+		headers: { "Content-Type": contentType },
+		body,
+	});
+}
+
+/** A fresh active product in a fresh category. */
+export async function someProduct() {
+	const category = await createCategory();
+	return createProduct(category.id);
 }
 
 /** A real 1×1 PNG (67 bytes). */

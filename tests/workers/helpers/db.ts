@@ -1,9 +1,14 @@
 import { env } from "cloudflare:workers";
-import { createDb } from "../../../src/db/client";
-import { loadConfig } from "../../../src/env";
-import { DbMeter } from "../../../src/lib/timing";
+import { createServices } from "../../../src/services";
 
-/** Direct access to the test database, for arranging and inspecting state. */
+/**
+ * Direct access to the test database, for arranging and inspecting state: the Worker's own
+ * services, so `meter` counts this db's round trips.
+ */
+export function testServices() {
+	return createServices(env);
+}
+
 export function testDb() {
-	return createDb(loadConfig(env), new DbMeter());
+	return testServices().db;
 }

@@ -2,7 +2,7 @@
  * The network inside workerd tests: only the local stack's hosts are reachable; third parties
  * (Stripe, the email provider) answer only through an explicit intercept, which records calls.
  */
-export interface InterceptedCall {
+interface InterceptedCall {
 	url: string;
 	method: string;
 	headers: Headers;

@@ -2,12 +2,10 @@ import { describe, expect, it } from "vitest";
 import { signToken } from "./auth";
 import { call, expectError } from "./http";
 
-export interface ProtectedRoute {
+interface ProtectedRoute {
 	method: string;
-	/** A concrete path (ids filled in). */
+	/** A concrete path (path parameters filled in). */
 	path: string;
-	/** A valid body, so only authentication decides the outcome. */
-	body?: unknown;
 	/** The role the route requires beyond being signed in, if any. */
 	role?: "admin";
 }
@@ -17,25 +15,52 @@ type Fetcher = (
 	init: RequestInit,
 ) => Response | Promise<Response>;
 
+interface OpenApiDocument {
+	paths: Record<
+		string,
+		Record<string, { security?: Record<string, string[]>[] }>
+	>;
+}
+
+/** Any UUID will do for a path parameter: authentication is decided before the route runs. */
+const SOME_ID = "0190a6f0-0000-7000-8000-000000000000";
+
 /**
- * The shared security cases (STYLE.md #15) over a list of protected routes: no token, a malformed
- * token, an expired token, and, for role-restricted routes, a valid customer token -> 403.
+ * Every protected route of the real Worker, read from its own /v1/openapi.json: each route under
+ * /admin (which the admin mount closes to admins) and each route whose every security
+ * alternative requires the bearer token. A protected route is covered as soon as it is documented.
+ */
+export async function protectedRoutes(): Promise<ProtectedRoute[]> {
+	const doc = (await (
+		await call("/v1/openapi.json")
+	).json()) as OpenApiDocument;
+	return Object.entries(doc.paths).flatMap(([path, operations]) =>
+		Object.entries(operations)
+			.filter(
+				([, op]) =>
+					path.startsWith("/admin/") ||
+					(op.security?.length &&
+						op.security.every((alternative) => "bearer" in alternative)),
+			)
+			.map(([method, _]) => ({
+				method: method.toUpperCase(),
+				path: `/v1${path.replaceAll(/\{[^}]+\}/g, SOME_ID)}`,
+				...(path.startsWith("/admin/") ? { role: "admin" as const } : {}),
+			})),
+	);
+}
+
+/**
+ * The shared security cases over a list of protected routes: no token, a malformed token, an
+ * expired token, and, for role-restricted routes, a valid customer token -> 403. No body is sent:
+ * authentication must be decided before anything reads one.
  */
 export function protectedRouteCases(
 	routes: ProtectedRoute[],
 	fetcher: Fetcher = call,
 ): void {
 	const request = (route: ProtectedRoute, headers: Record<string, string>) =>
-		fetcher(route.path, {
-			method: route.method,
-			headers: {
-				...headers,
-				...(route.body === undefined
-					? {}
-					: { "Content-Type": "application/json" }),
-			},
-			body: route.body === undefined ? undefined : JSON.stringify(route.body),
-		});
+		fetcher(route.path, { method: route.method, headers });
 
 	describe.each(routes)("$method $path", (route) => {
 		it("answers 401 UNAUTHENTICATED without a token, with a WWW-Authenticate challenge", async () => {

@@ -1,11 +1,14 @@
-import { sql } from "drizzle-orm";
+import { and, eq, lte, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { inventoryLedger, products, variants } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { translateWriteErrors } from "./write-errors";
+import { MAX_INT4 } from "../../lib/validation";
+import { translateWriteErrors } from "./admin.write-errors";
+import { availableUnits } from "./stock.sql";
 
 /** Exactly one of `delta` and `set` (the route schema guarantees it). */
-export interface Adjustment {
+interface Adjustment {
 	delta?: number;
 	set?: number;
 	reason: string;
@@ -25,10 +28,9 @@ interface AdjustRow extends Record<string, unknown> {
  */
 export async function adjustInventory(
 	db: Db,
-	variantId: string,
-	change: Adjustment,
-	actorId: string | undefined,
+	params: { variantId: string; change: Adjustment; actorId?: string },
 ) {
+	const { variantId, change, actorId } = params;
 	const target =
 		change.set !== undefined
 			? sql`${change.set}::int`
@@ -36,14 +38,14 @@ export async function adjustInventory(
 	const { rows } = await translateWriteErrors(
 		db.execute<AdjustRow>(sql`
 		with old as (
-			select id, on_hand, reserved from variants where id = ${variantId}::uuid for update
+			select id, on_hand, reserved from ${variants} where id = ${variantId}::uuid for update
 		), upd as (
-			update variants v set on_hand = ${target}, updated_at = now()
+			update ${variants} v set on_hand = ${target}, updated_at = now()
 			from old
-			where v.id = old.id and ${target} >= old.reserved and ${target} <= 2147483647
+			where v.id = old.id and ${target} >= old.reserved and ${target} <= ${MAX_INT4}
 			returning v.id, v.on_hand, v.reserved, v.on_hand - old.on_hand as delta
 		), led as (
-			insert into inventory_ledger (id, variant_id, delta, on_hand_after, reason, actor_id)
+			insert into ${inventoryLedger} (id, variant_id, delta, on_hand_after, reason, actor_id)
 			select ${uuidv7()}::uuid, upd.id, upd.delta, upd.on_hand, ${change.reason}, ${actorId ?? null}::uuid
 			from upd where upd.delta <> 0
 			returning id
@@ -74,14 +76,30 @@ export async function adjustInventory(
 	};
 }
 
-/** Active variants whose available stock (on_hand - reserved) is at or below `threshold`. */
-export async function lowStock(db: Db, threshold: number, limit: number) {
-	const { rows } = await db.execute(sql`select v.id, v.sku, v.options,
-			v.on_hand as "onHand", v.reserved, v.on_hand - v.reserved as available,
-			json_build_object('id', p.id, 'slug', p.slug, 'name', p.name, 'status', p.status) as product
-		from variants v join products p on p.id = v.product_id
-		where v.status = 'active' and v.on_hand - v.reserved <= ${threshold}
-		order by v.on_hand - v.reserved, v.sku
-		limit ${limit}`);
-	return rows;
+/**
+ * Active variants with at most `threshold` units available, fewest first (the product's status
+ * shown alongside: a draft product's variants may still need stock).
+ */
+export function lowStock(db: Db, params: { threshold: number; limit: number }) {
+	const available = availableUnits(variants);
+	return db
+		.select({
+			id: variants.id,
+			sku: variants.sku,
+			options: variants.options,
+			onHand: variants.onHand,
+			reserved: variants.reserved,
+			available,
+			product: {
+				id: products.id,
+				slug: products.slug,
+				name: products.name,
+				status: products.status,
+			},
+		})
+		.from(variants)
+		.innerJoin(products, eq(products.id, variants.productId))
+		.where(and(eq(variants.status, "active"), lte(available, params.threshold)))
+		.orderBy(available, variants.sku)
+		.limit(params.limit);
 }

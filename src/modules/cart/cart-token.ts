@@ -1,23 +1,17 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../../app-env";
+import { credentialCookie } from "../../lib/cookies";
 import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
+import type { CartMergeOutcome, GuestCart } from "./cart-merge.sql";
 
-export const CART_COOKIE = "vs_cart";
+const CART_COOKIE = "vs_cart";
 export const CART_TOKEN_HEADER = "X-Cart-Token";
 /** Guest carts untouched this long are purged; the cookie's sliding Max-Age matches it. */
 export const GUEST_CART_TTL_DAYS = 30;
 
-/**
- * Strict: the storefront's own requests carry it, no cross-site request ever does (cart writes
- * need no CSRF token). Path /v1 so login and register see it too, for the merge.
- */
-const cookieOptions = {
-	httpOnly: true,
-	secure: true,
-	sameSite: "Strict",
-	path: "/v1",
-} as const;
+/** Path /v1, not /v1/cart: login and register read it too, for the merge. */
+const cookieOptions = credentialCookie("/v1");
 
 /** Whose cart a request is about. A guest is known only by the hash of their cart token. */
 export type CartOwner =
@@ -46,8 +40,6 @@ export function presentedCartToken(
 	};
 }
 
-export const cartTokenHash = (token: string) => sha256Hex(token);
-
 /** Sets the cart cookie, or slides its expiry on a write; Max-Age matches the purge. */
 export function setCartCookie(c: Context<AppEnv>, token: string): void {
 	setCookie(c, CART_COOKIE, token, {
@@ -58,4 +50,34 @@ export function setCartCookie(c: Context<AppEnv>, token: string): void {
 
 export function clearCartCookie(c: Context<AppEnv>): void {
 	deleteCookie(c, CART_COOKIE, cookieOptions);
+}
+
+/**
+ * The guest cart a sign-in should merge, from `X-Cart-Token` or the vs_cart cookie. A token that
+ * cannot be ours merges nothing (reported as `merged: false`) without touching the database.
+ */
+export async function guestCartToMerge(
+	c: Context<AppEnv>,
+): Promise<{ guestCart?: GuestCart; presented: boolean }> {
+	const presented = presentedCartToken(c);
+	if (!presented) return { presented: false };
+	if (!presented.wellFormed) return { presented: true };
+	return {
+		presented: true,
+		guestCart: { tokenHash: await sha256Hex(presented.token) },
+	};
+}
+
+/**
+ * `cartMerge` for a sign-in's response when a cart token came along. The cart cookie is cleared
+ * either way: after a successful sign-in the guest cart is gone (merged) or never existed.
+ */
+export function cartMergeJson(
+	c: Context<AppEnv>,
+	presented: boolean,
+	outcome: CartMergeOutcome | undefined,
+) {
+	if (!presented) return {};
+	clearCartCookie(c);
+	return { cartMerge: outcome ?? { merged: false, lines: 0, adjusted: [] } };
 }

@@ -1,6 +1,6 @@
-import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env";
+import { toBase64Url } from "../../lib/encoding";
 
 /**
  * The freshness bound of public catalog reads. The Worker's edge cache (Cache API) keeps a
@@ -9,9 +9,9 @@ import type { AppEnv } from "../../app-env";
  * caches in front of us may serve a stale copy for STALE_SECONDS more while they revalidate,
  * so through those the bound is 90 s.
  */
-export const FRESH_SECONDS = 60;
-export const STALE_SECONDS = 30;
-export const CATALOG_CACHE_CONTROL = `public, max-age=0, s-maxage=${FRESH_SECONDS}, stale-while-revalidate=${STALE_SECONDS}`;
+const FRESH_SECONDS = 60;
+const STALE_SECONDS = 30;
+const CATALOG_CACHE_CONTROL = `public, max-age=0, s-maxage=${FRESH_SECONDS}, stale-while-revalidate=${STALE_SECONDS}`;
 
 /** Bumped when a response shape changes, so a deploy never serves the old shape from cache. */
 const CACHE_VERSION = "1";
@@ -29,13 +29,7 @@ function cacheKey(url: string): string {
 /** A strong validator: the SHA-256 of the exact bytes (base64url, 128 bits kept). */
 async function strongEtag(body: ArrayBuffer): Promise<string> {
 	const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
-	let binary = "";
-	for (const b of digest.subarray(0, 16)) binary += String.fromCharCode(b);
-	const b64 = btoa(binary)
-		.replaceAll("+", "-")
-		.replaceAll("/", "_")
-		.replace(/=+$/, "");
-	return `"${b64}"`;
+	return `"${toBase64Url(digest.subarray(0, 16))}"`;
 }
 
 /** If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored. */
@@ -60,14 +54,6 @@ function notModified(etag: string, serverTiming: string): Response {
 			"Server-Timing": serverTiming,
 		},
 	});
-}
-
-function runLater(c: Context<AppEnv>, work: Promise<unknown>): void {
-	try {
-		c.executionCtx.waitUntil(work);
-	} catch {
-		// app.request() in tests has no execution context; the put still runs, unawaited.
-	}
 }
 
 /**
@@ -106,7 +92,7 @@ export const edgeCache = () =>
 			ETag: etag,
 			"Cache-Control": CATALOG_CACHE_CONTROL,
 		};
-		runLater(c, cache.put(key, new Response(body, { headers })));
+		c.var.services.waitUntil(cache.put(key, new Response(body, { headers })));
 		c.res = matchesIfNoneMatch(ifNoneMatch, etag)
 			? notModified(etag, 'cache;desc="miss"')
 			: new Response(body, {

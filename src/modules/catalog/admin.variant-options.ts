@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { productOptions, products, variants } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 
 export interface ProductOption {
@@ -69,7 +70,7 @@ export function appendOptionValuesSql(
 		([
 			name,
 			value,
-		]) => sql`update product_options set values = array_append(values, ${value}::text)
+		]) => sql`update ${productOptions} set values = array_append(values, ${value}::text)
 			where product_id = ${productId}::uuid and name = ${name} and not (${value}::text = any(values))`,
 	);
 }
@@ -86,8 +87,8 @@ export function refreshPriceRangeSql(
 	const exclude = excludeVariantId
 		? sql`and v.id <> ${excludeVariantId}::uuid`
 		: sql``;
-	return sql`update products p set price_min = r.lo, price_max = r.hi, updated_at = now()
-		from (select min(v.price) as lo, max(v.price) as hi from variants v
+	return sql`update ${products} p set price_min = r.lo, price_max = r.hi, updated_at = now()
+		from (select min(v.price) as lo, max(v.price) as hi from ${variants} v
 			where v.product_id = ${productId} and v.status = 'active' ${exclude}) r
 		where p.id = ${productId}`;
 }

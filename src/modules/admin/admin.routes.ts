@@ -1,0 +1,13 @@
+import { createRouter } from "../../lib/router";
+import { requireRole } from "../../middleware/auth";
+import { adminCatalogRoutes } from "../catalog/admin.routes";
+
+/**
+ * Everything under /v1/admin. The mount itself requires an admin (401 without a valid token,
+ * 403 for anyone else), so an admin route that forgets its own permission is still closed; each
+ * route also declares the finer permission it needs (requirePermission), for roles to come.
+ */
+const router = createRouter();
+router.use("*", requireRole("admin"));
+
+export const adminRoutes = router.route("/", adminCatalogRoutes);

@@ -1,0 +1,151 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
+import { createRouter } from "../../lib/router";
+import { requirePermission } from "../../middleware/auth";
+import { limitBody } from "../../middleware/http";
+import {
+	deleteImage,
+	MAX_IMAGE_BYTES,
+	reorderImages,
+	updateImage,
+	uploadImage,
+} from "./admin.images.service";
+import {
+	idParams,
+	imageOrderSchema,
+	imagePatchSchema,
+	imageUploadQuery,
+} from "./admin.schemas";
+import { imageUrl } from "./catalog.service";
+import { IMAGE_TYPES } from "./image-format";
+
+const canWrite = requirePermission("catalog:write");
+
+/** Product images: upload (raw body, own 5 MB limit), alt text and variant, order, delete. */
+export const adminImageRoutes = createRouter()
+	.openapi(
+		createRoute({
+			method: "post",
+			path: "/products/{id}/images",
+			tags: ["admin: catalog"],
+			security: bearerAuth,
+			summary: `Upload an image as the raw body (${Object.keys(IMAGE_TYPES).join(", ")}; ≤ 5 MB)`,
+			description:
+				"415 when the Content-Type is not a supported image type or the bytes are not of the declared type; 413 over 5 MB.",
+			middleware: [canWrite, limitBody(MAX_IMAGE_BYTES)],
+			request: {
+				params: idParams,
+				query: imageUploadQuery,
+				body: {
+					required: true,
+					content: Object.fromEntries(
+						Object.keys(IMAGE_TYPES).map((type) => [
+							type,
+							{ schema: z.string().openapi({ format: "binary" }) },
+						]),
+					),
+				},
+			},
+			responses: {
+				201: { description: "image" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"PAYLOAD_TOO_LARGE",
+					"UNSUPPORTED_MEDIA_TYPE",
+				),
+			},
+		}),
+		async (c) => {
+			const { db, images } = c.var.services;
+			const image = await uploadImage(db, images, {
+				productId: c.req.valid("param").id,
+				body: await c.req.arrayBuffer(),
+				contentType: c.req.header("Content-Type"),
+				...c.req.valid("query"),
+			});
+			return c.json({ ...image, url: imageUrl(image.key) }, 201);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "patch",
+			path: "/images/{id}",
+			tags: ["admin: catalog"],
+			security: bearerAuth,
+			summary: "Set an image's alt text or variant",
+			middleware: canWrite,
+			request: { params: idParams, body: jsonBody(imagePatchSchema) },
+			responses: {
+				200: { description: "image" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+				),
+			},
+		}),
+		async (c) =>
+			c.json(
+				await updateImage(c.var.services.db, {
+					id: c.req.valid("param").id,
+					changes: c.req.valid("json"),
+				}),
+				200,
+			),
+	)
+	.openapi(
+		createRoute({
+			method: "delete",
+			path: "/images/{id}",
+			tags: ["admin: catalog"],
+			security: bearerAuth,
+			summary: "Delete an image (the R2 object too once nothing references it)",
+			middleware: canWrite,
+			request: { params: idParams },
+			responses: {
+				204: { description: "deleted" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+				),
+			},
+		}),
+		async (c) => {
+			const { db, images } = c.var.services;
+			await deleteImage(db, images, c.req.valid("param"));
+			return c.body(null, 204);
+		},
+	)
+	.openapi(
+		createRoute({
+			method: "put",
+			path: "/products/{id}/images/order",
+			tags: ["admin: catalog"],
+			security: bearerAuth,
+			summary: "Reorder a product's images (list every image id once)",
+			middleware: canWrite,
+			request: { params: idParams, body: jsonBody(imageOrderSchema) },
+			responses: {
+				204: { description: "reordered" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+				),
+			},
+		}),
+		async (c) => {
+			await reorderImages(c.var.services.db, {
+				productId: c.req.valid("param").id,
+				imageIds: c.req.valid("json").imageIds,
+			});
+			return c.body(null, 204);
+		},
+	);

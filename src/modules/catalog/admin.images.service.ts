@@ -1,0 +1,229 @@
+import { and, eq, exists, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { images, products, variants } from "../../db/schema";
+import { toHex } from "../../lib/encoding";
+import { ApiError } from "../../lib/errors";
+import { uuidv7 } from "../../lib/ids";
+import {
+	IMAGE_TYPES,
+	type ImageType,
+	imageDimensions,
+	sniffImageType,
+} from "./image-format";
+
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+
+/** An upload's bytes, checked and described, ready to be recorded and stored. */
+interface InspectedImage {
+	key: string;
+	contentType: ImageType;
+	byteSize: number;
+	width: number | null;
+	height: number | null;
+}
+
+/**
+ * Checks the bytes really are the declared type (magic numbers) and within the size limit, and
+ * names them by their SHA-256 (content-addressed: the same image uploaded twice is one object).
+ */
+async function inspectImage(
+	body: ArrayBuffer,
+	declared: string | undefined,
+): Promise<InspectedImage> {
+	const type = declared?.split(";")[0]?.trim().toLowerCase() ?? "";
+	if (!(type in IMAGE_TYPES))
+		throw new ApiError(
+			"UNSUPPORTED_MEDIA_TYPE",
+			`Content-Type must be one of ${Object.keys(IMAGE_TYPES).join(", ")}`,
+		);
+	if (body.byteLength === 0)
+		throw new ApiError("VALIDATION_FAILED", "The image is empty");
+	if (body.byteLength > MAX_IMAGE_BYTES)
+		throw new ApiError(
+			"PAYLOAD_TOO_LARGE",
+			`Images are limited to ${MAX_IMAGE_BYTES} bytes`,
+		);
+	const bytes = new Uint8Array(body);
+	const detected = sniffImageType(bytes);
+	if (detected !== type)
+		throw new ApiError(
+			"UNSUPPORTED_MEDIA_TYPE",
+			"The bytes are not the declared image type",
+			{ declared: type, detected: detected ?? null },
+		);
+	const size = imageDimensions(detected, bytes);
+	return {
+		key: `${toHex(await crypto.subtle.digest("SHA-256", body))}.${IMAGE_TYPES[detected]}`,
+		contentType: detected,
+		byteSize: body.byteLength,
+		width: size?.width ?? null,
+		height: size?.height ?? null,
+	};
+}
+
+interface ImageRow extends Record<string, unknown> {
+	id: string;
+	productId: string;
+	variantId: string | null;
+	key: string;
+	alt: string;
+	position: number;
+	width: number | null;
+	height: number | null;
+	contentType: string;
+	byteSize: number;
+}
+
+/** An image row as the admin API shows it. */
+const imageColumns = {
+	id: images.id,
+	productId: images.productId,
+	variantId: images.variantId,
+	key: images.key,
+	alt: images.alt,
+	position: images.position,
+	width: images.width,
+	height: images.height,
+	contentType: images.contentType,
+	byteSize: images.byteSize,
+};
+const RETURNING = sql`id, product_id as "productId", variant_id as "variantId", key, alt, position,
+	width, height, content_type as "contentType", byte_size as "byteSize"`;
+
+/**
+ * Adds an uploaded image to a product's gallery (the variant, if given, must be the product's),
+ * in one round trip. The order is the point: the bytes are checked first; the row is inserted
+ * next, and that insert is the check that the product (and variant) exist, so a 404 never
+ * writes to R2; only then are the bytes put in R2. If the put fails the row is deleted again. Until
+ * the put completes (milliseconds), the row names an object not yet there.
+ */
+export async function uploadImage(
+	db: Db,
+	bucket: R2Bucket,
+	params: {
+		productId: string;
+		body: ArrayBuffer;
+		contentType: string | undefined;
+		alt?: string;
+		variantId?: string;
+	},
+): Promise<ImageRow> {
+	const image = await inspectImage(params.body, params.contentType);
+	const { productId, variantId } = params;
+	const variantCheck = variantId
+		? sql`and exists (select 1 from ${variants} v where v.id = ${variantId}::uuid and v.product_id = p.id)`
+		: sql``;
+	const { rows } = await db.execute<ImageRow>(sql`insert into ${images}
+			(id, product_id, variant_id, key, alt, position, width, height, content_type, byte_size)
+		select ${uuidv7()}, p.id, ${variantId ?? null}::uuid, ${image.key}, ${params.alt ?? ""},
+			coalesce((select max(position) + 1 from ${images} where product_id = p.id), 0),
+			${image.width}::int, ${image.height}::int, ${image.contentType}, ${image.byteSize}
+		from ${products} p where p.id = ${productId}::uuid ${variantCheck}
+		returning ${RETURNING}`);
+	const row = rows[0];
+	if (!row)
+		throw new ApiError(
+			"NOT_FOUND",
+			variantId
+				? "Product not found, or the variant is not one of its variants"
+				: "Product not found",
+		);
+	try {
+		await bucket.put(image.key, params.body, {
+			httpMetadata: { contentType: image.contentType },
+		});
+	} catch (err) {
+		await db.delete(images).where(eq(images.id, row.id));
+		throw err;
+	}
+	return row;
+}
+
+/** Sets an image's alt text or variant (which must be one of its product's). */
+export async function updateImage(
+	db: Db,
+	params: { id: string; changes: { alt?: string; variantId?: string | null } },
+): Promise<ImageRow> {
+	const { id, changes: patch } = params;
+	const [row] = await db
+		.update(images)
+		.set({
+			...(patch.alt === undefined ? {} : { alt: patch.alt }),
+			...(patch.variantId === undefined ? {} : { variantId: patch.variantId }),
+		})
+		.where(
+			and(
+				eq(images.id, id),
+				patch.variantId
+					? exists(
+							db
+								.select({ id: variants.id })
+								.from(variants)
+								.where(
+									and(
+										eq(variants.id, patch.variantId),
+										eq(variants.productId, images.productId),
+									),
+								),
+						)
+					: undefined,
+			),
+		)
+		.returning(imageColumns);
+	if (!row)
+		throw new ApiError(
+			"NOT_FOUND",
+			"Image not found, or the variant is not one of its product's",
+		);
+	return row;
+}
+
+/**
+ * Deletes the image row; the R2 object goes too once no other row (another product, the same
+ * bytes) references it.
+ */
+export async function deleteImage(
+	db: Db,
+	bucket: R2Bucket,
+	params: { id: string },
+): Promise<void> {
+	const { id } = params;
+	const { rows } = await db.execute<{ key: string; others: number }>(sql`
+		with gone as (delete from ${images} where id = ${id}::uuid returning id, key)
+		select g.key, (select count(*) from ${images} i where i.key = g.key and i.id <> g.id)::int as others
+		from gone g`);
+	const row = rows[0];
+	if (!row) throw new ApiError("NOT_FOUND", "Image not found");
+	if (row.others === 0) await bucket.delete(row.key);
+}
+
+/** Sets the gallery order; `imageIds` must be exactly the product's images. One statement. */
+export async function reorderImages(
+	db: Db,
+	params: { productId: string; imageIds: string[] },
+): Promise<void> {
+	const { productId, imageIds } = params;
+	const { rows } = await db.execute<{ found: boolean; same: boolean }>(sql`
+		with current_ids as (select id from ${images} where product_id = ${productId}::uuid),
+		wanted as (select id::uuid as id, ord from unnest(${sql.param(imageIds)}::text[]) with ordinality as w(id, ord)),
+		ok as (
+			select (select count(*) from current_ids) = (select count(*) from wanted)
+				and (select count(distinct id) from wanted) = (select count(*) from wanted)
+				and not exists (select id from wanted except select id from current_ids) as same
+		),
+		moved as (
+			update ${images} i set position = w.ord - 1
+			from wanted w where i.id = w.id and i.product_id = ${productId}::uuid and (select same from ok)
+			returning i.id
+		)
+		select exists (select 1 from ${products} where id = ${productId}::uuid) as found,
+			(select same from ok) as same`);
+	const row = rows[0];
+	if (!row?.found) throw new ApiError("NOT_FOUND", "Product not found");
+	if (!row.same)
+		throw new ApiError(
+			"VALIDATION_FAILED",
+			"imageIds must list each of the product's images exactly once",
+			{ field: "imageIds" },
+		);
+}

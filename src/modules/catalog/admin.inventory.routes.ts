@@ -1,0 +1,63 @@
+import { createRoute } from "@hono/zod-openapi";
+import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
+import { createRouter } from "../../lib/router";
+import { authUser, requirePermission } from "../../middleware/auth";
+import { adjustInventory, lowStock } from "./admin.inventory.service";
+import { idParams, inventorySchema, lowStockQuery } from "./admin.schemas";
+
+/** Stock adjustments (each with its ledger row) and the low-stock report. */
+export const adminInventoryRoutes = createRouter()
+	.openapi(
+		createRoute({
+			method: "post",
+			path: "/variants/{id}/inventory",
+			tags: ["admin: inventory"],
+			security: bearerAuth,
+			summary: "Adjust on_hand by delta or set it; writes a ledger row",
+			description:
+				"409 INSUFFICIENT_STOCK when on_hand would fall below 0 or below what is reserved.",
+			middleware: requirePermission("inventory:write"),
+			request: { params: idParams, body: jsonBody(inventorySchema) },
+			responses: {
+				200: { description: "new stock figures" },
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+					"NOT_FOUND",
+					"INSUFFICIENT_STOCK",
+				),
+			},
+		}),
+		async (c) =>
+			c.json(
+				await adjustInventory(c.var.services.db, {
+					variantId: c.req.valid("param").id,
+					change: c.req.valid("json"),
+					actorId: authUser(c).id,
+				}),
+				200,
+			),
+	)
+	.openapi(
+		createRoute({
+			method: "get",
+			path: "/inventory/low-stock",
+			tags: ["admin: inventory"],
+			security: bearerAuth,
+			summary: "Active variants with available stock at or below threshold",
+			middleware: requirePermission("inventory:write"),
+			request: { query: lowStockQuery },
+			responses: {
+				200: { description: "{ data: variants }" },
+				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN"),
+			},
+		}),
+		async (c) => {
+			const { threshold, limit } = c.req.valid("query");
+			return c.json(
+				{ data: await lowStock(c.var.services.db, { threshold, limit }) },
+				200,
+			);
+		},
+	);
