@@ -21,6 +21,11 @@ export const TEST_VARS = {
 	EMAIL_PROVIDER: "log",
 	EMAIL_FROM_ADDRESS: "shop@voidshop.test",
 	EMAIL_FROM_NAME: "VoidShop",
+	STRIPE_SECRET_KEY: "sk_test_voidshop_tests",
+	STRIPE_PUBLISHABLE_KEY: "pk_test_voidshop_tests",
+	STRIPE_WEBHOOK_SECRET: "whsec_voidshop_tests",
+	STRIPE_TIMEOUT_MS: "3000",
+	ORDER_PAYMENT_WINDOW: "30m",
 };
 
 export default defineConfig({
