@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: the production bundle (wrangler deploy --dry-run) in local workerd
- * (Miniflare) against the local stack on REAL PostgreSQL, with the seed catalog. Per scenario,
+ * (Miniflare) against the local stack on a real PostgreSQL, with the seed catalog. Per scenario,
  * cold (Cache API disabled: every request runs the query) and cached (warm edge cache):
  * requests/s, p50/p99 latency and database round trips per request (from Server-Timing).
  * Cart scenarios (never cached) run once: add-to-cart into existing guest carts (one per client)
  * and get-cart of a five-line guest cart.
  *
- *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres  (default; a fresh database
- *   is created and dropped)   BENCH_SECONDS=3   BENCH_CONCURRENCY=8
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres  (a fresh database on that
+ *   server is created and dropped; default: a throwaway embedded PostgreSQL 17)
+ *   BENCH_SECONDS=3   BENCH_CONCURRENCY=8
  *
  * Numbers are for this machine (loopback, no network latency to the database): compare
  * round trips and relative cost, not absolute edge latency.
@@ -18,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { Miniflare, supportedCompatibilityDate } from "miniflare";
 import pg from "pg";
+import { startEmbeddedPostgres } from "../dev/embedded-postgres";
 import { migrate } from "../dev/migrate";
 import { type SeedDb, seedCatalog } from "../dev/seed-catalog";
 import { createFreshPostgresDatabase, startStack } from "../dev/stack";
@@ -31,9 +33,6 @@ const COMPATIBILITY_DATE = [
 	"2026-11-01",
 	supportedCompatibilityDate,
 ].sort()[0] as string;
-const BASE_URL =
-	process.env.BENCH_DATABASE_URL ??
-	"postgres://postgres@127.0.0.1:5432/postgres";
 
 interface Result {
 	scenario: string;
@@ -112,10 +111,16 @@ async function main(): Promise<void> {
 		},
 	);
 
+	const server = process.env.BENCH_DATABASE_URL
+		? { url: process.env.BENCH_DATABASE_URL, close: async () => {} }
+		: await startEmbeddedPostgres({ log: (line) => console.error(line) });
 	const fresh = await createFreshPostgresDatabase(
-		BASE_URL,
+		server.url,
 		`voidshop_bench_${Date.now()}`,
-	);
+	).catch(async (err: unknown) => {
+		await server.close();
+		throw err;
+	});
 	const stack = await startStack({
 		databaseUrl: fresh.url,
 		upstashToken: "bench-token",
@@ -248,6 +253,7 @@ async function main(): Promise<void> {
 		await Promise.allSettled(workers.map((w) => w.dispose()));
 		await stack.close();
 		await fresh.drop();
+		await server.close();
 	}
 }
 

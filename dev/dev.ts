@@ -1,16 +1,20 @@
 /**
  * `npm run dev`: the local stack (Neon proxy + Upstash bridge), migrations, then `wrangler dev`.
- * Embedded PGlite (data in .data/pglite) and an in-process Redis unless LOCAL_DATABASE_URL /
- * LOCAL_REDIS_URL point at real servers. Ctrl-C stops everything.
+ * An embedded PostgreSQL 17 (data in .data/postgres) and an in-process Redis unless
+ * LOCAL_DATABASE_URL / LOCAL_REDIS_URL point at real servers. Ctrl-C stops everything.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { readDevVars } from "./dev-vars";
 import { migrate } from "./migrate";
 import { seedLocalCatalog } from "./seed-catalog";
 import { seedUsers } from "./seed-users";
-import { type Stack, startStack } from "./stack";
+import {
+	DEFAULT_POSTGRES_DIR,
+	portFromEnv,
+	type Stack,
+	startStack,
+} from "./stack";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -30,15 +34,11 @@ function portFrom(
 
 async function main(): Promise<void> {
 	const vars = readDevVars();
-	const pgliteDataDir = process.env.LOCAL_DATABASE_URL
-		? undefined
-		: `${root}.data/pglite`;
-	if (pgliteDataDir) mkdirSync(pgliteDataDir, { recursive: true });
+	const started = Date.now();
 	const stack: Stack = await startStack({
-		databaseUrl: process.env.LOCAL_DATABASE_URL,
-		pgliteDataDir: process.env.LOCAL_DATABASE_URL
-			? undefined
-			: `${root}.data/pglite`,
+		databaseUrl: process.env.LOCAL_DATABASE_URL || undefined,
+		postgresDataDir: process.env.EMBEDDED_POSTGRES_DIR || DEFAULT_POSTGRES_DIR,
+		postgresPort: portFromEnv("EMBEDDED_POSTGRES_PORT", 8791),
 		redisUrl: process.env.LOCAL_REDIS_URL,
 		neonPort: portFrom("NEON_PROXY_PORT", vars.NEON_LOCAL_FETCH_ENDPOINT, 8788),
 		upstashPort: portFrom("UPSTASH_PORT", vars.UPSTASH_REDIS_REST_URL, 8789),
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
 		return stop(1);
 	}
 	console.log(
-		`[stack] db=${stack.backends.db} (${stack.neonHttpUrl}) redis=${stack.backends.redis} (${stack.upstashUrl}); migrations applied, demo data seeded`,
+		`[stack] db=${stack.backends.db} (${stack.neonHttpUrl}) redis=${stack.backends.redis} (${stack.upstashUrl}); migrations applied, demo data seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`,
 	);
 
 	const port = portFrom("PORT", undefined, 8787);

@@ -1,7 +1,7 @@
 /**
  * A local stand-in for Neon's proxy: SQL over HTTP (`POST /sql`, used by `neon()` and
- * drizzle-orm/neon-http) and the WebSocket relay (`/v2`, used by `Pool`/`Client`), in front of an
- * embedded PGlite database or a real PostgreSQL server. Wire details: /work/shared/PROTOCOLS.md.
+ * drizzle-orm/neon-http) and the WebSocket relay (`/v2`, used by `Pool`/`Client`), in front of a
+ * real PostgreSQL (the embedded one or an existing server). Wire details: dev/README.md.
  */
 import {
 	createServer,
@@ -10,23 +10,20 @@ import {
 	type ServerResponse,
 } from "node:http";
 import { WebSocketServer } from "ws";
-import { authority, closeServer, listen, readBody, sendJson } from "./ports";
 import {
 	type BatchMode,
-	createPgliteBackend,
 	createPostgresBackend,
 	isPgError,
 	type SqlBackend,
 	type SqlQuery,
 	type SqlResult,
 	type SqlValue,
-} from "./sql-backends";
+} from "./pg-backend";
+import { authority, closeServer, listen, readBody, sendJson } from "./ports";
 
 export interface NeonProxyOptions {
-	/** Real PostgreSQL; absent means an embedded PGlite. */
-	databaseUrl?: string;
-	/** PGlite persistence directory; absent means in-memory. */
-	pgliteDataDir?: string;
+	/** The PostgreSQL database every query and relay session goes to. */
+	databaseUrl: string;
 	host: string;
 	port: number;
 	log: (line: string) => void;
@@ -36,7 +33,6 @@ export interface NeonProxy {
 	wsProxy: string;
 	/** A DATABASE_URL the backend accepts (the proxy ignores its host). */
 	connectionString: string;
-	backend: "pglite" | "postgres";
 	close(): Promise<void>;
 }
 
@@ -72,7 +68,7 @@ const ERROR_FIELDS = [
 export async function startNeonProxy(
 	opts: NeonProxyOptions,
 ): Promise<NeonProxy> {
-	// The port is bound before the (slow) PGlite start so a taken port fails fast; until the
+	// The port is bound before the backend connects so a taken port fails fast; until the
 	// backend is up, requests get 503.
 	let backend: SqlBackend | undefined;
 	const wss = new WebSocketServer({ noServer: true });
@@ -100,9 +96,7 @@ export async function startNeonProxy(
 		envVar: "NEON_PROXY_PORT",
 	});
 	try {
-		backend = opts.databaseUrl
-			? await createPostgresBackend(opts.databaseUrl, opts.log)
-			: await createPgliteBackend(opts.pgliteDataDir, opts.log);
+		backend = await createPostgresBackend(opts.databaseUrl, opts.log);
 	} catch (err) {
 		await closeServer(server);
 		throw err;
@@ -112,11 +106,7 @@ export async function startNeonProxy(
 	return {
 		httpUrl: `http://${addr}`,
 		wsProxy: `${addr}/v2`,
-		connectionString:
-			ready.kind === "postgres"
-				? (opts.databaseUrl as string)
-				: `postgres://postgres:postgres@${addr}/postgres`,
-		backend: ready.kind,
+		connectionString: opts.databaseUrl,
 		async close() {
 			for (const ws of wss.clients) ws.terminate();
 			await ready.relay.drain();
@@ -135,7 +125,7 @@ async function handleHttp(
 ) {
 	const path = new URL(req.url ?? "/", "http://x").pathname;
 	if (req.method === "GET" && path === "/health")
-		return sendJson(res, 200, { ok: true, backend: backend.kind });
+		return sendJson(res, 200, { ok: true });
 	if (req.method !== "POST" || path !== "/sql")
 		return sendJson(res, 404, {
 			message: `no route for ${req.method} ${path}`,

@@ -1,22 +1,30 @@
 /**
  * The local stack: a Neon-compatible proxy and an Upstash-compatible bridge, over embedded
- * backends (PGlite, in-process store) unless real PostgreSQL / Redis URLs are given.
+ * backends (PostgreSQL 17 from npm, an in-process Redis store) unless real PostgreSQL / Redis URLs
+ * are given.
  *
- *   npm run stack     # env: LOCAL_DATABASE_URL, LOCAL_REDIS_URL (as npm run dev), PGLITE_DATA_DIR
- *                     #      (.data/pglite), NEON_PROXY_PORT (8788), UPSTASH_PORT (8789),
+ *   npm run stack     # env: LOCAL_DATABASE_URL, LOCAL_REDIS_URL (as npm run dev),
+ *                     #      EMBEDDED_POSTGRES_DIR (.data/postgres), EMBEDDED_POSTGRES_PORT (8791),
+ *                     #      NEON_PROXY_PORT (8788), UPSTASH_PORT (8789),
  *                     #      UPSTASH_REDIS_REST_TOKEN (local-dev-token)
  */
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import {
+	type EmbeddedPostgres,
+	startEmbeddedPostgres,
+} from "./embedded-postgres";
 import { startNeonProxy } from "./neon-proxy";
 import { startUpstashBridge } from "./upstash-bridge";
 
 export interface StackOptions {
-	/** Real PostgreSQL (postgres://…); absent means embedded PGlite. */
+	/** An existing PostgreSQL database (postgres://…); absent means the embedded PostgreSQL. */
 	databaseUrl?: string;
-	/** PGlite persistence directory; absent means in-memory. */
-	pgliteDataDir?: string;
+	/** The embedded PostgreSQL's data directory; absent means a throwaway cluster. */
+	postgresDataDir?: string;
+	/** The embedded PostgreSQL's port; 0/undefined picks a free port. */
+	postgresPort?: number;
 	/** Real Redis (redis://…); absent means an embedded in-process store. */
 	redisUrl?: string;
 	/** Default 127.0.0.1. */
@@ -39,14 +47,15 @@ export interface Stack {
 	connectionString: string;
 	upstashUrl: string;
 	upstashToken: string;
-	backends: { db: "pglite" | "postgres"; redis: "memory" | "redis" };
+	backends: { db: "embedded-postgres" | "postgres"; redis: "memory" | "redis" };
 	close(): Promise<void>;
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
 	const host = opts.host ?? "127.0.0.1";
 	const log = opts.log ?? ((line: string) => console.error(line));
-	// The bridge starts first: it is quick, so a taken port or unreachable Redis fails before PGlite boots.
+	// The bridge starts first: it is quick, so a taken port or unreachable Redis fails before
+	// PostgreSQL starts.
 	const upstash = await startUpstashBridge({
 		redisUrl: opts.redisUrl,
 		token: opts.upstashToken,
@@ -54,16 +63,24 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 		port: opts.upstashPort ?? 0,
 		log,
 	});
+	let embedded: EmbeddedPostgres | undefined;
 	let neon: Awaited<ReturnType<typeof startNeonProxy>>;
 	try {
+		if (!opts.databaseUrl) {
+			embedded = await startEmbeddedPostgres({
+				dataDir: opts.postgresDataDir,
+				port: opts.postgresPort,
+				log,
+			});
+		}
 		neon = await startNeonProxy({
-			databaseUrl: opts.databaseUrl,
-			pgliteDataDir: opts.pgliteDataDir,
+			databaseUrl: opts.databaseUrl ?? (embedded as EmbeddedPostgres).url,
 			host,
 			port: opts.neonPort ?? 0,
 			log,
 		});
 	} catch (err) {
+		await embedded?.close();
 		await upstash.close();
 		throw err;
 	}
@@ -73,9 +90,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 		connectionString: neon.connectionString,
 		upstashUrl: upstash.url,
 		upstashToken: opts.upstashToken,
-		backends: { db: neon.backend, redis: upstash.backend },
+		backends: {
+			db: embedded ? "embedded-postgres" : "postgres",
+			redis: upstash.backend,
+		},
 		async close() {
 			await Promise.all([neon.close(), upstash.close()]);
+			await embedded?.close();
 		},
 	};
 }
@@ -108,7 +129,12 @@ export async function createFreshPostgresDatabase(
 	};
 }
 
-function portFromEnv(name: string, fallback: number): number {
+/** Where `npm run dev` / `npm run stack` keep the embedded PostgreSQL's data (git-ignored). */
+export const DEFAULT_POSTGRES_DIR = fileURLToPath(
+	new URL("../.data/postgres", import.meta.url),
+);
+
+export function portFromEnv(name: string, fallback: number): number {
 	const raw = process.env[name];
 	if (raw === undefined || raw === "") return fallback;
 	const port = Number(raw);
@@ -122,9 +148,8 @@ async function main(): Promise<void> {
 	const stack = await startStack({
 		databaseUrl: env.LOCAL_DATABASE_URL || undefined,
 		redisUrl: env.LOCAL_REDIS_URL || undefined,
-		pgliteDataDir:
-			env.PGLITE_DATA_DIR ||
-			fileURLToPath(new URL("../.data/pglite", import.meta.url)),
+		postgresDataDir: env.EMBEDDED_POSTGRES_DIR || DEFAULT_POSTGRES_DIR,
+		postgresPort: portFromEnv("EMBEDDED_POSTGRES_PORT", 8791),
 		neonPort: portFromEnv("NEON_PROXY_PORT", 8788),
 		upstashPort: portFromEnv("UPSTASH_PORT", 8789),
 		upstashToken: env.UPSTASH_REDIS_REST_TOKEN || "local-dev-token",

@@ -1,6 +1,6 @@
 /**
  * A local stand-in for Upstash Redis REST (`POST /`, `/pipeline`, `/multi-exec`) in front of a
- * real Redis (ioredis) or an in-process ioredis-mock. Wire details: /work/shared/PROTOCOLS.md.
+ * real Redis (ioredis) or an in-process ioredis-mock. Wire details: dev/README.md.
  */
 import { createHash } from "node:crypto";
 import {

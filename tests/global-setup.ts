@@ -1,4 +1,6 @@
+import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { startEmbeddedPostgres } from "../dev/embedded-postgres";
 import { migrate } from "../dev/migrate";
 import { createFreshPostgresDatabase, startStack } from "../dev/stack";
 
@@ -13,44 +15,67 @@ export interface TestStack {
 declare module "vitest" {
 	export interface ProvidedContext {
 		stack: TestStack;
+		/** The PostgreSQL server of this run; conformance files create their own databases on it. */
+		postgresServerUrl: string;
 	}
 }
 
 /**
- * Starts the local Neon/Upstash stand-ins on free ports for the workerd tests: embedded
- * backends by default, or a fresh database on TEST_DATABASE_URL's server and TEST_REDIS_URL.
+ * One PostgreSQL server for the whole run — a throwaway embedded PostgreSQL 17 by default, or
+ * TEST_DATABASE_URL's server — and the local Neon/Upstash stand-ins on free ports over a fresh
+ * database on it (Redis: in-process, or TEST_REDIS_URL) for the workerd tests.
  */
 export default async function setup(project: TestProject) {
-	const fresh = process.env.TEST_DATABASE_URL
-		? await createFreshPostgresDatabase(process.env.TEST_DATABASE_URL)
-		: undefined;
-	const stack = await startStack({
-		databaseUrl: fresh?.url,
-		redisUrl: process.env.TEST_REDIS_URL,
-		upstashToken: "test-upstash-token",
-	});
+	const log = (line: string) => console.error(line);
+	const server = process.env.TEST_DATABASE_URL
+		? { url: process.env.TEST_DATABASE_URL, close: async () => {} }
+		: await startEmbeddedPostgres({ log });
+	const cleanups: (() => Promise<void>)[] = [() => server.close()];
+	const cleanup = async () => {
+		for (const fn of cleanups.reverse()) await fn();
+	};
 	try {
+		const version = await serverVersion(server.url);
+		const fresh = await createFreshPostgresDatabase(server.url);
+		cleanups.push(() => fresh.drop());
+		const stack = await startStack({
+			databaseUrl: fresh.url,
+			redisUrl: process.env.TEST_REDIS_URL,
+			upstashToken: "test-upstash-token",
+			log,
+		});
+		cleanups.push(() => stack.close());
 		await migrate({
 			connectionString: stack.connectionString,
 			wsProxy: stack.neonWsProxy,
 		});
+		console.log(
+			`test stack: PostgreSQL ${version} (${process.env.TEST_DATABASE_URL ? "TEST_DATABASE_URL" : "embedded"}), redis=${stack.backends.redis}`,
+		);
+		project.provide("postgresServerUrl", server.url);
+		project.provide("stack", {
+			connectionString: stack.connectionString,
+			neonFetchEndpoint: `${stack.neonHttpUrl}/sql`,
+			upstashUrl: stack.upstashUrl,
+			upstashToken: stack.upstashToken,
+			backends: stack.backends,
+		});
 	} catch (err) {
-		await stack.close();
-		await fresh?.drop();
+		await cleanup();
 		throw err;
 	}
-	console.log(
-		`test stack: db=${stack.backends.db} redis=${stack.backends.redis}`,
-	);
-	project.provide("stack", {
-		connectionString: stack.connectionString,
-		neonFetchEndpoint: `${stack.neonHttpUrl}/sql`,
-		upstashUrl: stack.upstashUrl,
-		upstashToken: stack.upstashToken,
-		backends: stack.backends,
-	});
-	return async () => {
-		await stack.close();
-		await fresh?.drop();
-	};
+	return cleanup;
+}
+
+async function serverVersion(url: string): Promise<string> {
+	const client = new pg.Client({ connectionString: url });
+	await client.connect();
+	try {
+		const { rows } = await client.query<{ server_version: string }>(
+			"show server_version",
+		);
+		return rows[0]?.server_version ?? "?";
+	} finally {
+		await client.end();
+	}
 }

@@ -1,10 +1,11 @@
 /**
- * Shared setup for the conformance suites: each file starts its own local stack over the embedded
- * backends, or over real servers when TEST_DATABASE_URL / TEST_REDIS_URL are set (a fresh
- * database per file, unique key prefixes in the shared Redis).
+ * Shared setup for the conformance suites: each file starts its own local stack over a fresh
+ * database on the run's PostgreSQL server (the embedded one, or TEST_DATABASE_URL's), and the
+ * in-process Redis store or TEST_REDIS_URL (unique key prefixes in a shared Redis).
  */
 import { randomBytes } from "node:crypto";
 import { neonConfig } from "@neondatabase/serverless";
+import { inject } from "vitest";
 import ws from "ws";
 import {
 	createFreshPostgresDatabase,
@@ -20,38 +21,37 @@ export const TOKEN = "conformance-token";
 
 export interface TestStack {
 	stack: Stack;
-	/** Direct URL of the fresh database on real PostgreSQL; null on PGlite. */
-	directDatabaseUrl: string | null;
+	/** Direct URL of the fresh database (bypassing the proxy). */
+	directDatabaseUrl: string;
 	close(): Promise<void>;
 }
 
 export async function startTestStack(): Promise<TestStack> {
-	const baseUrl = process.env.TEST_DATABASE_URL || undefined;
-	const fresh = baseUrl ? await createFreshPostgresDatabase(baseUrl) : null;
+	const fresh = await createFreshPostgresDatabase(inject("postgresServerUrl"));
 	let stack: Stack;
 	try {
 		stack = await startStack({
-			databaseUrl: fresh?.url,
+			databaseUrl: fresh.url,
 			redisUrl: process.env.TEST_REDIS_URL || undefined,
 			upstashToken: TOKEN,
 			// Only unexpected conditions are logged (relay resets, backend faults): show them.
 			log: (line) => console.warn(line),
 		});
 	} catch (err) {
-		await fresh?.drop();
+		await fresh.drop();
 		throw err;
 	}
 	return {
 		stack,
-		directDatabaseUrl: fresh?.url ?? null,
+		directDatabaseUrl: fresh.url,
 		async close() {
 			await stack.close();
-			await fresh?.drop();
+			await fresh.drop();
 		},
 	};
 }
 
-/** Just the Upstash bridge (Redis suites need no database, and PGlite takes a while to boot). */
+/** Just the Upstash bridge (Redis suites need no database). */
 export function startTestBridge(): Promise<UpstashBridge> {
 	return startUpstashBridge({
 		redisUrl: process.env.TEST_REDIS_URL || undefined,

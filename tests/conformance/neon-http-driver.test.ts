@@ -60,10 +60,7 @@ describe("neon() over the proxy", () => {
 		});
 	});
 
-	it("matches a direct pg connection row for row on real PostgreSQL", async ({
-		skip,
-	}) => {
-		if (!env.directDatabaseUrl) return skip("PGlite backend");
+	it("matches a direct pg connection row for row", async () => {
 		const client = new pg.Client({ connectionString: env.directDatabaseUrl });
 		await client.connect();
 		try {

@@ -128,7 +128,7 @@ describe("Pool over the WebSocket relay", () => {
 		try {
 			await client.query("BEGIN");
 			await client.query(`insert into ${table} values ('in-tx', 1)`);
-			// Started, not awaited: on PGlite it must wait for the transaction instead of joining it.
+			// Started, not awaited: its own session commits while the relay transaction is open.
 			const httpInsert = sql
 				.query(`insert into ${table} values ('via-http', 1)`)
 				.then(() => "done");

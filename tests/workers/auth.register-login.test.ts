@@ -91,6 +91,25 @@ describe("POST /v1/auth/register", () => {
 		await expectError(res, 409, "EMAIL_TAKEN");
 	});
 
+	it("creates one account when the same email registers five times at once", async () => {
+		const email = uniqueEmail("race");
+		const responses = await Promise.all(
+			Array.from({ length: 5 }, (_, i) =>
+				registerRequest({ email: i % 2 ? email.toUpperCase() : email }),
+			),
+		);
+		expect(responses.map((r) => r.status).sort()).toEqual([
+			201, 409, 409, 409, 409,
+		]);
+		for (const res of responses.filter((r) => r.status === 409))
+			await expectError(res, 409, "EMAIL_TAKEN");
+		const rows = await testDb()
+			.select({ id: users.id })
+			.from(users)
+			.where(eq(sql`lower(${users.email})`, email.toLowerCase()));
+		expect(rows).toHaveLength(1);
+	});
+
 	it("answers 400 WEAK_PASSWORD for a common password, in any case", async () => {
 		for (const password of ["password1", "ILoveYou1", "qwertyuiop"]) {
 			const res = await registerRequest({ password });
