@@ -46,10 +46,14 @@ export default defineConfig({
 									NEON_LOCAL_FETCH_ENDPOINT: stack.neonFetchEndpoint,
 									UPSTASH_REDIS_REST_URL: stack.upstashUrl,
 									UPSTASH_REDIS_REST_TOKEN: stack.upstashToken,
-									TEST_LOCAL_HOSTS:
-										new URL(stack.neonFetchEndpoint).host +
-										"," +
-										new URL(stack.upstashUrl).host,
+									STRIPE_LOCAL_URL: stack.stripeUrl,
+									TEST_LOCAL_HOSTS: [
+										stack.neonFetchEndpoint,
+										stack.upstashUrl,
+										stack.stripeUrl,
+									]
+										.map((url) => new URL(url).host)
+										.join(","),
 								},
 							},
 						};
