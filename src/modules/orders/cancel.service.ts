@@ -1,0 +1,180 @@
+import { and, eq } from "drizzle-orm";
+import type Stripe from "stripe";
+import { orders } from "../../db/schema";
+import { ApiError } from "../../lib/errors";
+import { runStatements } from "../../lib/statements";
+import type { Services } from "../../services";
+import {
+	applyCancellation,
+	applySucceededPayment,
+} from "../payments/payments.service";
+import {
+	cancelPaymentIntent,
+	isProviderFailure,
+	providerUnavailable,
+	refundPayment,
+} from "../payments/stripe.calls";
+import { cancelledEmail, refundIssuedEmail } from "./order-emails";
+import { type OrderReader, readableBy } from "./orders.access";
+import { type RefundStatus, refundStatements } from "./refunds.sql";
+import {
+	type Attribution,
+	cancelPaidOrderSql,
+	type OrderSnapshot,
+} from "./transitions.sql";
+
+const REASON = "customer_request";
+
+export function invalidOrderState(status: string): ApiError {
+	return new ApiError(
+		"INVALID_ORDER_STATE",
+		`An order in status ${status} cannot be cancelled`,
+		{ status },
+	);
+}
+
+/** Stripe first: when it is unreachable nothing has changed here, and the client may retry. */
+async function atStripe<T>(call: () => Promise<T>): Promise<T> {
+	try {
+		return await call();
+	} catch (err) {
+		if (isProviderFailure(err)) throw providerUnavailable();
+		throw err;
+	}
+}
+
+interface Target {
+	id: string;
+	status: OrderSnapshot["status"];
+	paymentIntentId: string | null;
+}
+
+/**
+ * `paid → cancelled`: a full refund at Stripe (idempotency key from the order id, so a retried
+ * request refunds once), then ONE batch cancels with a restock and records the refund. The
+ * refund's webhook reconciles it later, and completes the cancellation if this request died
+ * after the refund.
+ */
+async function cancelPaid(
+	services: Services,
+	order: Target,
+	who: Attribution,
+): Promise<OrderSnapshot> {
+	const pi = order.paymentIntentId;
+	const refund = pi
+		? await atStripe(() =>
+				refundPayment(services.stripe, {
+					paymentIntentId: pi,
+					orderId: order.id,
+					purpose: "cancel",
+					idempotencyKey: `refund-cancel-${order.id}`,
+				}),
+			)
+		: null;
+	const cancel = { orderId: order.id, reason: REASON };
+	const results = await runStatements(
+		services.db,
+		refund
+			? refundStatements({
+					ref: { orderId: order.id },
+					who,
+					cancel,
+					refund: {
+						stripeRefundId: refund.id,
+						amount: refund.amount,
+						currency: refund.currency,
+						status: (refund.status ?? "pending") as RefundStatus,
+						reason: REASON,
+						createdBy: who.actorId,
+					},
+				})
+			: [cancelPaidOrderSql({ ...cancel, ...who })],
+	);
+	const after = results.at(-1)?.[0]?.order as OrderSnapshot | undefined;
+	if (!after) throw new ApiError("NOT_FOUND", "Order not found");
+	if (after.status !== "cancelled") throw invalidOrderState(after.status);
+	await services.emails.send(cancelledEmail(after));
+	if (refund?.status === "succeeded")
+		await services.emails.send(refundIssuedEmail(after, refund));
+	return after;
+}
+
+/**
+ * `pending_payment → cancelled`: the PaymentIntent is cancelled at Stripe first (so it can no
+ * longer be paid), then ONE statement releases the stock. If Stripe says the payment already
+ * succeeded, the order is processed as paid and cancelled the paid way (refund, restock).
+ */
+async function cancelPending(
+	services: Services,
+	order: Target,
+	who: Attribution,
+): Promise<OrderSnapshot> {
+	const id = order.paymentIntentId;
+	let pi: Stripe.PaymentIntent | null = null;
+	if (id)
+		pi = await atStripe(() =>
+			cancelPaymentIntent(services.stripe, id, {
+				idempotencyKey: `cancel-${order.id}`,
+				reason: "requested_by_customer",
+			}),
+		);
+	if (pi?.status === "succeeded") {
+		const paid = await atStripe(() =>
+			applySucceededPayment(services, pi, who, { confirm: false }),
+		);
+		if (paid.outcome === "paid" || paid.outcome === "already_paid")
+			return cancelPaid(services, { ...order, status: "paid" }, who);
+		// amount_mismatch: the money never applied to the order; it goes back with the cancel.
+		if (paid.outcome === "amount_mismatch")
+			await atStripe(() =>
+				refundPayment(services.stripe, {
+					paymentIntentId: pi.id,
+					orderId: order.id,
+					purpose: "unapplied_payment",
+					idempotencyKey: `refund-unapplied-${pi.id}`,
+				}),
+			);
+	} else if (pi && pi.status !== "canceled")
+		throw new ApiError(
+			"INVALID_ORDER_STATE",
+			`The payment is ${pi.status}; the order can be cancelled once it has settled`,
+			{ status: order.status, paymentStatus: pi.status },
+		);
+	const result = await applyCancellation(services, {
+		orderId: order.id,
+		reason: REASON,
+		paymentStatus: pi?.status,
+		...who,
+	});
+	if (!result.order) throw new ApiError("NOT_FOUND", "Order not found");
+	if (result.order.status === "cancelled") return result.order;
+	// Paid meanwhile (no PaymentIntent to cancel first, or a payment that raced this request).
+	if (result.order.status === "paid")
+		return cancelPaid(services, result.order, who);
+	throw invalidOrderState(result.order.status);
+}
+
+/**
+ * The customer's cancel: pending_payment (cancel the payment, release stock) or paid and not yet
+ * fulfilled (full refund, restock); anything later is 409 INVALID_ORDER_STATE naming the status.
+ * Someone else's or an unknown order is 404. Stripe unreachable → 503 with nothing changed.
+ */
+export async function cancelOrder(
+	services: Services,
+	params: { orderId: string; reader: OrderReader; actorId: string | null },
+): Promise<OrderSnapshot> {
+	const [order] = await services.db
+		.select({
+			id: orders.id,
+			status: orders.status,
+			paymentIntentId: orders.paymentIntentId,
+		})
+		.from(orders)
+		.where(and(eq(orders.id, params.orderId), readableBy(params.reader)));
+	if (!order) throw new ApiError("NOT_FOUND", "Order not found");
+	const who: Attribution = { actor: "customer", actorId: params.actorId };
+	if (order.status === "pending_payment")
+		return cancelPending(services, order, who);
+	if (order.status === "paid") return cancelPaid(services, order, who);
+	throw invalidOrderState(order.status);
+}

@@ -1,0 +1,338 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { AddressSnapshot, OrderStatus } from "../../db/schema";
+import { uuidv7 } from "../../lib/ids";
+
+/**
+ * The order state machine's statements. Each transition is ONE statement: a conditional
+ * `UPDATE orders … WHERE status = <expected> RETURNING` whose CTEs move stock, write the inventory
+ * ledger and the timeline only for the row it returned, so a duplicate, stale or concurrent actor
+ * changes nothing: the database decides. Every statement answers with the order as it is after
+ * the statement (a locking read follows a concurrent writer's commit, so the status is current).
+ */
+
+export type OrderActor = "customer" | "admin" | "stripe" | "system";
+
+/** Who moved the order; `stripeEventId` makes the timeline row idempotent per Stripe event. */
+export interface Attribution {
+	actor: OrderActor;
+	actorId?: string | null;
+	stripeEventId?: string;
+}
+
+/** What the emails, the cancel response and the consumers need of an order. */
+export interface OrderSnapshot {
+	id: string;
+	number: string;
+	userId: string | null;
+	email: string;
+	status: OrderStatus;
+	currency: string;
+	subtotal: number;
+	shippingTotal: number;
+	taxTotal: number;
+	total: number;
+	refundedTotal: number;
+	shippingAddress: AddressSnapshot;
+	paymentIntentId: string | null;
+	paidAt: string | null;
+	cancelledAt: string | null;
+	cancelReason: string | null;
+	items: {
+		name: string;
+		sku: string;
+		quantity: number;
+		lineTotal: number;
+	}[];
+}
+
+/**
+ * A UUIDv7 computed by PostgreSQL (17 has no uuidv7()): for rows a statement creates in numbers
+ * only it knows, one ledger row per line. gen_random_uuid's bytes with the first 48 bits replaced
+ * by the Unix time in ms and the version nibble set to 7 (the variant bits are already RFC 9562's).
+ */
+const SQL_UUIDV7 = sql.raw(
+	"encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing substring(int8send(floor(extract(epoch from clock_timestamp()) * 1000)::bigint) from 3) from 1 for 6), 52, 1), 53, 1), 'hex')::uuid",
+);
+
+/** The snapshot of the orders row `o` (any relation with the orders columns). */
+export const snapshotSql = (o: string): SQL =>
+	sql.raw(`json_build_object(
+		'id', ${o}.id, 'number', ${o}.order_number, 'userId', ${o}.user_id, 'email', ${o}.email,
+		'status', ${o}.status, 'currency', ${o}.currency, 'subtotal', ${o}.subtotal,
+		'shippingTotal', ${o}.shipping_total, 'taxTotal', ${o}.tax_total, 'total', ${o}.total,
+		'refundedTotal', ${o}.refunded_total, 'shippingAddress', ${o}.shipping_address,
+		'paymentIntentId', ${o}.payment_intent_id, 'paidAt', ${o}.paid_at,
+		'cancelledAt', ${o}.cancelled_at, 'cancelReason', ${o}.cancel_reason,
+		'items', coalesce((select json_agg(json_build_object('name', i.product_name, 'sku', i.sku,
+			'quantity', i.quantity, 'lineTotal', i.line_total) order by i.position, i.id)
+			from order_items i where i.order_id = ${o}.id), '[]'::json))`);
+
+/**
+ * Which order: by id, or by PaymentIntent (the order holding it, else the `metadata.orderId`
+ * Stripe echoes, for an order whose PaymentIntent id was never stored).
+ */
+export type OrderRef =
+	| { orderId: string }
+	| { paymentIntentId: string; orderId?: string | null };
+
+export function orderIdSql(ref: OrderRef): SQL {
+	if (!("paymentIntentId" in ref)) return sql`${ref.orderId}::uuid`;
+	return sql`coalesce((select id from orders where payment_intent_id = ${ref.paymentIntentId}), ${ref.orderId ?? null}::uuid)`;
+}
+
+/**
+ * The ledger rows and timeline row of a transition whose `upd` CTE returned the order:
+ * `lines` (quantities per variant), `moved` (the variants UPDATE), `ledger`, `event`, and `cur`,
+ * the order read with a lock when the transition did not happen. The caller adds the variants
+ * UPDATE's SET clause and the ledger columns.
+ */
+function transition(p: {
+	update: SQL;
+	from: OrderStatus;
+	to: OrderStatus;
+	/** `remaining`: units not yet restocked (a restock), else the bought quantity. */
+	quantity: "bought" | "remaining";
+	stockSet: SQL;
+	ledger: { delta: SQL; reservedDelta: SQL; reason: string };
+	extra?: SQL;
+	who: Attribution;
+	data: Record<string, unknown>;
+	ref: SQL;
+	select: SQL;
+}): SQL {
+	const qty =
+		p.quantity === "bought"
+			? sql`i.quantity`
+			: sql`(i.quantity - i.restocked_quantity)`;
+	return sql`with upd as (${p.update}
+	), lines as (
+		select i.variant_id, sum(${qty})::int as qty
+		from order_items i join upd on i.order_id = upd.id
+		where i.variant_id is not null
+		group by i.variant_id
+		having sum(${qty}) > 0
+		order by i.variant_id
+	), moved as (
+		update variants v set ${p.stockSet}, updated_at = now()
+		from lines l where v.id = l.variant_id
+		returning v.id, v.on_hand, l.qty
+	), ledger as (
+		insert into inventory_ledger (id, variant_id, delta, reserved_delta, on_hand_after, reason, order_id, actor_id)
+		select ${SQL_UUIDV7}, m.id, ${p.ledger.delta}, ${p.ledger.reservedDelta}, m.on_hand, ${p.ledger.reason}, upd.id, ${p.who.actorId ?? null}::uuid
+		from moved m, upd
+	), event as (
+		insert into order_events (id, order_id, type, from_status, to_status, actor, actor_id, data, stripe_event_id)
+		select ${uuidv7()}::uuid, upd.id, 'status_changed', ${p.from}::order_status, ${p.to}::order_status,
+			${p.who.actor}::order_actor, ${p.who.actorId ?? null}::uuid,
+			${JSON.stringify(p.data)}::jsonb, ${p.who.stripeEventId ?? null}
+		from upd
+		on conflict do nothing
+	)${p.extra ?? sql``}, cur as (
+		select o.* from orders o
+		where o.id = ${p.ref} and not exists (select 1 from upd)
+		for share of o
+	)
+	${p.select}`;
+}
+
+/**
+ * `pending_payment → cancelled`: every line's reservation released (`reserved -= q`, ledger
+ * `release`), cancelled_at and reason set, a timeline row. One row:
+ * `{ cancelled, status, order }` (`status` null when there is no such order).
+ *
+ * With `paymentIntentId` (a cancellation Stripe reported) the order is the one holding that
+ * PaymentIntent (else `orderId`, from its metadata), and only while it holds no other one.
+ */
+export function cancelPendingOrderSql(
+	p: {
+		reason: string;
+		actor: OrderActor;
+		actorId?: string | null;
+		stripeEventId?: string;
+		/** Stripe's last PaymentIntent status, when the cancellation comes from there. */
+		paymentStatus?: string;
+	} & (
+		| { orderId: string; paymentIntentId?: undefined }
+		| { orderId?: string | null; paymentIntentId: string }
+	),
+): SQL {
+	const pi = p.paymentIntentId;
+	const ref =
+		pi === undefined
+			? sql`${p.orderId}::uuid`
+			: orderIdSql({ paymentIntentId: pi, orderId: p.orderId });
+	const samePayment =
+		pi === undefined
+			? sql``
+			: sql` and (payment_intent_id = ${pi} or payment_intent_id is null)`;
+	return transition({
+		update: sql`update orders set status = 'cancelled', cancelled_at = now(), cancel_reason = ${p.reason},
+			payment_status = coalesce(${p.paymentStatus ?? null}, payment_status), updated_at = now()
+		where id = ${ref} and status = 'pending_payment'${samePayment}
+		returning *`,
+		from: "pending_payment",
+		to: "cancelled",
+		quantity: "bought",
+		stockSet: sql`reserved = v.reserved - l.qty`,
+		ledger: { delta: sql`0`, reservedDelta: sql`-m.qty`, reason: "release" },
+		who: p,
+		data: { reason: p.reason },
+		ref,
+		select: sql`select exists (select 1 from upd) as cancelled,
+			coalesce((select status from upd), (select status from cur)) as status,
+			coalesce((select ${snapshotSql("upd")} from upd), (select ${snapshotSql("cur")} from cur)) as "order"`,
+	});
+}
+
+export type PaymentOutcome =
+	/** Marked paid now. */
+	| "paid"
+	/** This PaymentIntent paid the order before (a duplicate, or a later status). */
+	| "already_paid"
+	/** Pending, but the amount or currency differs from the order's: never paid, recorded. */
+	| "amount_mismatch"
+	/** The order is cancelled or was paid otherwise: the money must go back (recorded). */
+	| "not_payable"
+	| "not_found";
+
+/**
+ * `pending_payment → paid` for a succeeded PaymentIntent, only when its id (or none stored yet),
+ * amount and currency match the order: reserved stock becomes a sale (`on_hand -= q`,
+ * `reserved -= q`, ledger `sale`), paid_at and payment_status set, a timeline row. Otherwise a
+ * `payment_amount_mismatch` or `payment_not_applied` timeline row (once per PaymentIntent) and
+ * the order untouched. One row: `{ outcome, order }`.
+ */
+export function markPaidSql(p: {
+	paymentIntentId: string;
+	/** `metadata.orderId` of the PaymentIntent, for an order whose PaymentIntent id is not stored. */
+	orderId?: string | null;
+	amount: number;
+	currency: string;
+	actor: OrderActor;
+	actorId?: string | null;
+	stripeEventId?: string;
+}): SQL {
+	const pi = p.paymentIntentId;
+	const ref = orderIdSql({ paymentIntentId: pi, orderId: p.orderId });
+	const payment = {
+		paymentIntentId: pi,
+		amount: p.amount,
+		currency: p.currency.toUpperCase(),
+	};
+	return transition({
+		update: sql`update orders set status = 'paid', paid_at = now(), payment_status = 'succeeded',
+			payment_intent_id = ${pi}, updated_at = now()
+		where id = ${ref} and status = 'pending_payment'
+			and (payment_intent_id = ${pi} or payment_intent_id is null)
+			and total = ${p.amount}::int and currency = ${payment.currency}
+		returning *`,
+		from: "pending_payment",
+		to: "paid",
+		quantity: "bought",
+		stockSet: sql`on_hand = v.on_hand - l.qty, reserved = v.reserved - l.qty`,
+		ledger: { delta: sql`-m.qty`, reservedDelta: sql`-m.qty`, reason: "sale" },
+		who: p,
+		data: payment,
+		ref,
+		extra: sql``,
+		select: sql`, verdict as (
+		select case
+			when exists (select 1 from upd) then 'paid'
+			when c.id is null then 'not_found'
+			when c.paid_at is not null and c.payment_intent_id = ${pi} then 'already_paid'
+			when c.status = 'pending_payment' and (c.payment_intent_id = ${pi} or c.payment_intent_id is null) then 'amount_mismatch'
+			else 'not_payable'
+		end as outcome
+		from (select 1) one left join cur c on true
+	), noted as (
+		insert into order_events (id, order_id, type, actor, actor_id, data, stripe_event_id)
+		select ${uuidv7()}::uuid, c.id, t.type, ${p.actor}::order_actor, ${p.actorId ?? null}::uuid,
+			${JSON.stringify(payment)}::jsonb || jsonb_build_object('orderStatus', c.status, 'orderTotal', c.total, 'orderCurrency', c.currency),
+			${p.stripeEventId ?? null}
+		from cur c, verdict v,
+			lateral (select case v.outcome when 'amount_mismatch' then 'payment_amount_mismatch' else 'payment_not_applied' end as type) t
+		where v.outcome in ('amount_mismatch', 'not_payable')
+			and not exists (select 1 from order_events e
+				where e.order_id = c.id and e.type = t.type and e.data->>'paymentIntentId' = ${pi})
+		on conflict do nothing
+	)
+	select v.outcome,
+		coalesce((select ${snapshotSql("upd")} from upd), (select ${snapshotSql("cur")} from cur)) as "order"
+	from verdict v`,
+	});
+}
+
+/**
+ * `paid → cancelled` with a full refund asked of Stripe: every unit not yet restocked goes back
+ * on hand (`on_hand += q`, ledger `restock`, `restocked_quantity`), cancelled_at and reason set,
+ * a timeline row. Run it in the batch of refundStatements (the refund row rides along). One row:
+ * `{ cancelled, status, order }`.
+ */
+export function cancelPaidOrderSql(p: {
+	orderId: string;
+	reason: string;
+	actor: OrderActor;
+	actorId?: string | null;
+	stripeEventId?: string;
+}): SQL {
+	const ref = sql`${p.orderId}::uuid`;
+	return transition({
+		update: sql`update orders set status = 'cancelled', cancelled_at = now(), cancel_reason = ${p.reason}, updated_at = now()
+		where id = ${ref} and status = 'paid'
+		returning *`,
+		from: "paid",
+		to: "cancelled",
+		quantity: "remaining",
+		stockSet: sql`on_hand = v.on_hand + l.qty`,
+		ledger: { delta: sql`m.qty`, reservedDelta: sql`0`, reason: "restock" },
+		extra: sql`, restocked as (
+		update order_items i set restocked_quantity = i.quantity
+		from upd where i.order_id = upd.id and i.variant_id is not null and i.restocked_quantity < i.quantity
+	)`,
+		who: p,
+		data: { reason: p.reason, refund: "full" },
+		ref,
+		select: sql`select exists (select 1 from upd) as cancelled,
+			coalesce((select status from upd), (select status from cur)) as status,
+			coalesce((select ${snapshotSql("upd")} from upd), (select ${snapshotSql("cur")} from cur)) as "order"`,
+	});
+}
+
+/**
+ * A failed payment attempt on the timeline (the customer may retry with another card until the
+ * deadline): one row per Stripe event and per failed charge; the order stays pending.
+ */
+export function recordPaymentFailedSql(p: {
+	ref: OrderRef;
+	stripeEventId: string;
+	paymentStatus: string;
+	failure: {
+		paymentIntentId: string;
+		chargeId: string | null;
+		code: string | null;
+		declineCode: string | null;
+		message: string | null;
+	};
+}): SQL {
+	const id = orderIdSql(p.ref);
+	return sql`with upd as (
+		update orders set payment_status = ${p.paymentStatus}, updated_at = now()
+		where id = ${id} and status = 'pending_payment'
+		returning id
+	), noted as (
+		insert into order_events (id, order_id, type, actor, data, stripe_event_id)
+		select ${uuidv7()}::uuid, upd.id, 'payment_failed', 'stripe'::order_actor, ${JSON.stringify(p.failure)}::jsonb, ${p.stripeEventId}
+		from upd
+		where ${p.failure.chargeId}::text is null or not exists (select 1 from order_events e
+			where e.order_id = upd.id and e.type = 'payment_failed' and e.data->>'chargeId' = ${p.failure.chargeId})
+		on conflict do nothing
+		returning id
+	)
+	select exists (select 1 from noted) as recorded,
+		(select ${snapshotSql("o")} from orders o where o.id = ${id}) as "order"`;
+}
+
+/** The order as it is (no change), for an email about something that did not move it. */
+export function orderSnapshotSql(ref: OrderRef): SQL {
+	return sql`select ${snapshotSql("o")} as "order" from orders o where o.id = ${orderIdSql(ref)}`;
+}
