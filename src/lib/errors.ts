@@ -23,6 +23,8 @@ export const ERROR_STATUS = {
 	CURRENCY_MISMATCH: 409,
 	QUANTITY_LIMIT: 409,
 	CART_FULL: 409,
+	/** The variant or its product is not active (see the stock rule, catalog/stock.sql.ts). */
+	UNAVAILABLE: 409,
 	CART_EMPTY: 409,
 	IDEMPOTENCY_IN_PROGRESS: 409,
 	IDEMPOTENCY_KEY_REUSED: 422,

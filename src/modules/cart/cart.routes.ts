@@ -124,7 +124,7 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Add a variant to the cart (or raise its line)",
-			description: `Without an access token or cart token, a guest cart is created and its token returned (body \`cartToken\`, \`X-Cart-Token\` header and the vs_cart cookie). Stock is checked live. 404: unknown or archived variant, inactive product, unknown cart token. 409 details: OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}. ${writes}`,
+			description: `Without an access token or cart token, a guest cart is created and its token returned (body \`cartToken\`, \`X-Cart-Token\` header and the vs_cart cookie). Stock is checked live. 404: unknown variant or cart token. 409 UNAVAILABLE: the variant or its product is not active. 409 details: OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}. ${writes}`,
 			middleware: [requireAllowedOrigin()] as const,
 			request: { body: jsonBody(addItemBody) },
 			responses: {
@@ -134,6 +134,7 @@ export const cartRoutes = router
 					"UNAUTHENTICATED",
 					"FORBIDDEN",
 					"NOT_FOUND",
+					"UNAVAILABLE",
 					"OUT_OF_STOCK",
 					"QUANTITY_LIMIT",
 					"CURRENCY_MISMATCH",
@@ -171,7 +172,7 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Set a line's quantity (0 removes it)",
-			description: `404: not a line of this cart. 409 details: OUT_OF_STOCK {available}. ${writes}`,
+			description: `404: not a line of this cart. 409 UNAVAILABLE: the variant or its product is no longer active (the line can still be removed). 409 details: OUT_OF_STOCK {available}. ${writes}`,
 			middleware: [requireAllowedOrigin()] as const,
 			request: { params: itemIdParam, body: jsonBody(setQuantityBody) },
 			responses: {
@@ -181,6 +182,7 @@ export const cartRoutes = router
 					"UNAUTHENTICATED",
 					"FORBIDDEN",
 					"NOT_FOUND",
+					"UNAVAILABLE",
 					"OUT_OF_STOCK",
 					"CURRENCY_MISMATCH",
 				),
