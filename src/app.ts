@@ -15,6 +15,7 @@ import { catalogRoutes } from "./modules/catalog/catalog.routes";
 import { devMailboxRoutes } from "./modules/emails/dev-mailbox.routes";
 import { healthRoutes } from "./modules/health/health.routes";
 import { meRoutes } from "./modules/me/me.routes";
+import { checkoutRoutes } from "./modules/orders/checkout.routes";
 
 /**
  * Builds the whole API: middleware, modules under /v1, one error handler. A factory so tests
@@ -26,6 +27,7 @@ export function createApp() {
 		.route("/auth", authRoutes)
 		.route("/me", meRoutes)
 		.route("/cart", cartRoutes)
+		.route("/orders", checkoutRoutes)
 		.route("/dev", devMailboxRoutes)
 		.route("/", catalogRoutes)
 		.route("/admin", adminCatalogRoutes);

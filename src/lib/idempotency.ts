@@ -96,7 +96,11 @@ export function lookupSql(c: IdempotencyClaim): SQL {
  * Stores the response for replays and returns it as `body` (built in SQL by `body`, so the
  * response can include rows written earlier in the same batch).
  */
-export function completeSql(c: IdempotencyClaim, status: number, body: SQL): SQL {
+export function completeSql(
+	c: IdempotencyClaim,
+	status: number,
+	body: SQL,
+): SQL {
 	return sql`update ${idempotencyKeys} set response_status = ${status}, response_body = ${body}
 		where scope = ${c.scope} and key = ${c.key} and claim_id = ${c.claimId}::uuid
 		returning response_body as body`;

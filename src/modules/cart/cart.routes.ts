@@ -26,31 +26,13 @@ import {
 import {
 	CART_TOKEN_HEADER,
 	type CartOwner,
+	cartOwnerOf,
 	cartTokenHash,
 	clearCartCookie,
 	type PresentedCartToken,
 	presentedCartToken,
 	setCartCookie,
 } from "./cart.token";
-
-/**
- * Whose cart: the signed-in user's (a presented cart token is then ignored: merging happens at
- * login), else the guest cart of the presented token. `owner` is undefined when there is no cart
- * to look for: no token, or one that cannot be ours (it matches nothing, so it is not hashed).
- */
-async function resolveOwner(c: Context<AppEnv>): Promise<{
-	owner?: CartOwner;
-	presented?: PresentedCartToken;
-}> {
-	const user = c.get("user");
-	if (user) return { owner: { kind: "user", userId: user.id } };
-	const presented = presentedCartToken(c);
-	if (!presented?.wellFormed) return { presented };
-	return {
-		owner: { kind: "guest", tokenHash: await cartTokenHash(presented.token) },
-		presented,
-	};
-}
 
 /**
  * A 404 for a cart that is not there (never for a missing line of a cart that is). A stale cookie (cart merged or purged) is cleared with it,
@@ -110,7 +92,7 @@ export const cartRoutes = router
 			},
 		}),
 		async (c) => {
-			const { owner } = await resolveOwner(c);
+			const { owner } = await cartOwnerOf(c);
 			const cart = owner
 				? await getCart(c.var.services.db, owner)
 				: emptyCart();
@@ -144,7 +126,7 @@ export const cartRoutes = router
 		}),
 		async (c) => {
 			const body = c.req.valid("json");
-			const { owner, presented } = await resolveOwner(c);
+			const { owner, presented } = await cartOwnerOf(c);
 			if (owner) {
 				const cart = await addItem(c.var.services.db, { owner, ...body });
 				if (!cart) throw missing(c, presented, "Cart not found");
@@ -191,7 +173,7 @@ export const cartRoutes = router
 		async (c) => {
 			const { itemId } = c.req.valid("param");
 			const { quantity } = c.req.valid("json");
-			const { owner, presented } = await resolveOwner(c);
+			const { owner, presented } = await cartOwnerOf(c);
 			if (!owner) throw missing(c, presented, "Cart item not found");
 			const cart = await setItemQuantity(c.var.services.db, {
 				owner,
@@ -224,7 +206,7 @@ export const cartRoutes = router
 		}),
 		async (c) => {
 			const { itemId } = c.req.valid("param");
-			const { owner, presented } = await resolveOwner(c);
+			const { owner, presented } = await cartOwnerOf(c);
 			if (!owner) throw missing(c, presented, "Cart item not found");
 			if (!(await removeItem(c.var.services.db, { owner, itemId })))
 				throw new ApiError("NOT_FOUND", "Cart item not found");
@@ -247,7 +229,7 @@ export const cartRoutes = router
 			},
 		}),
 		async (c) => {
-			const { owner } = await resolveOwner(c);
+			const { owner } = await cartOwnerOf(c);
 			if (owner) await clearCart(c.var.services.db, owner);
 			return c.body(null, 204);
 		},
