@@ -215,7 +215,12 @@ export function placeOrderSql(a: PlaceParams): SQL {
 			from detail d where d.quantity > d.available) as short_lines,
 		(select json_agg(json_build_object('itemId', d.item_id, 'variantId', d.variant_id,
 				'sku', d.sku, 'previousPrice', d.seen_price, 'price', d.price) order by d.position)
-			from detail d where d.seen_price <> d.price) as price_changes
+			from detail d where d.seen_price <> d.price) as price_changes,
+		-- Cannot happen while the rows are locked; if it ever did, fail the whole batch (a
+		-- runtime cast error rolls it back) rather than keep an order whose stock is not reserved.
+		case when vd.outcome = 'ok' and (select count(*) from reserve) <> (select lines from totals)
+			then ('checkout reserved ' || (select count(*) from reserve) || ' of '
+				|| (select lines from totals) || ' lines')::int end as reservation_check
 	from verdict vd`;
 }
 
@@ -257,6 +262,6 @@ export function abandonOrderSql(orderId: string, reason: string): SQL {
 	)
 	insert into ${orderEvents} (id, order_id, type, from_status, to_status, actor, data)
 	select gen_random_uuid(), id, 'status_changed', 'pending_payment', 'cancelled', 'system',
-		jsonb_build_object('reason', ${reason})
+		jsonb_build_object('reason', ${reason}::text)
 	from cancelled`;
 }
