@@ -16,6 +16,7 @@ import { devMailboxRoutes } from "./modules/emails/dev-mailbox.routes";
 import { healthRoutes } from "./modules/health/health.routes";
 import { meRoutes } from "./modules/me/me.routes";
 import { orderCancelRoutes } from "./modules/orders/cancel.routes";
+import { checkoutRoutes } from "./modules/orders/checkout.routes";
 import { webhookRoutes } from "./modules/payments/webhooks.routes";
 
 /**
@@ -28,6 +29,7 @@ export function createApp() {
 		.route("/auth", authRoutes)
 		.route("/me", meRoutes)
 		.route("/cart", cartRoutes)
+		.route("/orders", checkoutRoutes)
 		.route("/dev", devMailboxRoutes)
 		.route("/", catalogRoutes)
 		.route("/admin", adminCatalogRoutes)
