@@ -1,25 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../../app-env";
 import { errorResponses, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { optionalAuth } from "../../middleware/auth";
 import { cancelOrder } from "./cancel.service";
 import { ORDER_TOKEN_HEADER, orderReader } from "./orders.access";
-
-/** What the cancel answers with: the order's identity, status and cancellation. */
-const cancelledOrderSchema = z
-	.object({
-		id: z.uuid(),
-		number: z.string().openapi({ example: "VS-10042" }),
-		status: z.literal("cancelled"),
-		total: z.number().int(),
-		refundedTotal: z.number().int(),
-		currency: z.string().length(3),
-		cancelledAt: z.string().nullable(),
-		cancelReason: z.string().nullable(),
-	})
-	.openapi("CancelledOrder");
+import { orderSchema } from "./orders.schemas";
 
 /** A signed-in customer (access token) or a guest holding the order's token. */
 const security: Record<string, string[]>[] = [
@@ -34,14 +19,6 @@ router.openAPIRegistry.registerComponent("securitySchemes", "orderToken", {
 	name: ORDER_TOKEN_HEADER,
 	description: "A guest's order access token, returned by POST /v1/orders",
 });
-router.use("*", optionalAuth());
-router.use(
-	"/*",
-	createMiddleware<AppEnv>(async (c, next) => {
-		await next();
-		c.header("Cache-Control", "no-store");
-	}),
-);
 
 /** /v1/orders/{id}/cancel: the customer (access token) or guest (order token) cancels an order. */
 export const orderCancelRoutes = router.openapi(
@@ -50,6 +27,8 @@ export const orderCancelRoutes = router.openapi(
 		path: "/{id}/cancel",
 		tags: ["orders"],
 		security,
+		// Scoped to this route: other routers are mounted at /orders too.
+		middleware: [optionalAuth()] as const,
 		summary: "Cancel an order",
 		description: `pending_payment: the PaymentIntent is cancelled at Stripe, the reserved stock released (a payment that already succeeded is processed, then refunded). paid and not yet fulfilled: a full refund at Stripe and a restock. Any later status is 409 INVALID_ORDER_STATE naming it. Guests send \`${ORDER_TOKEN_HEADER}\`; someone else's order is 404. When Stripe is unreachable: 503 with Retry-After and nothing changed.`,
 		request: {
@@ -58,7 +37,7 @@ export const orderCancelRoutes = router.openapi(
 			}),
 		},
 		responses: {
-			200: jsonContent(cancelledOrderSchema, "the cancelled order"),
+			200: jsonContent(orderSchema, "the cancelled order"),
 			...errorResponses(
 				"VALIDATION_FAILED",
 				"UNAUTHENTICATED",
@@ -74,18 +53,7 @@ export const orderCancelRoutes = router.openapi(
 			reader: await orderReader(c),
 			actorId: c.get("user")?.id ?? null,
 		});
-		return c.json(
-			{
-				id: order.id,
-				number: order.number,
-				status: "cancelled" as const,
-				total: order.total,
-				refundedTotal: order.refundedTotal,
-				currency: order.currency,
-				cancelledAt: order.cancelledAt,
-				cancelReason: order.cancelReason,
-			},
-			200,
-		);
+		c.header("Cache-Control", "no-store");
+		return c.json(order, 200);
 	},
 );

@@ -1,8 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type Stripe from "stripe";
+import { batch } from "../../db/batch";
 import { orders } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
-import { runStatements } from "../../lib/statements";
 import type { Services } from "../../services";
 import {
 	applyCancellation,
@@ -16,9 +16,12 @@ import {
 } from "../payments/stripe.calls";
 import { cancelledEmail, refundIssuedEmail } from "./order-emails";
 import { type OrderReader, readableBy } from "./orders.access";
+import type { OrderView } from "./orders.schemas";
+import { orderViewSql } from "./orders.sql";
 import { type RefundStatus, refundStatements } from "./refunds.sql";
 import {
 	type Attribution,
+	type Cancelled,
 	cancelPaidOrderSql,
 	type OrderSnapshot,
 } from "./transitions.sql";
@@ -43,6 +46,12 @@ async function atStripe<T>(call: () => Promise<T>): Promise<T> {
 	}
 }
 
+/** The order view, read in the same batch right after the cancellation. */
+const viewOf = ({ db }: Services, orderId: string) =>
+	db.execute<{ order: OrderView }>(
+		orderViewSql(sql`${orders.id} = ${orderId}::uuid`),
+	);
+
 interface Target {
 	id: string;
 	status: OrderSnapshot["status"];
@@ -59,7 +68,7 @@ async function cancelPaid(
 	services: Services,
 	order: Target,
 	who: Attribution,
-): Promise<OrderSnapshot> {
+): Promise<OrderView> {
 	const pi = order.paymentIntentId;
 	const refund = pi
 		? await atStripe(() =>
@@ -72,10 +81,10 @@ async function cancelPaid(
 			)
 		: null;
 	const cancel = { orderId: order.id, reason: REASON };
-	const results = await runStatements(
-		services.db,
-		refund
-			? refundStatements({
+	const { db } = services;
+	const done = await batch(db, {
+		...(refund
+			? refundStatements(db, {
 					ref: { orderId: order.id },
 					who,
 					cancel,
@@ -88,14 +97,20 @@ async function cancelPaid(
 						createdBy: who.actorId,
 					},
 				})
-			: [cancelPaidOrderSql({ ...cancel, ...who })],
-	);
-	const after = results.at(-1)?.[0]?.order as OrderSnapshot | undefined;
-	if (!after) throw new ApiError("NOT_FOUND", "Order not found");
+			: {
+					cancel: db.execute<Cancelled>(
+						cancelPaidOrderSql({ ...cancel, ...who }),
+					),
+				}),
+		view: viewOf(services, order.id),
+	});
+	const after = done.view.rows[0]?.order;
+	const snapshot = done.cancel?.rows[0]?.order;
+	if (!after || !snapshot) throw new ApiError("NOT_FOUND", "Order not found");
 	if (after.status !== "cancelled") throw invalidOrderState(after.status);
-	await services.emails.send(cancelledEmail(after));
+	await services.emails.send(cancelledEmail(snapshot));
 	if (refund?.status === "succeeded")
-		await services.emails.send(refundIssuedEmail(after, refund));
+		await services.emails.send(refundIssuedEmail(snapshot, refund));
 	return after;
 }
 
@@ -108,7 +123,7 @@ async function cancelPending(
 	services: Services,
 	order: Target,
 	who: Attribution,
-): Promise<OrderSnapshot> {
+): Promise<OrderView> {
 	const id = order.paymentIntentId;
 	let pi: Stripe.PaymentIntent | null = null;
 	if (id)
@@ -140,14 +155,15 @@ async function cancelPending(
 			`The payment is ${pi.status}; the order can be cancelled once it has settled`,
 			{ status: order.status, paymentStatus: pi.status },
 		);
-	const result = await applyCancellation(services, {
-		orderId: order.id,
-		reason: REASON,
-		paymentStatus: pi?.status,
-		...who,
-	});
-	if (!result.order) throw new ApiError("NOT_FOUND", "Order not found");
-	if (result.order.status === "cancelled") return result.order;
+	const result = await applyCancellation(
+		services,
+		{ orderId: order.id, reason: REASON, paymentStatus: pi?.status, ...who },
+		{ view: viewOf(services, order.id) },
+	);
+	const view = result.also.view.rows[0]?.order;
+	if (!result.order || !view)
+		throw new ApiError("NOT_FOUND", "Order not found");
+	if (view.status === "cancelled") return view;
 	// Paid meanwhile (no PaymentIntent to cancel first, or a payment that raced this request).
 	if (result.order.status === "paid")
 		return cancelPaid(services, result.order, who);
@@ -162,7 +178,7 @@ async function cancelPending(
 export async function cancelOrder(
 	services: Services,
 	params: { orderId: string; reader: OrderReader; actorId: string | null },
-): Promise<OrderSnapshot> {
+): Promise<OrderView> {
 	const [order] = await services.db
 		.select({
 			id: orders.id,

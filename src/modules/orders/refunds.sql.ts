@@ -1,9 +1,12 @@
 import { type SQL, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
 import { uuidv7 } from "../../lib/ids";
 import {
 	type Attribution,
+	type Cancelled,
 	cancelPaidOrderSql,
 	type OrderRef,
+	type OrderSnapshot,
 	orderIdSql,
 	snapshotSql,
 } from "./transitions.sql";
@@ -87,23 +90,36 @@ function settleRefundsSql(ref: OrderRef, who: Attribution): SQL {
 		coalesce((select ${snapshotSql("upd")} from upd), (select ${snapshotSql("o")} from orders o where o.id = ${id})) as "order"`;
 }
 
+/** What settleRefundsSql answers. */
+export interface SettledRefunds {
+	changed: boolean;
+	order: OrderSnapshot | null;
+}
+
 /**
- * The statements of one refund reconciliation, to run as ONE batch (one transaction): lock the
- * order, optionally cancel it with a restock (a refund made to cancel a paid order: whichever of
- * the cancel request and the refund's webhook comes first does it, the other is a no-op), record
- * the refund, settle the totals and status. The last statement's row is settleRefundsSql's; the
- * cancel's row (when asked) is the second statement's.
+ * The statements of one refund reconciliation, named for `batch()` (ONE round trip, one
+ * transaction; spread them first, in this order): lock the order, optionally cancel it with a
+ * restock (a refund made to cancel a paid order: whichever of the cancel request and the refund's
+ * webhook comes first does it, the other is a no-op), record the refund, settle the totals and
+ * status.
  */
-export function refundStatements(p: {
-	ref: OrderRef;
-	refund: RefundFacts;
-	who: Attribution;
-	cancel?: { orderId: string; reason: string };
-}): [SQL, ...SQL[]] {
-	return [
-		lockOrderSql(p.ref),
-		...(p.cancel ? [cancelPaidOrderSql({ ...p.cancel, ...p.who })] : []),
-		upsertRefundSql(p.ref, p.refund),
-		settleRefundsSql(p.ref, p.who),
-	];
+export function refundStatements(
+	db: Db,
+	p: {
+		ref: OrderRef;
+		refund: RefundFacts;
+		who: Attribution;
+		cancel?: { orderId: string; reason: string };
+	},
+) {
+	return {
+		lock: db.execute(lockOrderSql(p.ref)),
+		cancel: p.cancel
+			? db.execute<Cancelled>(cancelPaidOrderSql({ ...p.cancel, ...p.who }))
+			: undefined,
+		refund: db.execute(upsertRefundSql(p.ref, p.refund)),
+		settle: db.execute<SettledRefunds & Record<string, unknown>>(
+			settleRefundsSql(p.ref, p.who),
+		),
+	};
 }

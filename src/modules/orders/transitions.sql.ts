@@ -45,6 +45,21 @@ export interface OrderSnapshot {
 	}[];
 }
 
+/** The row of cancelPendingOrderSql and cancelPaidOrderSql. */
+export interface Cancelled extends Record<string, unknown> {
+	/** True when this statement made the transition. */
+	cancelled: boolean;
+	/** The order's status after the statement; null when there is no such order. */
+	status: OrderStatus | null;
+	order: OrderSnapshot | null;
+}
+
+/** The row of markPaidSql. */
+export interface Paid extends Record<string, unknown> {
+	outcome: PaymentOutcome;
+	order: OrderSnapshot | null;
+}
+
 /**
  * A UUIDv7 computed by PostgreSQL (17 has no uuidv7()): for rows a statement creates in numbers
  * only it knows, one ledger row per line. gen_random_uuid's bytes with the first 48 bits replaced

@@ -1,16 +1,16 @@
-import type { SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type Stripe from "stripe";
 import { z } from "zod";
+import { type BatchResults, batch } from "../../db/batch";
 import { log } from "../../lib/log";
-import { runStatements } from "../../lib/statements";
 import type { Services } from "../../services";
 import { cancelledEmail, confirmationEmail } from "../orders/order-emails";
 import {
 	type Attribution,
+	type Cancelled,
 	cancelPendingOrderSql,
 	markPaidSql,
-	type OrderSnapshot,
-	type PaymentOutcome,
+	type Paid,
 } from "../orders/transitions.sql";
 import { refundPayment } from "./stripe.calls";
 
@@ -24,10 +24,8 @@ export function metadataOrderId(
 	return parsed.success ? parsed.data : null;
 }
 
-export interface AppliedPayment {
-	outcome: PaymentOutcome;
-	order: OrderSnapshot | null;
-}
+/** Statements that ride in a transition's batch, after it (named as for `batch()`). */
+type Also = Record<string, BatchItem<"pg"> | undefined>;
 
 /**
  * Applies a succeeded PaymentIntent to its order in ONE round trip (`also` rides in the same
@@ -39,24 +37,29 @@ export interface AppliedPayment {
  * - the order is cancelled or was paid otherwise → logged at error and the PaymentIntent refunded
  *   at Stripe (idempotency key from its id), so no money is kept for nothing.
  */
-export async function applySucceededPayment(
+export async function applySucceededPayment<
+	const A extends Also = Record<string, never>,
+>(
 	services: Services,
 	pi: Stripe.PaymentIntent,
 	who: Attribution,
-	opts: { also?: SQL[]; confirm?: boolean } = {},
-): Promise<AppliedPayment> {
-	const [rows] = await runStatements(services.db, [
-		markPaidSql({
-			paymentIntentId: pi.id,
-			orderId: metadataOrderId(pi.metadata),
-			amount: pi.amount_received,
-			currency: pi.currency,
-			...who,
-		}),
-		...(opts.also ?? []),
-	]);
-	const applied = rows?.[0] as unknown as AppliedPayment;
-	const { outcome, order } = applied;
+	opts: { also?: A; confirm?: boolean } = {},
+): Promise<Paid & { also: BatchResults<A> }> {
+	const { paid, ...also } = await batch(services.db, {
+		paid: services.db.execute<Paid>(
+			markPaidSql({
+				paymentIntentId: pi.id,
+				orderId: metadataOrderId(pi.metadata),
+				amount: pi.amount_received,
+				currency: pi.currency,
+				...who,
+			}),
+		),
+		...(opts.also ?? ({} as A)),
+	});
+	const row = paid.rows[0];
+	if (!row) throw new Error("markPaidSql returned no row");
+	const { outcome, order } = row;
 	const facts = {
 		paymentIntentId: pi.id,
 		orderId: order?.id,
@@ -85,30 +88,27 @@ export async function applySucceededPayment(
 			idempotencyKey: `refund-unapplied-${pi.id}`,
 		});
 	}
-	return applied;
-}
-
-export interface Cancellation {
-	cancelled: boolean;
-	status: OrderSnapshot["status"] | null;
-	order: OrderSnapshot | null;
+	return { ...row, also: also as BatchResults<A> };
 }
 
 /**
  * `pending_payment → cancelled` in ONE round trip (with `also`), then `order_cancelled` enqueued
  * whenever the order is cancelled afterwards (deduped by key).
  */
-export async function applyCancellation(
+export async function applyCancellation<
+	const A extends Also = Record<string, never>,
+>(
 	services: Services,
 	params: Parameters<typeof cancelPendingOrderSql>[0],
-	also: SQL[] = [],
-): Promise<Cancellation> {
-	const [rows] = await runStatements(services.db, [
-		cancelPendingOrderSql(params),
-		...also,
-	]);
-	const result = rows?.[0] as unknown as Cancellation;
-	if (result.order?.status === "cancelled")
-		await services.emails.send(cancelledEmail(result.order));
-	return result;
+	also?: A,
+): Promise<Cancelled & { also: BatchResults<A> }> {
+	const { cancel, ...rest } = await batch(services.db, {
+		cancel: services.db.execute<Cancelled>(cancelPendingOrderSql(params)),
+		...(also ?? ({} as A)),
+	});
+	const row = cancel.rows[0];
+	if (!row) throw new Error("cancelPendingOrderSql returned no row");
+	if (row.order?.status === "cancelled")
+		await services.emails.send(cancelledEmail(row.order));
+	return { ...row, also: rest as BatchResults<A> };
 }

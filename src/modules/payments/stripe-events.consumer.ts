@@ -1,7 +1,7 @@
 import Stripe from "stripe";
 import { z } from "zod";
+import { batch } from "../../db/batch";
 import { log } from "../../lib/log";
-import { runStatements } from "../../lib/statements";
 import type { Services } from "../../services";
 import { retryDelaySeconds } from "../emails/emails.consumer";
 import { cancelledEmail, refundIssuedEmail } from "../orders/order-emails";
@@ -57,9 +57,10 @@ async function onPaymentIntent(
 		orderId: metadataOrderId(pi.metadata),
 	};
 	const who: Attribution = { actor: "stripe", stripeEventId: event.eventId };
-	const processed = markEventProcessedSql(event.eventId, ref);
+	const { db } = services;
+	const processed = db.execute(markEventProcessedSql(event.eventId, ref));
 	if (pi.status === "succeeded") {
-		await applySucceededPayment(services, pi, who, { also: [processed] });
+		await applySucceededPayment(services, pi, who, { also: { processed } });
 		return;
 	}
 	if (pi.status === "canceled") {
@@ -72,31 +73,33 @@ async function onPaymentIntent(
 					CANCEL_REASONS[pi.cancellation_reason ?? ""] ?? "payment_canceled",
 				paymentStatus: "canceled",
 			},
-			[processed],
+			{ processed },
 		);
 		return;
 	}
 	const failure = pi.last_payment_error;
 	if (pi.status === "requires_payment_method" && failure) {
-		await runStatements(services.db, [
-			recordPaymentFailedSql({
-				ref,
-				stripeEventId: event.eventId,
-				paymentStatus: pi.status,
-				failure: {
-					paymentIntentId: pi.id,
-					chargeId: failure.charge ?? null,
-					code: failure.code ?? null,
-					declineCode: failure.decline_code ?? null,
-					message: failure.message ?? null,
-				},
-			}),
+		await batch(db, {
+			failed: db.execute(
+				recordPaymentFailedSql({
+					ref,
+					stripeEventId: event.eventId,
+					paymentStatus: pi.status,
+					failure: {
+						paymentIntentId: pi.id,
+						chargeId: failure.charge ?? null,
+						code: failure.code ?? null,
+						declineCode: failure.decline_code ?? null,
+						message: failure.message ?? null,
+					},
+				}),
+			),
 			processed,
-		]);
+		});
 		return;
 	}
 	// processing, requires_action, …: nothing to apply until the next event.
-	await services.db.execute(processed);
+	await processed;
 }
 
 /**
@@ -128,16 +131,17 @@ async function onRefund(
 		await services.db.execute(markEventProcessedSql(event.eventId));
 		return;
 	}
+	const { db } = services;
 	const who: Attribution = { actor: "stripe", stripeEventId: event.eventId };
-	const processed = markEventProcessedSql(event.eventId, ref);
+	const processed = db.execute(markEventProcessedSql(event.eventId, ref));
 	let order: OrderSnapshot | null;
 	if (purpose === "unapplied_payment") {
 		// The money of a payment that never applied to the order: not a refund of the order's payment.
-		const [, rows] = await runStatements(services.db, [
+		const { view } = await batch(db, {
 			processed,
-			orderSnapshotSql(ref),
-		]);
-		order = (rows?.[0]?.order as OrderSnapshot | undefined) ?? null;
+			view: db.execute<{ order: OrderSnapshot }>(orderSnapshotSql(ref)),
+		});
+		order = view.rows[0]?.order ?? null;
 	} else {
 		const status = (
 			REFUND_STATUSES.has(refund.status ?? "") ? refund.status : "pending"
@@ -149,28 +153,27 @@ async function onRefund(
 			status !== "canceled"
 				? { orderId, reason: "customer_request" }
 				: undefined;
-		const statements = refundStatements({
-			ref,
-			who,
-			cancel,
-			refund: {
-				stripeRefundId: refund.id,
-				amount: refund.amount,
-				currency: refund.currency,
-				status,
-				reason:
-					purpose === "cancel"
-						? "customer_request"
-						: (refund.reason ?? "reported_by_stripe"),
-			},
-		});
-		const results = await runStatements(services.db, [
-			...statements,
+		const reconciled = await batch(db, {
+			...refundStatements(db, {
+				ref,
+				who,
+				cancel,
+				refund: {
+					stripeRefundId: refund.id,
+					amount: refund.amount,
+					currency: refund.currency,
+					status,
+					reason:
+						purpose === "cancel"
+							? "customer_request"
+							: (refund.reason ?? "reported_by_stripe"),
+				},
+			}),
 			processed,
-		]);
-		order = (results.at(-2)?.[0]?.order as OrderSnapshot | undefined) ?? null;
-		const cancelled = cancel ? results[1]?.[0]?.cancelled === true : false;
-		if (cancelled && order) await services.emails.send(cancelledEmail(order));
+		});
+		order = reconciled.settle.rows[0]?.order ?? null;
+		if (reconciled.cancel?.rows[0]?.cancelled && order)
+			await services.emails.send(cancelledEmail(order));
 	}
 	if (!order) {
 		log("warn", "refund matches no order", { refundId: refund.id, pi });
