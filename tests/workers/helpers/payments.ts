@@ -113,7 +113,8 @@ export async function pay(
 
 /**
  * Captures what the Worker puts on its queues instead of delivering it, so a test decides when
- * (and how often, and how concurrently) the consumers run.
+ * (and how often, and how concurrently) the consumers run. `emails` leaves out the welcome
+ * emails of the customers the order helpers register.
  */
 export function captureQueues() {
 	const stripe: StripeEventMessage[] = [];
@@ -122,7 +123,8 @@ export function captureQueues() {
 		stripe.push(body as StripeEventMessage);
 	});
 	vi.spyOn(env.EMAIL_QUEUE, "send").mockImplementation(async (body) => {
-		emails.push(body as EmailMessage);
+		const email = body as EmailMessage;
+		if (email.template !== "welcome") emails.push(email);
 	});
 	return { stripe, emails };
 }
@@ -141,11 +143,20 @@ export async function consume(queue: string, bodies: unknown[], attempts = 1) {
 			body,
 		})),
 	);
+	// getQueueResult does not report per-message delays, so record what the consumer asked for.
+	const delays: (number | undefined)[] = [];
+	for (const message of batch.messages) {
+		const retry = message.retry.bind(message);
+		message.retry = (options) => {
+			delays.push(options?.delaySeconds);
+			retry(options);
+		};
+	}
 	const ctx = createExecutionContext();
 	const services = testServices();
 	await handleQueue(batch, services);
 	const result = await getQueueResult(batch, ctx);
-	return { ...result, roundTrips: services.meter.roundTrips };
+	return { ...result, delays, roundTrips: services.meter.roundTrips };
 }
 
 export const consumeStripe = (bodies: unknown[], attempts = 1) =>
@@ -187,7 +198,7 @@ export async function ledgerOf(orderId: string): Promise<string[]> {
 	return rows.map((r) => `${r.reason} ${r.delta}/${r.reservedDelta}`);
 }
 
-/** The order's timeline as `type from→to actor`, oldest first. */
+/** The order's timeline as `type from→to actor` (`·` for none), oldest first. */
 export async function timelineOf(orderId: string): Promise<string[]> {
 	const rows = await testDb()
 		.select()
@@ -195,7 +206,7 @@ export async function timelineOf(orderId: string): Promise<string[]> {
 		.where(eq(orderEvents.orderId, orderId))
 		.orderBy(asc(orderEvents.createdAt), asc(orderEvents.id));
 	return rows.map((e) =>
-		[e.type, e.fromStatus && `${e.fromStatus}→${e.toStatus}`, e.actor]
+		[e.type, e.toStatus && `${e.fromStatus ?? "·"}→${e.toStatus}`, e.actor]
 			.filter(Boolean)
 			.join(" "),
 	);
