@@ -119,12 +119,15 @@ export async function pay(
 export function captureQueues() {
 	const stripe: StripeEventMessage[] = [];
 	const emails: EmailMessage[] = [];
+	const sent = { metadata: {} } as QueueSendResponse;
 	vi.spyOn(env.STRIPE_EVENTS_QUEUE, "send").mockImplementation(async (body) => {
 		stripe.push(body as StripeEventMessage);
+		return sent;
 	});
 	vi.spyOn(env.EMAIL_QUEUE, "send").mockImplementation(async (body) => {
 		const email = body as EmailMessage;
 		if (email.template !== "welcome") emails.push(email);
+		return sent;
 	});
 	return { stripe, emails };
 }
