@@ -129,7 +129,10 @@ export function captureQueues() {
 		if (email.template !== "welcome") emails.push(email);
 		return sent;
 	});
-	return { stripe, emails };
+	/** The captured emails about one order. */
+	const about = (orderId: string) =>
+		emails.filter((e) => "orderId" in e.data && e.data.orderId === orderId);
+	return { stripe, emails, about };
 }
 
 /**
