@@ -101,19 +101,25 @@ describe("cron: reservation expiry", () => {
 
 	it("expiry racing payment success: one consistent outcome, stock moved once", async () => {
 		captureQueues();
-		for (let round = 0; round < 3; round++) {
+		// The customer pays while the cron expires the order, a little later each round, so both
+		// "payment first" and "cancel first" happen at Stripe; the webhook consumer joins in.
+		for (const delayMs of [0, 15, 30, 60]) {
 			const o = await pendingOrder();
 			await overdue(o.orderId);
-			// The customer pays while the cron expires the order; the webhook consumer joins in.
-			const [, paid] = await Promise.all([runCron(), pay(o.pi)]);
+			const [, paid] = await Promise.all([
+				runCron(),
+				scheduler.wait(delayMs).then(() => pay(o.pi)),
+			]);
 			const consumed = (await eventsOf(o.pi))
 				.filter((e) => e.type.startsWith("payment_intent."))
 				.map(messageOf);
-			await Promise.all([
+			const [, ...results] = await Promise.all([
 				runCron(),
 				...consumed.map((m) => consumeStripe([m])),
 				...consumed.map((m) => consumeStripe([m])),
 			]);
+			// Every delivery was applied or found nothing to do: none failed and needs a retry.
+			for (const r of results) expect(r.retryMessages).toEqual([]);
 
 			const pi = await paymentIntent(o.pi);
 			const row = await orderRow(o.orderId);
