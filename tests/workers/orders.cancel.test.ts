@@ -8,7 +8,7 @@ import type { OrderView } from "../../src/modules/orders/orders.schemas";
 import { bearer, register } from "./helpers/auth";
 import { testDb } from "./helpers/db";
 import { BASE, call, dbRoundTrips, expectError } from "./helpers/http";
-import { paymentIntent, placeOrder, stripeApi } from "./helpers/orders";
+import { paymentIntent, type placeOrder, stripeApi } from "./helpers/orders";
 import {
 	captureQueues,
 	consumeStripe,
@@ -18,7 +18,9 @@ import {
 	ledgerOf,
 	messageOf,
 	orderRow,
+	paidOrder,
 	pay,
+	pendingOrder,
 	refundsOf,
 	stockOf,
 	stripeDown,
@@ -37,30 +39,6 @@ function owner(placed: Placed): Record<string, string> {
 
 function cancel(orderId: string, headers: Record<string, string>) {
 	return call(`/v1/orders/${orderId}/cancel`, { method: "POST", headers });
-}
-
-async function pendingOrder(opts: { guest?: boolean } = {}) {
-	const placed = await placeOrder({
-		variants: [{ price: 1500, onHand: 5 }],
-		quantities: [2],
-		...opts,
-	});
-	return {
-		placed,
-		orderId: placed.order.id,
-		pi: placed.payment.paymentIntentId,
-		variantId: placed.product.variants[0]?.id ?? "",
-	};
-}
-
-async function paidOrder() {
-	const o = await pendingOrder();
-	expect(await pay(o.pi)).toBe(200);
-	await consumeStripe([
-		messageOf(await eventOf(o.pi, "payment_intent.succeeded")),
-	]);
-	expect((await orderRow(o.orderId)).status).toBe("paid");
-	return o;
 }
 
 describe("POST /v1/orders/{id}/cancel: pending_payment", () => {

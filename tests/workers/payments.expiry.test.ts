@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { idempotencyKeys, orders } from "../../src/db/schema";
 import { runCron } from "./helpers/cron";
 import { testDb } from "./helpers/db";
-import { paymentIntent, placeOrder } from "./helpers/orders";
+import { paymentIntent } from "./helpers/orders";
 import {
 	captureQueues,
 	consumeStripe,
@@ -13,6 +13,7 @@ import {
 	messageOf,
 	orderRow,
 	pay,
+	pendingOrder,
 	stockOf,
 	stripeDown,
 	timelineOf,
@@ -24,19 +25,6 @@ afterEach(() => vi.restoreAllMocks());
  * Reservation expiry runs in the cron. Every overdue order in the shared database is its work, so
  * only this file makes orders overdue, and each test looks at its own orders only.
  */
-
-async function pendingOrder() {
-	const placed = await placeOrder({
-		variants: [{ price: 1500, onHand: 5 }],
-		quantities: [2],
-	});
-	return {
-		placed,
-		orderId: placed.order.id,
-		pi: placed.payment.paymentIntentId,
-		variantId: placed.product.variants[0]?.id ?? "",
-	};
-}
 
 const overdue = (orderId: string) =>
 	testDb()

@@ -9,11 +9,11 @@ import {
 	type Paid,
 } from "../../src/modules/orders/transitions.sql";
 import { testDb } from "./helpers/db";
-import { placeOrder } from "./helpers/orders";
 import {
 	itemsOf,
 	ledgerOf,
 	orderRow,
+	pendingOrder,
 	stockOf,
 	timelineOf,
 } from "./helpers/payments";
@@ -22,19 +22,6 @@ import {
  * The state machine's statements straight against the database, many at once: whatever the
  * interleaving, each transition happens once and stock moves once.
  */
-
-async function pendingOrder(onHand = 5, quantity = 2) {
-	const placed = await placeOrder({
-		variants: [{ price: 1500, onHand }],
-		quantities: [quantity],
-	});
-	return {
-		id: placed.order.id,
-		total: placed.order.total,
-		pi: placed.payment.paymentIntentId,
-		variantId: placed.product.variants[0]?.id ?? "",
-	};
-}
 
 const markPaid = (o: { pi: string; total: number }) =>
 	testDb()
@@ -61,11 +48,11 @@ const times = <T>(n: number, fn: () => Promise<T>) =>
 describe("order transitions under concurrency", () => {
 	it("cancelPendingOrderSql 8 times at once: one cancellation, stock released once", async () => {
 		const o = await pendingOrder();
-		const results = await times(8, () => cancelPending(o.id));
+		const results = await times(8, () => cancelPending(o.orderId));
 		expect(results.filter((r) => r?.cancelled)).toHaveLength(1);
 		expect(results.map((r) => r?.status)).toEqual(Array(8).fill("cancelled"));
 		expect(await stockOf(o.variantId)).toEqual({ onHand: 5, reserved: 0 });
-		expect(await ledgerOf(o.id)).toEqual(["reserve 0/2", "release 0/-2"]);
+		expect(await ledgerOf(o.orderId)).toEqual(["reserve 0/2", "release 0/-2"]);
 	});
 
 	it("payment racing cancellation: exactly one wins, and stock agrees with it", async () => {
@@ -73,27 +60,35 @@ describe("order transitions under concurrency", () => {
 			const o = await pendingOrder();
 			const [paid, cancelled] = await Promise.all([
 				times(4, () => markPaid(o)),
-				times(4, () => cancelPending(o.id)),
+				times(4, () => cancelPending(o.orderId)),
 			]);
-			const row = await orderRow(o.id);
+			const row = await orderRow(o.orderId);
 			const paidNow = paid.filter((r) => r?.outcome === "paid").length;
 			const cancelledNow = cancelled.filter((r) => r?.cancelled).length;
 			expect(paidNow + cancelledNow).toBe(1);
 			if (row.status === "paid") {
 				expect(paidNow).toBe(1);
 				expect(await stockOf(o.variantId)).toEqual({ onHand: 3, reserved: 0 });
-				expect(await ledgerOf(o.id)).toEqual(["reserve 0/2", "sale -2/-2"]);
+				expect(await ledgerOf(o.orderId)).toEqual([
+					"reserve 0/2",
+					"sale -2/-2",
+				]);
 				// The payments that lost are duplicates of the one that won.
 				expect(paid.every((r) => r?.outcome !== "not_payable")).toBe(true);
 			} else {
 				expect(row.status).toBe("cancelled");
 				expect(await stockOf(o.variantId)).toEqual({ onHand: 5, reserved: 0 });
-				expect(await ledgerOf(o.id)).toEqual(["reserve 0/2", "release 0/-2"]);
+				expect(await ledgerOf(o.orderId)).toEqual([
+					"reserve 0/2",
+					"release 0/-2",
+				]);
 				// A payment that lost to the cancellation must be given back.
 				expect(paid.every((r) => r?.outcome === "not_payable")).toBe(true);
 			}
 			expect(
-				(await timelineOf(o.id)).filter((e) => e.startsWith("status_changed")),
+				(await timelineOf(o.orderId)).filter((e) =>
+					e.startsWith("status_changed"),
+				),
 			).toHaveLength(2);
 		}
 	});
@@ -104,22 +99,28 @@ describe("order transitions under concurrency", () => {
 		const results = await times(6, () =>
 			testDb()
 				.execute<Cancelled>(
-					cancelPaidOrderSql({ orderId: o.id, reason: "test", actor: "admin" }),
+					cancelPaidOrderSql({
+						orderId: o.orderId,
+						reason: "test",
+						actor: "admin",
+					}),
 				)
 				.then((r) => r.rows[0]),
 		);
 		expect(results.filter((r) => r?.cancelled)).toHaveLength(1);
 		expect(await stockOf(o.variantId)).toEqual({ onHand: 5, reserved: 0 });
-		expect(await ledgerOf(o.id)).toEqual([
+		expect(await ledgerOf(o.orderId)).toEqual([
 			"reserve 0/2",
 			"sale -2/-2",
 			"restock 2/0",
 		]);
-		expect((await itemsOf(o.id)).map((i) => i.restockedQuantity)).toEqual([2]);
+		expect((await itemsOf(o.orderId)).map((i) => i.restockedQuantity)).toEqual([
+			2,
+		]);
 	});
 
 	it("reconciles 20 refunds of one order at once without losing one", async () => {
-		const o = await pendingOrder(5, 1);
+		const o = await pendingOrder({ quantity: 1 });
 		expect((await markPaid(o))?.outcome).toBe("paid");
 		const db = testDb();
 		await Promise.all(
@@ -127,7 +128,7 @@ describe("order transitions under concurrency", () => {
 				batch(
 					db,
 					refundStatements(db, {
-						ref: { orderId: o.id },
+						ref: { orderId: o.orderId },
 						who: { actor: "stripe" },
 						refund: {
 							stripeRefundId: `re_race${i}_${crypto.randomUUID().slice(0, 8)}`,
@@ -140,7 +141,7 @@ describe("order transitions under concurrency", () => {
 				),
 			),
 		);
-		expect(await orderRow(o.id)).toMatchObject({
+		expect(await orderRow(o.orderId)).toMatchObject({
 			refundedTotal: 200,
 			status: "partially_refunded",
 		});

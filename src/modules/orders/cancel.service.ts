@@ -19,11 +19,11 @@ import { type OrderReader, readableBy } from "./orders.access";
 import type { OrderView } from "./orders.schemas";
 import { orderViewSql } from "./orders.sql";
 import { type RefundStatus, refundStatements } from "./refunds.sql";
+import type { OrderSnapshot } from "./snapshot.sql";
 import {
 	type Attribution,
 	type Cancelled,
 	cancelPaidOrderSql,
-	type OrderSnapshot,
 } from "./transitions.sql";
 
 const REASON = "customer_request";

@@ -1,5 +1,5 @@
 import type { EmailMessage } from "../emails/emails.messages";
-import type { OrderSnapshot } from "./transitions.sql";
+import type { OrderSnapshot } from "./snapshot.sql";
 
 /** The customer as an email recipient: the shipping name, else the address itself. */
 function recipient(order: OrderSnapshot) {

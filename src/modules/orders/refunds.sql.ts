@@ -2,13 +2,15 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { uuidv7 } from "../../lib/ids";
 import {
-	type Attribution,
-	type Cancelled,
-	cancelPaidOrderSql,
 	type OrderRef,
 	type OrderSnapshot,
 	orderIdSql,
 	snapshotSql,
+} from "./snapshot.sql";
+import {
+	type Attribution,
+	type Cancelled,
+	cancelPaidOrderSql,
 } from "./transitions.sql";
 
 /** Stripe's refund statuses (the `refunds_status_known` CHECK). */

@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { AddressSnapshot, OrderStatus } from "../../db/schema";
+import type { OrderStatus } from "../../db/schema";
 import { uuidv7 } from "../../lib/ids";
+import { type OrderSnapshot, orderIdSql, snapshotSql } from "./snapshot.sql";
 
 /**
  * The order state machine's statements. Each transition is ONE statement: a conditional
@@ -17,32 +18,6 @@ export interface Attribution {
 	actor: OrderActor;
 	actorId?: string | null;
 	stripeEventId?: string;
-}
-
-/** What the emails, the cancel response and the consumers need of an order. */
-export interface OrderSnapshot {
-	id: string;
-	number: string;
-	userId: string | null;
-	email: string;
-	status: OrderStatus;
-	currency: string;
-	subtotal: number;
-	shippingTotal: number;
-	taxTotal: number;
-	total: number;
-	refundedTotal: number;
-	shippingAddress: AddressSnapshot;
-	paymentIntentId: string | null;
-	paidAt: string | null;
-	cancelledAt: string | null;
-	cancelReason: string | null;
-	items: {
-		name: string;
-		sku: string;
-		quantity: number;
-		lineTotal: number;
-	}[];
 }
 
 /** The row of cancelPendingOrderSql and cancelPaidOrderSql. */
@@ -68,32 +43,6 @@ export interface Paid extends Record<string, unknown> {
 const SQL_UUIDV7 = sql.raw(
 	"encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing substring(int8send(floor(extract(epoch from clock_timestamp()) * 1000)::bigint) from 3) from 1 for 6), 52, 1), 53, 1), 'hex')::uuid",
 );
-
-/** The snapshot of the orders row `o` (any relation with the orders columns). */
-export const snapshotSql = (o: string): SQL =>
-	sql.raw(`json_build_object(
-		'id', ${o}.id, 'number', ${o}.order_number, 'userId', ${o}.user_id, 'email', ${o}.email,
-		'status', ${o}.status, 'currency', ${o}.currency, 'subtotal', ${o}.subtotal,
-		'shippingTotal', ${o}.shipping_total, 'taxTotal', ${o}.tax_total, 'total', ${o}.total,
-		'refundedTotal', ${o}.refunded_total, 'shippingAddress', ${o}.shipping_address,
-		'paymentIntentId', ${o}.payment_intent_id, 'paidAt', ${o}.paid_at,
-		'cancelledAt', ${o}.cancelled_at, 'cancelReason', ${o}.cancel_reason,
-		'items', coalesce((select json_agg(json_build_object('name', i.product_name, 'sku', i.sku,
-			'quantity', i.quantity, 'lineTotal', i.line_total) order by i.position, i.id)
-			from order_items i where i.order_id = ${o}.id), '[]'::json))`);
-
-/**
- * Which order: by id, or by PaymentIntent (the order holding it, else the `metadata.orderId`
- * Stripe echoes, for an order whose PaymentIntent id was never stored).
- */
-export type OrderRef =
-	| { orderId: string }
-	| { paymentIntentId: string; orderId?: string | null };
-
-export function orderIdSql(ref: OrderRef): SQL {
-	if (!("paymentIntentId" in ref)) return sql`${ref.orderId}::uuid`;
-	return sql`coalesce((select id from orders where payment_intent_id = ${ref.paymentIntentId}), ${ref.orderId ?? null}::uuid)`;
-}
 
 /**
  * The ledger rows and timeline row of a transition whose `upd` CTE returned the order:
@@ -311,43 +260,4 @@ export function cancelPaidOrderSql(p: {
 			coalesce((select status from upd), (select status from cur)) as status,
 			coalesce((select ${snapshotSql("upd")} from upd), (select ${snapshotSql("cur")} from cur)) as "order"`,
 	});
-}
-
-/**
- * A failed payment attempt on the timeline (the customer may retry with another card until the
- * deadline): one row per Stripe event and per failed charge; the order stays pending.
- */
-export function recordPaymentFailedSql(p: {
-	ref: OrderRef;
-	stripeEventId: string;
-	paymentStatus: string;
-	failure: {
-		paymentIntentId: string;
-		chargeId: string | null;
-		code: string | null;
-		declineCode: string | null;
-		message: string | null;
-	};
-}): SQL {
-	const id = orderIdSql(p.ref);
-	return sql`with upd as (
-		update orders set payment_status = ${p.paymentStatus}, updated_at = now()
-		where id = ${id} and status = 'pending_payment'
-		returning id
-	), noted as (
-		insert into order_events (id, order_id, type, actor, data, stripe_event_id)
-		select ${uuidv7()}::uuid, upd.id, 'payment_failed', 'stripe'::order_actor, ${JSON.stringify(p.failure)}::jsonb, ${p.stripeEventId}
-		from upd
-		where ${p.failure.chargeId}::text is null or not exists (select 1 from order_events e
-			where e.order_id = upd.id and e.type = 'payment_failed' and e.data->>'chargeId' = ${p.failure.chargeId})
-		on conflict do nothing
-		returning id
-	)
-	select exists (select 1 from noted) as recorded,
-		(select ${snapshotSql("o")} from orders o where o.id = ${id}) as "order"`;
-}
-
-/** The order as it is (no change), for an email about something that did not move it. */
-export function orderSnapshotSql(ref: OrderRef): SQL {
-	return sql`select ${snapshotSql("o")} as "order" from orders o where o.id = ${orderIdSql(ref)}`;
 }

@@ -7,12 +7,11 @@ import { retryDelaySeconds } from "../emails/emails.consumer";
 import { cancelledEmail, refundIssuedEmail } from "../orders/order-emails";
 import { type RefundStatus, refundStatements } from "../orders/refunds.sql";
 import {
-	type Attribution,
 	type OrderRef,
 	type OrderSnapshot,
 	orderSnapshotSql,
-	recordPaymentFailedSql,
-} from "../orders/transitions.sql";
+} from "../orders/snapshot.sql";
+import type { Attribution } from "../orders/transitions.sql";
 import {
 	applyCancellation,
 	applySucceededPayment,
@@ -26,6 +25,7 @@ import {
 	markEventFailedSql,
 	markEventProcessedSql,
 	noteEventErrorSql,
+	recordPaymentFailedSql,
 } from "./stripe-events.sql";
 
 /** Why Stripe cancelled a PaymentIntent, as the order's cancel reason. */

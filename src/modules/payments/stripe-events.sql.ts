@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import { type OrderRef, orderIdSql } from "../orders/transitions.sql";
+import { uuidv7 } from "../../lib/ids";
+import { type OrderRef, orderIdSql, snapshotSql } from "../orders/snapshot.sql";
 
 /**
  * Records a verified webhook event (its id is the primary key; a known event keeps its row) and
@@ -45,4 +46,38 @@ export function markEventFailedSql(eventId: string, error?: string): SQL {
 	return sql`update stripe_events set failed_at = now(),
 		last_error = coalesce(${error?.slice(0, 1000) ?? null}, last_error, 'dead-lettered')
 	where id = ${eventId}`;
+}
+
+/**
+ * A failed payment attempt on the timeline (the customer may retry with another card until the
+ * deadline): one row per Stripe event and per failed charge; the order stays pending.
+ */
+export function recordPaymentFailedSql(p: {
+	ref: OrderRef;
+	stripeEventId: string;
+	paymentStatus: string;
+	failure: {
+		paymentIntentId: string;
+		chargeId: string | null;
+		code: string | null;
+		declineCode: string | null;
+		message: string | null;
+	};
+}): SQL {
+	const id = orderIdSql(p.ref);
+	return sql`with upd as (
+		update orders set payment_status = ${p.paymentStatus}, updated_at = now()
+		where id = ${id} and status = 'pending_payment'
+		returning id
+	), noted as (
+		insert into order_events (id, order_id, type, actor, data, stripe_event_id)
+		select ${uuidv7()}::uuid, upd.id, 'payment_failed', 'stripe'::order_actor, ${JSON.stringify(p.failure)}::jsonb, ${p.stripeEventId}
+		from upd
+		where ${p.failure.chargeId}::text is null or not exists (select 1 from order_events e
+			where e.order_id = upd.id and e.type = 'payment_failed' and e.data->>'chargeId' = ${p.failure.chargeId})
+		on conflict do nothing
+		returning id
+	)
+	select exists (select 1 from noted) as recorded,
+		(select ${snapshotSql("o")} from orders o where o.id = ${id}) as "order"`;
 }

@@ -21,7 +21,7 @@ import { handleQueue } from "../../../src/queues";
 import { testDb, testServices } from "./db";
 import { call } from "./http";
 import { interceptOrigin } from "./network";
-import { STRIPE_URL, stripeApi } from "./orders";
+import { placeOrder, STRIPE_URL, stripeApi } from "./orders";
 
 export const WEBHOOK_SECRET = "whsec_voidshop_tests";
 export const STRIPE_ORIGIN = new URL(STRIPE_URL).origin;
@@ -249,4 +249,37 @@ export function messageOf(event: StripeEventJson): StripeEventMessage {
 		type: event.type as StripeEventMessage["type"],
 		objectId: event.data.object.id,
 	};
+}
+
+/**
+ * A placed (pending_payment) order of `quantity` units (default 2) of a fresh variant priced
+ * 15.00 with `onHand` (default 5): what checkout answered and the ids tests look at.
+ */
+export async function pendingOrder(
+	opts: { guest?: boolean; onHand?: number; quantity?: number } = {},
+) {
+	const placed = await placeOrder({
+		variants: [{ price: 1500, onHand: opts.onHand ?? 5 }],
+		quantities: [opts.quantity ?? 2],
+		guest: opts.guest,
+	});
+	return {
+		placed,
+		orderId: placed.order.id,
+		total: placed.order.total,
+		pi: placed.payment.paymentIntentId,
+		variantId: placed.product.variants[0]?.id ?? "",
+	};
+}
+
+/** A paid order: placed, paid at the stand-in, its succeeded event consumed. */
+export async function paidOrder() {
+	const order = await pendingOrder();
+	expect(await pay(order.pi)).toBe(200);
+	const succeeded = await eventOf(order.pi, "payment_intent.succeeded");
+	expect(
+		(await consumeStripe([messageOf(succeeded)])).explicitAcks,
+	).toHaveLength(1);
+	expect((await orderRow(order.orderId)).status).toBe("paid");
+	return order;
 }
