@@ -1,5 +1,7 @@
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { batch } from "../../src/db/batch";
+import { inventoryLedger } from "../../src/db/schema";
 import { refundStatements } from "../../src/modules/orders/refunds.sql";
 import {
 	type Cancelled,
@@ -53,6 +55,19 @@ describe("order transitions under concurrency", () => {
 		expect(results.map((r) => r?.status)).toEqual(Array(8).fill("cancelled"));
 		expect(await stockOf(o.variantId)).toEqual({ onHand: 5, reserved: 0 });
 		expect(await ledgerOf(o.orderId)).toEqual(["reserve 0/2", "release 0/-2"]);
+		// Ledger ids made by the statement itself are UUIDv7 too.
+		const ids = await testDb()
+			.select({ id: inventoryLedger.id })
+			.from(inventoryLedger)
+			.where(
+				and(
+					eq(inventoryLedger.orderId, o.orderId),
+					eq(inventoryLedger.reason, "release"),
+				),
+			);
+		expect(ids).toHaveLength(1);
+		for (const { id } of ids)
+			expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
 	});
 
 	it("payment racing cancellation: exactly one wins, and stock agrees with it", async () => {

@@ -6,7 +6,10 @@ import {
 	applyCancellation,
 	applySucceededPayment,
 } from "../payments/payments.service";
-import { cancelPaymentIntent } from "../payments/stripe.calls";
+import {
+	cancelPaymentIntent,
+	isProviderFailure,
+} from "../payments/stripe.calls";
 import type { Attribution } from "./transitions.sql";
 
 /** Orders per run (oldest deadline first): one run stays short; the next run continues. */
@@ -72,11 +75,13 @@ export async function expireUnpaidOrders(
 		left: 0,
 		failed: 0,
 	};
-	for (let i = 0; i < due.length; i += EXPIRY_CONCURRENCY) {
+	let stripeDown = false;
+	for (let i = 0; i < due.length && !stripeDown; i += EXPIRY_CONCURRENCY) {
 		const chunk = due.slice(i, i + EXPIRY_CONCURRENCY);
 		const outcomes = await Promise.all(
 			chunk.map((order) =>
 				expireOne(services, order).catch((err: unknown): Outcome => {
+					stripeDown ||= isProviderFailure(err);
 					log("warn", "order expiry failed; next run retries", {
 						orderId: order.id,
 						error: err instanceof Error ? err.message : String(err),
@@ -87,6 +92,8 @@ export async function expireUnpaidOrders(
 		);
 		for (const outcome of outcomes) counts[outcome] += 1;
 	}
+	// Stripe unavailable: the rest waits for the next run instead of timing out one by one.
+	counts.left += due.length - Object.values(counts).reduce((a, b) => a + b, 0);
 	return counts;
 }
 

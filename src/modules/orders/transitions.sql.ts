@@ -75,6 +75,8 @@ function transition(p: {
 		where i.variant_id is not null
 		group by i.variant_id
 		having sum(${qty}) > 0
+		-- variants in id order: concurrent transitions of orders sharing variants then tend to
+		-- lock them in the same order (a deadlock is still possible, and aborts one of them)
 		order by i.variant_id
 	), moved as (
 		update variants v set ${p.stockSet}, updated_at = now()
@@ -198,7 +200,6 @@ export function markPaidSql(p: {
 		who: p,
 		data: payment,
 		ref,
-		extra: sql``,
 		select: sql`, verdict as (
 		select case
 			when exists (select 1 from upd) then 'paid'
