@@ -15,6 +15,8 @@ import { catalogRoutes } from "./modules/catalog/catalog.routes";
 import { devMailboxRoutes } from "./modules/emails/dev-mailbox.routes";
 import { healthRoutes } from "./modules/health/health.routes";
 import { meRoutes } from "./modules/me/me.routes";
+import { adminShippingRoutes } from "./modules/shipping/admin.shipping.routes";
+import { shippingRoutes } from "./modules/shipping/shipping.routes";
 
 /**
  * Builds the whole API: middleware, modules under /v1, one error handler. A factory so tests
@@ -28,7 +30,9 @@ export function createApp() {
 		.route("/cart", cartRoutes)
 		.route("/dev", devMailboxRoutes)
 		.route("/", catalogRoutes)
-		.route("/admin", adminCatalogRoutes);
+		.route("/admin", adminCatalogRoutes)
+		.route("/shipping-methods", shippingRoutes)
+		.route("/admin/shipping-methods", adminShippingRoutes);
 	v1.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",
 		scheme: "bearer",
