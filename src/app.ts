@@ -15,6 +15,7 @@ import { catalogRoutes } from "./modules/catalog/catalog.routes";
 import { devMailboxRoutes } from "./modules/emails/dev-mailbox.routes";
 import { healthRoutes } from "./modules/health/health.routes";
 import { meRoutes } from "./modules/me/me.routes";
+import { orderRoutes } from "./modules/orders/orders.routes";
 import { adminShippingRoutes } from "./modules/shipping/admin.shipping.routes";
 import { shippingRoutes } from "./modules/shipping/shipping.routes";
 
@@ -31,6 +32,7 @@ export function createApp() {
 		.route("/dev", devMailboxRoutes)
 		.route("/", catalogRoutes)
 		.route("/admin", adminCatalogRoutes)
+		.route("/orders", orderRoutes)
 		.route("/shipping-methods", shippingRoutes)
 		.route("/admin/shipping-methods", adminShippingRoutes);
 	v1.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

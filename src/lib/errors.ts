@@ -23,6 +23,8 @@ export const ERROR_STATUS = {
 	CURRENCY_MISMATCH: 409,
 	QUANTITY_LIMIT: 409,
 	CART_FULL: 409,
+	/** An order cannot do that in its current status (the message and details name it). */
+	INVALID_ORDER_STATE: 409,
 	PAYLOAD_TOO_LARGE: 413,
 	UNSUPPORTED_MEDIA_TYPE: 415,
 	RATE_LIMITED: 429,
