@@ -137,8 +137,10 @@ export const SUMMARY_LINES = 3;
 /**
  * A page of one customer's order history, newest first: orders ⋈ order_items ⋈ images in ONE
  * parameterised statement. The page of orders is cut first (`page`: an index scan of
- * orders_user_placed_idx on (user_id, placed_at desc, id desc), the keyset a row comparison on
- * the same columns, so it reads `limit` index entries whatever the history's length), then only
+ * orders_user_placed_idx on (user_id, placed_at desc nulls last, id desc nulls last), the keyset a
+ * row comparison on the same columns, so it reads `limit` index entries whatever the history's
+ * length; `nulls last` is spelled out because a bare `desc` means `nulls first` and would not
+ * match the index, costing a sort of every order the customer has), then only
  * those orders' lines are joined, counted, and the first SUMMARY_LINES named with their images.
  */
 export function orderHistorySql(
@@ -156,7 +158,7 @@ export function orderHistorySql(
 			${o.total} as total, ${o.refundedTotal} as refunded_total, ${o.placedAt} as placed_at
 		from ${orders} o
 		where ${o.userId} = ${userId}::uuid ${keyset}
-		order by ${o.placedAt} desc, ${o.id} desc
+		order by ${o.placedAt} desc nulls last, ${o.id} desc nulls last
 		limit ${limit}
 	), lines as (
 		select ${oi.orderId} as order_id, ${oi.quantity} as quantity, ${oi.productName} as name,
