@@ -2,15 +2,8 @@ import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { inventoryLedger, variants } from "../../src/db/schema";
 import { PG, pgError } from "../../src/lib/errors";
-import { getVariantAvailability } from "../../src/modules/catalog/catalog.service";
-import {
-	admin,
-	createCategory,
-	createProduct,
-	post,
-	unique,
-} from "./helpers/catalog";
-import { testDb as db, testServices } from "./helpers/db";
+import { admin, createCategory, createProduct, post } from "./helpers/catalog";
+import { testDb as db } from "./helpers/db";
 import { dbRoundTrips, expectError } from "./helpers/http";
 
 async function variantWithStock(onHand: number, reserved = 0) {
@@ -190,43 +183,5 @@ describe("GET /v1/admin/inventory/low-stock", () => {
 			400,
 			"VALIDATION_FAILED",
 		);
-	});
-});
-
-describe("getVariantAvailability (live stock for carts)", () => {
-	it("reads live availability of the given variants in one round trip", async () => {
-		const cat = await createCategory();
-		const p = await createProduct(cat.id, {
-			status: "draft",
-			options: [{ name: "Size", values: ["S", "M"] }],
-			variants: [
-				{
-					sku: `LIVE-${unique()}`,
-					price: 700,
-					onHand: 4,
-					options: { Size: "S" },
-				},
-				{
-					sku: `LIVE-${unique()}`,
-					price: 800,
-					onHand: 0,
-					options: { Size: "M" },
-				},
-			],
-		});
-		const { db, meter } = testServices();
-		const rows = await getVariantAvailability(
-			db,
-			p.variants.map((v) => v.id),
-		);
-		expect(meter.roundTrips).toBe(1);
-		expect(
-			rows
-				.map((r) => [r.price, r.available, r.availability, r.purchasable])
-				.sort(),
-		).toEqual([
-			[700, 4, "low_stock", false],
-			[800, 0, "out_of_stock", false],
-		]);
 	});
 });

@@ -1,7 +1,13 @@
 import { sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
+import { cartItems, carts, products, variants } from "../../db/schema";
 import { uuidv7 } from "../../lib/ids";
+import { availableUnits, sellable } from "../catalog/stock.sql";
 import { MAX_LINE_QUANTITY } from "./cart.queries";
+
+const v = alias(variants, "v");
+const p = alias(products, "p");
 
 /** Why a guest line did not arrive in the user's cart exactly as requested. */
 export type MergeAdjustment = {
@@ -46,52 +52,52 @@ interface MergeRow extends Record<string, unknown> {
  */
 export function guestCartMergeStatements(
 	db: Db,
-	p: { userId: string; tokenHash: string },
+	params: { userId: string; tokenHash: string },
 ) {
-	const guest = sql`select c.id from carts c
-		where c.token_hash = ${p.tokenHash} and c.status = 'active' and c.user_id is null`;
+	const guest = sql`select c.id from ${carts} c
+		where c.token_hash = ${params.tokenHash} and c.status = 'active' and c.user_id is null`;
 	const lock = db.execute(sql`with guest as (${guest} for update)
-		insert into carts (id, user_id) select ${uuidv7()}::uuid, ${p.userId}::uuid from guest
+		insert into ${carts} (id, user_id) select ${uuidv7()}::uuid, ${params.userId}::uuid from guest
 		on conflict (user_id) where status = 'active' do update set updated_at = now()
 		returning id`);
 	const merge = db.execute<MergeRow>(sql`with guest as (${guest}
 	), target as (
-		select c.id from carts c where c.user_id = ${p.userId}::uuid and c.status = 'active'
+		select c.id from ${carts} c where c.user_id = ${params.userId}::uuid and c.status = 'active'
 	), target_currency as (
-		select min(ci.currency) as currency from cart_items ci join target t on ci.cart_id = t.id
+		select min(ci.currency) as currency from ${cartItems} ci join target t on ci.cart_id = t.id
 	), plan as (
 		select gi.id, gi.variant_id, v.sku, e.id as existing_id,
 			coalesce(e.quantity, 0) as existing_quantity,
 			coalesce(e.quantity, 0) + gi.quantity as requested,
-			greatest(v.on_hand - v.reserved, 0) as available,
+			${availableUnits(v)} as available,
 			case
-				when not (v.status = 'active' and p.status = 'active') then 'unavailable'
+				when not ${sellable(v, p)} then 'unavailable'
 				when tc.currency is not null and tc.currency <> gi.currency then 'currency_mismatch'
-				when v.on_hand - v.reserved <= 0 then 'out_of_stock'
+				when ${availableUnits(v)} <= 0 then 'out_of_stock'
 			end as skipped
-		from cart_items gi
+		from ${cartItems} gi
 		join guest g on gi.cart_id = g.id
-		join variants v on v.id = gi.variant_id
-		join products p on p.id = v.product_id
+		join ${variants} v on v.id = gi.variant_id
+		join ${products} p on p.id = v.product_id
 		cross join target_currency tc
-		left join cart_items e on e.cart_id = (select id from target) and e.variant_id = gi.variant_id
+		left join ${cartItems} e on e.cart_id = (select id from target) and e.variant_id = gi.variant_id
 	), capped as (
 		select *, least(requested, available, ${MAX_LINE_QUANTITY}) as quantity from plan
 	), moved as (
-		update cart_items ci set cart_id = (select id from target), quantity = k.quantity,
+		update ${cartItems} ci set cart_id = (select id from target), quantity = k.quantity,
 			updated_at = now()
 		from capped k where ci.id = k.id and k.skipped is null and k.existing_id is null
 		returning ci.id
 	), summed as (
-		update cart_items ci set quantity = k.quantity, updated_at = now()
+		update ${cartItems} ci set quantity = k.quantity, updated_at = now()
 		from capped k where ci.id = k.existing_id and k.skipped is null
 		returning ci.id
 	), closed as (
-		update carts c set status = 'merged', token_hash = null, updated_at = now()
+		update ${carts} c set status = 'merged', token_hash = null, updated_at = now()
 		from guest g where c.id = g.id
 		returning c.id
 	), touched as (
-		update carts c set updated_at = now() from target t
+		update ${carts} c set updated_at = now() from target t
 		where c.id = t.id and exists (select 1 from closed)
 		returning c.id
 	)

@@ -26,31 +26,13 @@ import {
 import {
 	CART_TOKEN_HEADER,
 	type CartOwner,
+	cartOwnerOf,
 	cartTokenHash,
 	clearCartCookie,
 	type PresentedCartToken,
 	presentedCartToken,
 	setCartCookie,
 } from "./cart.token";
-
-/**
- * Whose cart: the signed-in user's (a presented cart token is then ignored: merging happens at
- * login), else the guest cart of the presented token. `owner` is undefined when there is no cart
- * to look for: no token, or one that cannot be ours (it matches nothing, so it is not hashed).
- */
-async function resolveOwner(c: Context<AppEnv>): Promise<{
-	owner?: CartOwner;
-	presented?: PresentedCartToken;
-}> {
-	const user = c.get("user");
-	if (user) return { owner: { kind: "user", userId: user.id } };
-	const presented = presentedCartToken(c);
-	if (!presented?.wellFormed) return { presented };
-	return {
-		owner: { kind: "guest", tokenHash: await cartTokenHash(presented.token) },
-		presented,
-	};
-}
 
 /**
  * A 404 for a cart that is not there (never for a missing line of a cart that is). A stale cookie (cart merged or purged) is cleared with it,
@@ -110,7 +92,7 @@ export const cartRoutes = router
 			},
 		}),
 		async (c) => {
-			const { owner } = await resolveOwner(c);
+			const { owner } = await cartOwnerOf(c);
 			const cart = owner
 				? await getCart(c.var.services.db, owner)
 				: emptyCart();
@@ -124,7 +106,7 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Add a variant to the cart (or raise its line)",
-			description: `Without an access token or cart token, a guest cart is created and its token returned (body \`cartToken\`, \`X-Cart-Token\` header and the vs_cart cookie). Stock is checked live. 404: unknown or archived variant, inactive product, unknown cart token. 409 details: OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}. ${writes}`,
+			description: `Without an access token or cart token, a guest cart is created and its token returned (body \`cartToken\`, \`X-Cart-Token\` header and the vs_cart cookie). Stock is checked live. 404: unknown variant or cart token. 409 UNAVAILABLE: the variant or its product is not active. 409 details: OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}. ${writes}`,
 			middleware: [requireAllowedOrigin()] as const,
 			request: { body: jsonBody(addItemBody) },
 			responses: {
@@ -134,6 +116,7 @@ export const cartRoutes = router
 					"UNAUTHENTICATED",
 					"FORBIDDEN",
 					"NOT_FOUND",
+					"UNAVAILABLE",
 					"OUT_OF_STOCK",
 					"QUANTITY_LIMIT",
 					"CURRENCY_MISMATCH",
@@ -143,7 +126,7 @@ export const cartRoutes = router
 		}),
 		async (c) => {
 			const body = c.req.valid("json");
-			const { owner, presented } = await resolveOwner(c);
+			const { owner, presented } = await cartOwnerOf(c);
 			if (owner) {
 				const cart = await addItem(c.var.services.db, { owner, ...body });
 				if (!cart) throw missing(c, presented, "Cart not found");
@@ -171,7 +154,7 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Set a line's quantity (0 removes it)",
-			description: `404: not a line of this cart. 409 details: OUT_OF_STOCK {available}. ${writes}`,
+			description: `404: not a line of this cart. 409 UNAVAILABLE: the variant or its product is no longer active (the line can still be removed). 409 details: OUT_OF_STOCK {available}. ${writes}`,
 			middleware: [requireAllowedOrigin()] as const,
 			request: { params: itemIdParam, body: jsonBody(setQuantityBody) },
 			responses: {
@@ -181,6 +164,7 @@ export const cartRoutes = router
 					"UNAUTHENTICATED",
 					"FORBIDDEN",
 					"NOT_FOUND",
+					"UNAVAILABLE",
 					"OUT_OF_STOCK",
 					"CURRENCY_MISMATCH",
 				),
@@ -189,7 +173,7 @@ export const cartRoutes = router
 		async (c) => {
 			const { itemId } = c.req.valid("param");
 			const { quantity } = c.req.valid("json");
-			const { owner, presented } = await resolveOwner(c);
+			const { owner, presented } = await cartOwnerOf(c);
 			if (!owner) throw missing(c, presented, "Cart item not found");
 			const cart = await setItemQuantity(c.var.services.db, {
 				owner,
@@ -222,7 +206,7 @@ export const cartRoutes = router
 		}),
 		async (c) => {
 			const { itemId } = c.req.valid("param");
-			const { owner, presented } = await resolveOwner(c);
+			const { owner, presented } = await cartOwnerOf(c);
 			if (!owner) throw missing(c, presented, "Cart item not found");
 			if (!(await removeItem(c.var.services.db, { owner, itemId })))
 				throw new ApiError("NOT_FOUND", "Cart item not found");
@@ -245,7 +229,7 @@ export const cartRoutes = router
 			},
 		}),
 		async (c) => {
-			const { owner } = await resolveOwner(c);
+			const { owner } = await cartOwnerOf(c);
 			if (owner) await clearCart(c.var.services.db, owner);
 			return c.body(null, 204);
 		},

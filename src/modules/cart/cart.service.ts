@@ -58,7 +58,7 @@ function noticesFor(r: CartRow): CartNotice[] {
 	const notices: CartNotice[] = [];
 	if (r.price !== r.unit_price)
 		notices.push({ code: "price_changed", old: r.unit_price, new: r.price });
-	if (!r.purchasable) notices.push({ code: "unavailable" });
+	if (!r.sellable) notices.push({ code: "unavailable" });
 	else if (r.available === 0) notices.push({ code: "out_of_stock" });
 	else if (r.quantity > r.available)
 		notices.push({ code: "quantity_exceeds_stock", available: r.available });
@@ -104,6 +104,9 @@ export function toCart(rows: CartRow[]): Cart {
 }
 
 const itemNotFound = () => new ApiError("NOT_FOUND", "Cart item not found");
+/** The stock rule's `unavailable`: the variant or its product is not active. */
+const unavailable = () =>
+	new ApiError("UNAVAILABLE", "This item is not available for sale");
 
 /** The owner's cart, re-priced (an empty cart when there is none): one round trip. */
 export async function getCart(db: Db, owner: CartOwner): Promise<Cart> {
@@ -136,7 +139,8 @@ export async function addItem(
 	const row = (results.at(-2) as { rows: AddRow[] }).rows[0];
 	if (!row || (!row.has_cart && !p.newGuestCart)) return null;
 	if (row.outcome === null)
-		throw new ApiError("NOT_FOUND", "Variant not found or not for sale");
+		throw new ApiError("NOT_FOUND", "Variant not found");
+	if (row.outcome === "unavailable") throw unavailable();
 	if (row.outcome === "currency_mismatch")
 		throw new ApiError(
 			"CURRENCY_MISMATCH",
@@ -183,6 +187,7 @@ export async function setItemQuantity(
 	]);
 	const row = written.rows[0];
 	if (!row?.found) throw itemNotFound();
+	if (row.outcome === "unavailable") throw unavailable();
 	if (row.outcome === "currency_mismatch")
 		throw new ApiError(
 			"CURRENCY_MISMATCH",

@@ -59,3 +59,22 @@ export function setCartCookie(c: Context<AppEnv>, token: string): void {
 export function clearCartCookie(c: Context<AppEnv>): void {
 	deleteCookie(c, CART_COOKIE, cookieOptions);
 }
+
+/**
+ * Whose cart: the signed-in user's (a presented cart token is then ignored: merging happens at
+ * login), else the guest cart of the presented token. `owner` is undefined when there is no cart
+ * to look for: no token, or one that cannot be ours (it matches nothing, so it is not hashed).
+ */
+export async function cartOwnerOf(c: Context<AppEnv>): Promise<{
+	owner?: CartOwner;
+	presented?: PresentedCartToken;
+}> {
+	const user = c.get("user");
+	if (user) return { owner: { kind: "user", userId: user.id } };
+	const presented = presentedCartToken(c);
+	if (!presented?.wellFormed) return { presented };
+	return {
+		owner: { kind: "guest", tokenHash: await cartTokenHash(presented.token) },
+		presented,
+	};
+}

@@ -77,7 +77,7 @@ export const adminStockRoutes = createRouter()
 		async (c) => {
 			const { threshold, limit } = c.req.valid("query");
 			return c.json(
-				{ data: await lowStock(c.var.services.db, threshold, limit) },
+				{ data: await lowStock(c.var.services.db, { threshold, limit }) },
 				200,
 			);
 		},

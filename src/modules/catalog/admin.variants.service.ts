@@ -1,7 +1,8 @@
 import { eq, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
-import { inventoryLedger, variants } from "../../db/schema";
+import { inventoryLedger, products, variants } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import {
@@ -9,7 +10,7 @@ import {
 	type VariantInput,
 } from "./admin.products.service";
 import type { DetailRow } from "./detail.query";
-import { availabilitySql } from "./detail.query";
+import { availability, availableUnits } from "./stock.sql";
 import {
 	appendOptionValuesSql,
 	canonicalOptions,
@@ -26,13 +27,16 @@ export type AdminVariant = DetailRow["variants"][number] & {
 	position: number;
 } & Record<string, unknown>;
 
+const v = alias(variants, "v");
+const p = alias(products, "p");
+
 const variantSql = (
 	id: string,
 ) => sql`select v.id, v.product_id as "productId", v.sku,
 	v.options, v.price, v.compare_at_price as "compareAtPrice", v.currency, v.status, v.position,
-	v.on_hand as "onHand", v.reserved, greatest(v.on_hand - v.reserved, 0) as available,
-	${availabilitySql} as availability
-	from variants v where v.id = ${id}::uuid`;
+	v.on_hand as "onHand", v.reserved, ${availableUnits(v)} as available,
+	${availability(v, p)} as availability
+	from ${variants} v join ${products} p on p.id = v.product_id where v.id = ${id}::uuid`;
 
 /** The product's currency and options (to validate a variant against), or 404. */
 async function productContext(db: Db, where: SQL) {

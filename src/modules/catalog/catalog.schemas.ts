@@ -152,7 +152,12 @@ export const productDetailSchema = z
 				price: z.number().int(),
 				compareAtPrice: z.number().int().nullable(),
 				currency: z.string(),
-				availability: z.enum(["in_stock", "low_stock", "out_of_stock"]),
+				availability: z
+					.enum(["unavailable", "out_of_stock", "low_stock", "in_stock"])
+					.openapi({
+						description:
+							"Advisory (cached); carts re-check live stock. This page lists only sellable variants, so never `unavailable` here.",
+					}),
 				available: z.number().int(),
 			}),
 		),

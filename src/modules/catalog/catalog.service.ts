@@ -2,12 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { ApiError } from "../../lib/errors";
 import { decodeCursor, encodeCursor, type Sort } from "./cursor";
-import {
-	availabilitySql,
-	type DetailRow,
-	priceRange,
-	productDetailSql,
-} from "./detail.query";
+import { type DetailRow, priceRange, productDetailSql } from "./detail.query";
 import {
 	cursorFor,
 	type ListFilters,
@@ -170,35 +165,4 @@ export async function getCategory(db: Db, slug: string) {
 	const category = rows[0];
 	if (!category) throw new ApiError("NOT_FOUND", "Category not found");
 	return category;
-}
-
-export interface VariantAvailability {
-	id: string;
-	productId: string;
-	sku: string;
-	price: number;
-	currency: string;
-	/** False when the variant or its product is not active (not purchasable). */
-	purchasable: boolean;
-	available: number;
-	availability: "in_stock" | "low_stock" | "out_of_stock";
-}
-
-/**
- * Live (never cached) price and stock of the given variants, in one round trip: what carts
- * and checkout re-check, since availability in cached catalog responses is advisory.
- */
-export async function getVariantAvailability(
-	db: Db,
-	variantIds: readonly string[],
-): Promise<VariantAvailability[]> {
-	if (variantIds.length === 0) return [];
-	const { rows } = await db.execute<
-		VariantAvailability & Record<string, unknown>
-	>(sql`select v.id, v.product_id as "productId", v.sku, v.price, v.currency,
-			(v.status = 'active' and p.status = 'active') as purchasable,
-			greatest(v.on_hand - v.reserved, 0) as available, ${availabilitySql} as availability
-		from variants v join products p on p.id = v.product_id
-		where v.id in ${[...variantIds]}`);
-	return rows;
 }

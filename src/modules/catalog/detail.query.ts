@@ -1,16 +1,19 @@
 import { type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import {
+	categories,
+	images,
+	productOptions,
+	products,
+	variants,
+} from "../../db/schema";
+import { type Availability, availability, availableUnits } from "./stock.sql";
 
-/** Below this many available units a variant shows as `low_stock`. */
-export const LOW_STOCK_THRESHOLD = 5;
-
-export const UUID_RE =
+const UUID_RE =
 	/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** SQL deriving the public availability label from live on_hand/reserved of alias `v`. */
-export const availabilitySql = sql`case
-	when v.on_hand - v.reserved <= 0 then 'out_of_stock'
-	when v.on_hand - v.reserved <= ${LOW_STOCK_THRESHOLD} then 'low_stock'
-	else 'in_stock' end`;
+const v = alias(variants, "v");
+const p = alias(products, "p");
 
 export interface DetailRow {
 	id: string;
@@ -38,7 +41,7 @@ export interface DetailRow {
 		onHand: number;
 		reserved: number;
 		available: number;
-		availability: "in_stock" | "low_stock" | "out_of_stock";
+		availability: Availability;
 	}[];
 	images: {
 		id: string;
@@ -52,11 +55,6 @@ export interface DetailRow {
 	}[];
 }
 
-/**
- * A product with everything a product page needs in ONE statement: options, variants with
- * live stock, images, and the category breadcrumb (recursive, depth-capped against bad data).
- * `publicOnly` restricts to active products and active variants.
- */
 /** A product's price range from its stored min/max (null while it has no priced variant). */
 export function priceRange(
 	p: Pick<DetailRow, "price_min" | "price_max" | "currency">,
@@ -66,6 +64,11 @@ export function priceRange(
 		: { min: p.price_min, max: p.price_max, currency: p.currency };
 }
 
+/**
+ * A product with everything a product page needs in ONE statement: options, variants with
+ * live stock, images, and the category breadcrumb (recursive, depth-capped against bad data).
+ * `publicOnly` restricts to active products and active variants.
+ */
 export function productDetailSql(idOrSlug: string, publicOnly: boolean): SQL {
 	const match = UUID_RE.test(idOrSlug)
 		? sql`p.id = ${idOrSlug}::uuid`
@@ -73,30 +76,30 @@ export function productDetailSql(idOrSlug: string, publicOnly: boolean): SQL {
 	const productStatus = publicOnly ? sql`and p.status = 'active'` : sql``;
 	const variantStatus = publicOnly ? sql`and v.status = 'active'` : sql``;
 	return sql`with recursive target as (
-		select p.* from products p where ${match} ${productStatus}
+		select p.* from ${products} p where ${match} ${productStatus}
 	), crumbs as (
 		select c.id, c.parent_id, c.slug, c.name, 0 as depth
-		from categories c join target t on c.id = t.category_id
+		from ${categories} c join target t on c.id = t.category_id
 		union all
 		select c.id, c.parent_id, c.slug, c.name, k.depth + 1
-		from categories c join crumbs k on c.id = k.parent_id where k.depth < 32
+		from ${categories} c join crumbs k on c.id = k.parent_id where k.depth < 32
 	)
 	select p.id, p.slug, p.name, p.description, p.status, p.tags, p.currency,
 		p.price_min, p.price_max, p.created_at, p.updated_at,
 		(select json_build_object('id', k.id, 'slug', k.slug, 'name', k.name) from crumbs k where k.depth = 0) as category,
 		(select coalesce(json_agg(json_build_object('id', k.id, 'slug', k.slug, 'name', k.name) order by k.depth desc), '[]') from crumbs k) as breadcrumb,
 		(select coalesce(json_agg(json_build_object('name', o.name, 'values', o.values) order by o.position), '[]')
-			from product_options o where o.product_id = p.id) as options,
+			from ${productOptions} o where o.product_id = p.id) as options,
 		(select coalesce(json_agg(json_build_object(
 				'id', v.id, 'sku', v.sku, 'options', v.options, 'price', v.price,
 				'compareAtPrice', v.compare_at_price, 'currency', v.currency, 'status', v.status,
-				'onHand', v.on_hand, 'reserved', v.reserved, 'available', greatest(v.on_hand - v.reserved, 0),
-				'availability', ${availabilitySql}) order by v.position, v.sku), '[]')
-			from variants v where v.product_id = p.id ${variantStatus}) as variants,
+				'onHand', v.on_hand, 'reserved', v.reserved, 'available', ${availableUnits(v)},
+				'availability', ${availability(v, p)}) order by v.position, v.sku), '[]')
+			from ${variants} v where v.product_id = p.id ${variantStatus}) as variants,
 		(select coalesce(json_agg(json_build_object(
 				'id', i.id, 'key', i.key, 'alt', i.alt, 'width', i.width, 'height', i.height,
 				'position', i.position, 'variantId', i.variant_id, 'contentType', i.content_type)
 				order by i.position, i.id), '[]')
-			from images i where i.product_id = p.id) as images
+			from ${images} i where i.product_id = p.id) as images
 	from target p`;
 }

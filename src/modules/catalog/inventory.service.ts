@@ -1,7 +1,9 @@
-import { sql } from "drizzle-orm";
+import { and, eq, lte, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { products, variants } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { availableUnits } from "./stock.sql";
 import { translateWriteErrors } from "./write-errors";
 
 /** Exactly one of `delta` and `set` (the route schema guarantees it). */
@@ -74,14 +76,30 @@ export async function adjustInventory(
 	};
 }
 
-/** Active variants whose available stock (on_hand - reserved) is at or below `threshold`. */
-export async function lowStock(db: Db, threshold: number, limit: number) {
-	const { rows } = await db.execute(sql`select v.id, v.sku, v.options,
-			v.on_hand as "onHand", v.reserved, v.on_hand - v.reserved as available,
-			json_build_object('id', p.id, 'slug', p.slug, 'name', p.name, 'status', p.status) as product
-		from variants v join products p on p.id = v.product_id
-		where v.status = 'active' and v.on_hand - v.reserved <= ${threshold}
-		order by v.on_hand - v.reserved, v.sku
-		limit ${limit}`);
-	return rows;
+/**
+ * Active variants with at most `threshold` units available, fewest first (the product's status
+ * shown alongside: a draft product's variants may still need stock).
+ */
+export function lowStock(db: Db, params: { threshold: number; limit: number }) {
+	const available = availableUnits(variants);
+	return db
+		.select({
+			id: variants.id,
+			sku: variants.sku,
+			options: variants.options,
+			onHand: variants.onHand,
+			reserved: variants.reserved,
+			available,
+			product: {
+				id: products.id,
+				slug: products.slug,
+				name: products.name,
+				status: products.status,
+			},
+		})
+		.from(variants)
+		.innerJoin(products, eq(products.id, variants.productId))
+		.where(and(eq(variants.status, "active"), lte(available, params.threshold)))
+		.orderBy(available, variants.sku)
+		.limit(params.limit);
 }

@@ -1,5 +1,13 @@
 import { type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { categories, images, products, variants } from "../../db/schema";
 import type { Cursor, Sort } from "./cursor";
+import { availableUnits, sellable } from "./stock.sql";
+
+const v = alias(variants, "v");
+const p = alias(products, "p");
+/** A variant of product `p` that can be bought now: sellable and in stock. */
+const buyable = sql`${sellable(v, p)} and ${availableUnits(v)} > 0`;
 
 export interface ListFilters {
 	q?: string;
@@ -42,7 +50,7 @@ function variantFilter(f: ListFilters): SQL | undefined {
 	const conditions: SQL[] = [];
 	if (f.minPrice !== undefined) conditions.push(sql`v.price >= ${f.minPrice}`);
 	if (f.maxPrice !== undefined) conditions.push(sql`v.price <= ${f.maxPrice}`);
-	if (f.inStock) conditions.push(sql`v.on_hand > v.reserved`);
+	if (f.inStock) conditions.push(buyable);
 	for (const [name, values] of Object.entries(f.options)) {
 		const any = values.map(
 			(value) =>
@@ -51,7 +59,7 @@ function variantFilter(f: ListFilters): SQL | undefined {
 		conditions.push(sql`(${sql.join(any, sql` or `)})`);
 	}
 	if (conditions.length === 0) return undefined;
-	return sql`(select true from variants v where v.product_id = p.id and v.status = 'active' and ${sql.join(conditions, sql` and `)} limit 1)`;
+	return sql`(select true from ${variants} v where v.product_id = p.id and ${sellable(v, p)} and ${sql.join(conditions, sql` and `)} limit 1)`;
 }
 
 function keyset(sort: Sort, cursor: Cursor, rank: SQL): SQL {
@@ -97,22 +105,22 @@ export function listProductsSql(
 	if (filters.category)
 		where.push(sql`p.category_id in (
 			with recursive subtree as (
-				select id from categories where slug = ${filters.category}
+				select id from ${categories} where slug = ${filters.category}
 				union
-				select c.id from categories c join subtree s on c.parent_id = s.id
+				select c.id from ${categories} c join subtree s on c.parent_id = s.id
 			)
 			select id from subtree)`);
-	const variants = variantFilter(filters);
-	if (variants) where.push(variants);
+	const variantMatch = variantFilter(filters);
+	if (variantMatch) where.push(variantMatch);
 	if (cursor) where.push(keyset(sort, cursor, rank));
 
 	return sql`select p.id, p.slug, p.name, p.price_min, p.price_max, p.currency,
-		coalesce((select true from variants v where v.product_id = p.id and v.status = 'active' and v.on_hand > v.reserved limit 1), false) as in_stock,
+		coalesce((select true from ${variants} v where v.product_id = p.id and ${buyable} limit 1), false) as in_stock,
 		(select json_build_object('key', i.key, 'alt', i.alt, 'width', i.width, 'height', i.height)
-			from images i where i.product_id = p.id order by i.position, i.id limit 1) as image,
+			from ${images} i where i.product_id = p.id order by i.position, i.id limit 1) as image,
 		(extract(epoch from p.created_at) * 1000000)::bigint::text as created_us,
 		${rank} as rank
-	from products p
+	from ${products} p
 	where ${sql.join(where, sql` and `)}
 	order by ${ORDER[sort]}
 	limit ${limit + 1}`;

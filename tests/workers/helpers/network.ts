@@ -27,12 +27,25 @@ export function installNetworkGuard(localHosts: string[]): void {
 			throw new Error(
 				`network blocked in tests: ${request.method} ${url.origin}${url.pathname}`,
 			);
-		return handler({
+		const answer = handler({
 			url: request.url,
 			method: request.method,
 			headers: request.headers,
 			body: await request.text(),
 		});
+		// Like a real fetch, an intercepted one rejects when its signal aborts (client timeouts).
+		const signal =
+			init?.signal ?? (input instanceof Request ? input.signal : undefined);
+		if (!signal) return answer;
+		signal.throwIfAborted();
+		return Promise.race([
+			answer,
+			new Promise<never>((_, reject) =>
+				signal.addEventListener("abort", () => reject(signal.reason), {
+					once: true,
+				}),
+			),
+		]);
 	};
 }
 
