@@ -3,15 +3,13 @@ import { randomToken } from "../../src/lib/tokens";
 import { bearer, register } from "./helpers/auth";
 import { freshProduct } from "./helpers/cart";
 import { call, dbRoundTrips, expectError } from "./helpers/http";
-import { interceptOrigin } from "./helpers/network";
 import {
 	insertImage,
 	insertOrder,
 	SNAPSHOT_ADDRESS,
 	SNAPSHOT_SHIPPING,
-	STRIPE_ORIGIN,
-	standinPaymentIntent,
 } from "./helpers/order-rows";
+import { placeOrder } from "./helpers/orders";
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const asToken = (token: string) => ({ "X-Order-Token": token });
@@ -314,105 +312,54 @@ describe("GET /v1/orders/{id}/items", () => {
 	});
 });
 
-describe("GET /v1/orders/{id}/payment", () => {
-	it("returns the PaymentIntent's client secret and live status for a pending order", async () => {
-		const customer = await register();
-		const intent = await standinPaymentIntent(1495);
-		const order = await insertOrder({
-			userId: customer.userId,
-			paymentIntentId: intent.id,
+describe("orders placed through checkout", () => {
+	it("reads back exactly the order checkout answered, for the customer", async () => {
+		const placed = await placeOrder({
+			variants: [
+				{ price: 1250, onHand: 5 },
+				{ price: 300, onHand: 5 },
+			],
+			quantities: [2, 1],
 		});
-		const res = await call(`/v1/orders/${order.id}/payment`, {
-			headers: bearer(customer.accessToken),
-		});
+		const headers = { Authorization: `Bearer ${placed.who.accessToken}` };
+		const res = await call(`/v1/orders/${placed.order.id}`, { headers });
 		expect(res.status).toBe(200);
 		expect(dbRoundTrips(res)).toBe(1);
-		expect(res.headers.get("Cache-Control")).toBe("no-store");
-		expect(await res.json()).toEqual({
-			paymentIntentId: intent.id,
-			clientSecret: intent.client_secret,
-			status: "requires_payment_method",
+		expect(await res.json()).toEqual(placed.order);
+		expect(placed.order).toMatchObject({
+			status: "pending_payment",
+			subtotal: 2800,
+			payment: {
+				provider: "stripe",
+				paymentIntentId: placed.payment.paymentIntentId,
+			},
 		});
+		const items = await call(`/v1/orders/${placed.order.id}/items`, {
+			headers,
+		});
+		expect(await items.json()).toEqual({ data: placed.order.items });
 	});
 
-	it("answers 409 INVALID_ORDER_STATE naming the status once the order is past payment", async () => {
-		const customer = await register();
-		for (const status of ["paid", "cancelled", "refunded"] as const) {
-			const order = await insertOrder({ userId: customer.userId, status });
-			const res = await call(`/v1/orders/${order.id}/payment`, {
-				headers: bearer(customer.accessToken),
-			});
-			const error = await expectError(res, 409, "INVALID_ORDER_STATE");
-			expect(error.details).toEqual({ status });
-			expect(error.message).toContain(status);
-		}
-	});
-
-	it("answers 409 while checkout has not stored the PaymentIntent yet", async () => {
-		const customer = await register();
-		const order = await insertOrder({
-			userId: customer.userId,
-			paymentIntentId: null,
-			paymentStatus: null,
+	it("lets a guest read their order with the order token from checkout, and nobody else", async () => {
+		const placed = await placeOrder({ guest: true });
+		expect(placed.orderToken).toEqual(expect.any(String));
+		const res = await call(`/v1/orders/${placed.order.id}`, {
+			headers: asToken(placed.orderToken ?? ""),
 		});
-		const res = await call(`/v1/orders/${order.id}/payment`, {
-			headers: bearer(customer.accessToken),
-		});
-		await expectError(res, 409, "INVALID_ORDER_STATE");
-	});
-
-	it("answers 404 to strangers without asking Stripe", async () => {
-		const owner = await register();
+		expect(res.status).toBe(200);
+		expect(await res.json()).toEqual(placed.order);
 		const stranger = await register();
-		const intent = await standinPaymentIntent(1495);
-		const order = await insertOrder({
-			userId: owner.userId,
-			paymentIntentId: intent.id,
-		});
-		const stripe = interceptOrigin(
-			STRIPE_ORIGIN,
-			() => new Response("{}", { status: 500 }),
-		);
-		try {
-			for (const headers of [
-				bearer(stranger.accessToken),
-				{},
-				asToken(randomToken()),
-			])
-				await expectError(
-					await call(`/v1/orders/${order.id}/payment`, { headers }),
-					404,
-					"NOT_FOUND",
-				);
-			expect(stripe.calls).toEqual([]);
-		} finally {
-			stripe.restore();
-		}
-	});
-
-	it("answers 503 when Stripe is unavailable", async () => {
-		const customer = await register();
-		const intent = await standinPaymentIntent(1495);
-		const order = await insertOrder({
-			userId: customer.userId,
-			paymentIntentId: intent.id,
-		});
-		const stripe = interceptOrigin(
-			STRIPE_ORIGIN,
-			() =>
-				new Response(
-					JSON.stringify({ error: { type: "api_error", message: "down" } }),
-					{ status: 500, headers: { "Content-Type": "application/json" } },
-				),
-		);
-		try {
-			const res = await call(`/v1/orders/${order.id}/payment`, {
-				headers: bearer(customer.accessToken),
-			});
-			await expectError(res, 503, "DEPENDENCY_UNAVAILABLE");
-			expect(stripe.calls.length).toBeGreaterThan(0);
-		} finally {
-			stripe.restore();
-		}
+		for (const headers of [
+			{},
+			asToken(randomToken()),
+			bearer(stranger.accessToken),
+			// The cart token that placed the order is not an order token.
+			asToken(placed.who.cartToken ?? ""),
+		])
+			await expectError(
+				await call(`/v1/orders/${placed.order.id}`, { headers }),
+				404,
+				"NOT_FOUND",
+			);
 	});
 });

@@ -144,7 +144,7 @@ export const orderRoutes = createRouter()
 					"UNAUTHENTICATED",
 					"NOT_FOUND",
 					"INVALID_ORDER_STATE",
-					"DEPENDENCY_UNAVAILABLE",
+					"PAYMENT_PROVIDER_UNAVAILABLE",
 				),
 			},
 		}),

@@ -1,5 +1,5 @@
 import { and, eq, type SQL } from "drizzle-orm";
-import type Stripe from "stripe";
+import Stripe from "stripe";
 import { z } from "zod";
 import type { Db } from "../../db/client";
 import { orders } from "../../db/schema";
@@ -99,10 +99,12 @@ export async function getPendingPayment(
 	try {
 		intent = await stripe.paymentIntents.retrieve(order.payment_intent_id);
 	} catch (err) {
+		if (!providerUnavailable(err)) throw err;
 		throw new ApiError(
-			"DEPENDENCY_UNAVAILABLE",
-			"The payment provider is unavailable; try again shortly",
-			{ provider: "stripe", ...stripeErrorType(err) },
+			"PAYMENT_PROVIDER_UNAVAILABLE",
+			"The payment provider could not be reached; please try again",
+			undefined,
+			{ "Retry-After": "5" },
 		);
 	}
 	if (!intent.client_secret)
@@ -114,13 +116,17 @@ export async function getPendingPayment(
 	};
 }
 
-function stripeErrorType(err: unknown): { type?: string } {
-	return typeof err === "object" &&
-		err &&
-		"type" in err &&
-		typeof err.type === "string"
-		? { type: err.type }
-		: {};
+/**
+ * Stripe down, slow or throttling us: worth a retry (503). Anything else Stripe says (e.g. the
+ * PaymentIntent is unknown there) is our inconsistency, a 500 that is logged.
+ */
+function providerUnavailable(err: unknown): boolean {
+	return (
+		err instanceof Stripe.errors.StripeConnectionError ||
+		err instanceof Stripe.errors.StripeAPIError ||
+		err instanceof Stripe.errors.StripeRateLimitError ||
+		(err instanceof Stripe.errors.StripeError && (err.statusCode ?? 0) >= 500)
+	);
 }
 
 const keysetSchema = z.strictObject({
