@@ -6,6 +6,7 @@ import { freshProduct } from "./helpers/cart";
 import { testDb } from "./helpers/db";
 import { call, dbRoundTrips, expectError } from "./helpers/http";
 import { insertImage, insertOrder } from "./helpers/order-rows";
+import { placeOrder } from "./helpers/orders";
 
 interface Summary {
 	id: string;
@@ -203,5 +204,62 @@ describe("GET /v1/orders", () => {
 		);
 		// The page itself is the index order: the only sort is of the ≤ 21 grouped rows.
 		expect(text).not.toMatch(/Sort Key: o\.placed_at/);
+	});
+});
+
+describe("GET /v1/orders with checkout-made orders", () => {
+	it("lists an order placed through checkout with its summary", async () => {
+		const placed = await placeOrder({ quantities: [3] });
+		const res = await history(placed.who.accessToken ?? "");
+		const { data } = (await res.json()) as Page;
+		expect(data).toEqual([
+			{
+				id: placed.order.id,
+				number: placed.order.number,
+				status: "pending_payment",
+				currency: placed.order.currency,
+				subtotal: placed.order.subtotal,
+				shippingTotal: placed.order.shippingTotal,
+				taxTotal: 0,
+				total: placed.order.total,
+				refundedTotal: 0,
+				itemCount: 3,
+				items: [{ name: placed.product.name, image: null }],
+				placedAt: placed.order.placedAt,
+			},
+		]);
+	});
+});
+
+describe("GET /v1/openapi.json (orders reading, shipping methods)", () => {
+	it("documents the read routes and their schemas", async () => {
+		const doc = (await (await call("/v1/openapi.json")).json()) as {
+			paths: Record<string, Record<string, unknown>>;
+			components: { schemas: Record<string, unknown> };
+		};
+		for (const path of [
+			"/orders/{id}",
+			"/orders/{id}/items",
+			"/orders/{id}/payment",
+			"/shipping-methods",
+		])
+			expect(Object.keys(doc.paths[path] ?? {}), path).toEqual(["get"]);
+		expect(Object.keys(doc.paths["/orders"] ?? {})).toContain("get");
+		expect(
+			Object.keys(doc.paths["/admin/shipping-methods"] ?? {}).sort(),
+		).toEqual(["get", "post"]);
+		expect(
+			Object.keys(doc.paths["/admin/shipping-methods/{code}"] ?? {}).sort(),
+		).toEqual(["delete", "patch"]);
+		for (const schema of [
+			"Order",
+			"OrderItem",
+			"OrderSummary",
+			"OrderPayment",
+			"ShippingMethod",
+			"AdminShippingMethod",
+			"Me",
+		])
+			expect(doc.components.schemas, schema).toHaveProperty(schema);
 	});
 });
