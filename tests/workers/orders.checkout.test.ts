@@ -146,6 +146,24 @@ describe("POST /v1/orders", () => {
 		expect(row?.tokenHash).toMatch(/^[0-9a-f]{64}$/);
 	});
 
+	it("spends a guest's cart: the vs_cart cookie is cleared and the next add starts a new cart", async () => {
+		const product = await freshProduct();
+		const variantId = product.variants[0]?.id ?? "";
+		const cart = await newGuestCart(variantId);
+		const res = await checkout(
+			{ cookie: cart.cartToken },
+			{ email: "cookie-guest@example.com" },
+		);
+		expect(res.status).toBe(201);
+		expect(res.headers.get("Set-Cookie")).toMatch(/^vs_cart=;.*Max-Age=0/);
+		expect((await cartOf({ cookie: cart.cartToken })).items).toEqual([]);
+		const next = await addItem(variantId, 1);
+		expect(next.status).toBe(201);
+		expect(((await next.json()) as { cartToken?: string }).cartToken).not.toBe(
+			cart.cartToken,
+		);
+	});
+
 	it("requires a guest's email and refuses a guest's saved-address id", async () => {
 		const product = await freshProduct();
 		const cart = await newGuestCart(product.variants[0]?.id ?? "");

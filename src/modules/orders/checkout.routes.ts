@@ -9,7 +9,11 @@ import {
 	IDEMPOTENCY_KEY_HEADER,
 	idempotencyKey,
 } from "../../middleware/idempotency";
-import { CART_TOKEN_HEADER, cartOwnerOf } from "../cart/cart.token";
+import {
+	CART_TOKEN_HEADER,
+	cartOwnerOf,
+	clearCartCookie,
+} from "../cart/cart.token";
 import { checkoutBody, placedOrderSchema } from "./checkout.schemas";
 import { placeOrder } from "./checkout.service";
 import { ORDER_TOKEN_HEADER } from "./orders.access";
@@ -31,7 +35,7 @@ export const checkoutRoutes = router.openapi(
 		tags: ["orders"],
 		security,
 		summary: "Place an order from the cart and start its payment",
-		description: `From the signed-in customer's cart, or a guest's (\`${CART_TOKEN_HEADER}\` or the vs_cart cookie, plus \`email\`). Prices, totals and the Stripe amount come from the database only; the lines are charged at today's prices and \`priceChanges\` lists any line whose price moved since it was added. Stock is reserved until \`order.paymentDueAt\`; pay with Stripe.js using \`payment.clientSecret\` and \`payment.publishableKey\`. Guests get \`orderToken\`: send it as \`${ORDER_TOKEN_HEADER}\` to read or cancel the order. Optional \`${IDEMPOTENCY_KEY_HEADER}\`: the same key and body replays the first response (\`${IDEMPOTENT_REPLAYED_HEADER}: true\`), 409 IDEMPOTENCY_IN_PROGRESS while it runs, 422 IDEMPOTENCY_KEY_REUSED for another body; keys live 24 h. 409: CART_EMPTY, OUT_OF_STOCK {lines:[{variantId, sku, requested, available, sellable}]}, CURRENCY_MISMATCH. 422 SHIPPING_METHOD_UNAVAILABLE {shippingMethod, cartCurrency, methodCurrency}. 404: unknown shippingAddressId. 503 PAYMENT_PROVIDER_UNAVAILABLE: nothing was ordered, the cart is unchanged; retry.`,
+		description: `From the signed-in customer's cart, or a guest's (\`${CART_TOKEN_HEADER}\` or the vs_cart cookie, plus \`email\`). Prices, totals and the Stripe amount come from the database only; the lines are charged at today's prices and \`priceChanges\` lists any line whose price moved since it was added. Stock is reserved until \`order.paymentDueAt\`; pay with Stripe.js using \`payment.clientSecret\` and \`payment.publishableKey\`. Guests get \`orderToken\` (and their cart token is spent: a vs_cart cookie is cleared): send it as \`${ORDER_TOKEN_HEADER}\` to read or cancel the order. Optional \`${IDEMPOTENCY_KEY_HEADER}\`: the same key and body replays the first response (\`${IDEMPOTENT_REPLAYED_HEADER}: true\`), 409 IDEMPOTENCY_IN_PROGRESS while it runs, 422 IDEMPOTENCY_KEY_REUSED for another body; keys live 24 h. 409: CART_EMPTY, OUT_OF_STOCK {lines:[{variantId, sku, requested, available, sellable}]}, CURRENCY_MISMATCH. 422 SHIPPING_METHOD_UNAVAILABLE {shippingMethod, cartCurrency, methodCurrency}. 404: unknown shippingAddressId. 503 PAYMENT_PROVIDER_UNAVAILABLE: nothing was ordered, the cart is unchanged; retry.`,
 		middleware: [requireAllowedOrigin(), idempotencyKey()] as const,
 		request: { body: jsonBody(checkoutBody) },
 		responses: {
@@ -53,7 +57,7 @@ export const checkoutRoutes = router.openapi(
 	}),
 	async (c) => {
 		const body = c.req.valid("json");
-		const { owner } = await cartOwnerOf(c);
+		const { owner, presented } = await cartOwnerOf(c);
 		c.header("Cache-Control", "no-store");
 		// No account and no (well-formed) cart token: there is no cart to order from.
 		if (!owner)
@@ -64,6 +68,9 @@ export const checkoutRoutes = router.openapi(
 			idempotencyKey: c.var.idempotencyKey,
 		});
 		if (result.replayed) c.header(IDEMPOTENT_REPLAYED_HEADER, "true");
+		// The guest cart is spent (ordered): the browser's next add starts a new one.
+		if (owner.kind === "guest" && presented?.via === "cookie")
+			clearCartCookie(c);
 		return c.json(result.body as never, result.status as 201);
 	},
 );
