@@ -12,7 +12,7 @@ const orderImageSchema = z
 	.object({ url: z.string(), alt: z.string().optional() })
 	.openapi("OrderImage");
 
-export const orderItemSchema = z
+const orderItemSchema = z
 	.object({
 		id: z.uuid(),
 		productId: z

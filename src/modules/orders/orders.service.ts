@@ -175,7 +175,7 @@ export async function listOrders(
 }
 
 /** How many orders GET /v1/me shows. */
-export const RECENT_ORDERS = 5;
+const RECENT_ORDERS = 5;
 
 /**
  * The customer's last RECENT_ORDERS orders (history summaries) as a query, so /v1/me can send

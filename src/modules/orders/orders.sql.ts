@@ -24,7 +24,7 @@ const o = alias(orders, "o");
 type Expr = SQL | AnyPgColumn;
 
 /** A timestamptz as ISO 8601 UTC with milliseconds, exactly as `Date#toISOString` writes it. */
-export const isoSql = (ts: Expr): SQL =>
+const isoSql = (ts: Expr): SQL =>
 	sql`to_char(${ts} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** Epoch microseconds as text, for cursors: exact where milliseconds would tie. */
@@ -132,7 +132,7 @@ export interface OrderSummaryRow extends OrderSummary, Record<string, unknown> {
 }
 
 /** How many line names and images a summary shows. */
-export const SUMMARY_LINES = 3;
+const SUMMARY_LINES = 3;
 
 /**
  * A page of one customer's order history, newest first: orders ⋈ order_items ⋈ images in ONE
