@@ -17,7 +17,10 @@ import { healthRoutes } from "./modules/health/health.routes";
 import { meRoutes } from "./modules/me/me.routes";
 import { orderCancelRoutes } from "./modules/orders/cancel.routes";
 import { checkoutRoutes } from "./modules/orders/checkout.routes";
+import { orderRoutes } from "./modules/orders/orders.routes";
 import { webhookRoutes } from "./modules/payments/webhooks.routes";
+import { adminShippingRoutes } from "./modules/shipping/admin.shipping.routes";
+import { shippingRoutes } from "./modules/shipping/shipping.routes";
 
 /**
  * Builds the whole API: middleware, modules under /v1, one error handler. A factory so tests
@@ -33,7 +36,10 @@ export function createApp() {
 		.route("/dev", devMailboxRoutes)
 		.route("/", catalogRoutes)
 		.route("/admin", adminCatalogRoutes)
+		.route("/orders", orderRoutes)
 		.route("/orders", orderCancelRoutes)
+		.route("/shipping-methods", shippingRoutes)
+		.route("/admin/shipping-methods", adminShippingRoutes)
 		.route("/webhooks", webhookRoutes);
 	v1.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",

@@ -24,6 +24,7 @@ export const ERROR_STATUS = {
 	CURRENCY_MISMATCH: 409,
 	QUANTITY_LIMIT: 409,
 	CART_FULL: 409,
+	/** An order cannot do that in its current status (the message and details name it). */
 	INVALID_ORDER_STATE: 409,
 	/** The variant or its product is not active (see the stock rule, catalog/stock.sql.ts). */
 	UNAVAILABLE: 409,

@@ -25,12 +25,10 @@ import {
 } from "./cart.service";
 import {
 	CART_TOKEN_HEADER,
-	type CartOwner,
 	cartOwnerOf,
 	cartTokenHash,
 	clearCartCookie,
 	type PresentedCartToken,
-	presentedCartToken,
 	setCartCookie,
 } from "./cart.token";
 

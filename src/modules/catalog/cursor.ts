@@ -45,7 +45,8 @@ const cursorSchema = z.discriminatedUnion("s", [
 
 export type Cursor = z.infer<typeof cursorSchema>;
 
-function toBase64Url(text: string): string {
+/** UTF-8 text as unpadded base64url (cursors are opaque to clients). */
+export function toBase64Url(text: string): string {
 	const bytes = new TextEncoder().encode(text);
 	let binary = "";
 	for (const b of bytes) binary += String.fromCharCode(b);
@@ -55,7 +56,8 @@ function toBase64Url(text: string): string {
 		.replace(/=+$/, "");
 }
 
-function fromBase64Url(encoded: string): string {
+/** The inverse of toBase64Url; throws on anything that is not base64url of valid UTF-8. */
+export function fromBase64Url(encoded: string): string {
 	if (!/^[A-Za-z0-9_-]+$/.test(encoded)) throw new Error("not base64url");
 	const binary = atob(encoded.replaceAll("-", "+").replaceAll("_", "/"));
 	const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
