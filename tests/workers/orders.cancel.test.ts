@@ -113,8 +113,8 @@ describe("POST /v1/orders/{id}/cancel: pending_payment", () => {
 		);
 		await expectError(
 			await cancel("not-a-uuid", owner(o.placed)),
-			400,
-			"VALIDATION_FAILED",
+			404,
+			"NOT_FOUND",
 		);
 		await expectError(
 			await cancel(o.orderId, { Authorization: "Bearer a.b.c" }),

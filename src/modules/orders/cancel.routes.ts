@@ -1,45 +1,46 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../../app-env";
 import { errorResponses, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { optionalAuth } from "../../middleware/auth";
 import { cancelOrder } from "./cancel.service";
 import { ORDER_TOKEN_HEADER, orderReader } from "./orders.access";
-import { orderSchema } from "./orders.schemas";
+import { orderIdParams, orderSchema } from "./orders.schemas";
 
-/** A signed-in customer (access token) or a guest holding the order's token. */
-const security: Record<string, string[]>[] = [
-	{ bearer: [] },
-	{ orderToken: [] },
-];
+/** Orders are personal: no cache may store any answer, errors included. */
+const noStore = () =>
+	createMiddleware<AppEnv>(async (c, next) => {
+		await next();
+		c.header("Cache-Control", "no-store");
+	});
 
-const router = createRouter();
-router.openAPIRegistry.registerComponent("securitySchemes", "orderToken", {
-	type: "apiKey",
-	in: "header",
-	name: ORDER_TOKEN_HEADER,
-	description: "A guest's order access token, returned by POST /v1/orders",
+/** The customer's access token, or a guest's order token (as the order reads take them). */
+const ownerOrGuest: Record<string, string[]>[] = [{ bearer: [] }, {}];
+const orderToken = z.object({
+	[ORDER_TOKEN_HEADER.toLowerCase()]: z.string().optional().openapi({
+		description:
+			"A guest's order access token (from POST /v1/orders); ignored with an access token",
+	}),
 });
 
-/** /v1/orders/{id}/cancel: the customer (access token) or guest (order token) cancels an order. */
-export const orderCancelRoutes = router.openapi(
+/**
+ * POST /v1/orders/{id}/cancel. Middleware is listed on the route, so nothing else mounted under
+ * /orders is touched by it.
+ */
+export const orderCancelRoutes = createRouter().openapi(
 	createRoute({
 		method: "post",
 		path: "/{id}/cancel",
 		tags: ["orders"],
-		security,
-		// Scoped to this route: other routers are mounted at /orders too.
-		middleware: [optionalAuth()] as const,
+		security: ownerOrGuest,
 		summary: "Cancel an order",
-		description: `pending_payment: the PaymentIntent is cancelled at Stripe, the reserved stock released (a payment that already succeeded is processed, then refunded). paid and not yet fulfilled: a full refund at Stripe and a restock. Any later status is 409 INVALID_ORDER_STATE naming it. Guests send \`${ORDER_TOKEN_HEADER}\`; someone else's order is 404. When Stripe is unreachable: 503 with Retry-After and nothing changed.`,
-		request: {
-			params: z.object({
-				id: z.uuid().openapi({ param: { name: "id", in: "path" } }),
-			}),
-		},
+		description: `pending_payment: the PaymentIntent is cancelled at Stripe first, then the reserved stock released (a payment that already succeeded is processed as paid, then refunded). paid and not yet fulfilled: a full refund at Stripe, then a restock. Any later status: 409 INVALID_ORDER_STATE naming it (\`details.status\`). The customer who placed it (access token) or a guest with its \`${ORDER_TOKEN_HEADER}\`; anyone else, an unknown id or one that is not a UUID: 404. Stripe unreachable or timing out: 503 PAYMENT_PROVIDER_UNAVAILABLE with Retry-After, nothing changed. Answers the order as it is after the cancellation.`,
+		middleware: [noStore(), optionalAuth()] as const,
+		request: { params: orderIdParams, headers: orderToken },
 		responses: {
 			200: jsonContent(orderSchema, "the cancelled order"),
 			...errorResponses(
-				"VALIDATION_FAILED",
 				"UNAUTHENTICATED",
 				"NOT_FOUND",
 				"INVALID_ORDER_STATE",
@@ -53,7 +54,6 @@ export const orderCancelRoutes = router.openapi(
 			reader: await orderReader(c),
 			actorId: c.get("user")?.id ?? null,
 		});
-		c.header("Cache-Control", "no-store");
 		return c.json(order, 200);
 	},
 );

@@ -27,6 +27,7 @@ import {
 } from "./transitions.sql";
 
 const REASON = "customer_request";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function invalidOrderState(status: string): ApiError {
 	return new ApiError(
@@ -173,12 +174,15 @@ async function cancelPending(
 /**
  * The customer's cancel: pending_payment (cancel the payment, release stock) or paid and not yet
  * fulfilled (full refund, restock); anything later is 409 INVALID_ORDER_STATE naming the status.
- * Someone else's or an unknown order is 404. Stripe unreachable → 503 with nothing changed.
+ * Someone else's, an unknown order or an id that is not a UUID is 404 (the last two before any
+ * round trip). Stripe unreachable → 503 with nothing changed.
  */
 export async function cancelOrder(
 	services: Services,
 	params: { orderId: string; reader: OrderReader; actorId: string | null },
 ): Promise<OrderView> {
+	if (params.reader.kind === "nobody" || !UUID.test(params.orderId))
+		throw new ApiError("NOT_FOUND", "Order not found");
 	const [order] = await services.db
 		.select({
 			id: orders.id,
