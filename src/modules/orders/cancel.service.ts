@@ -29,7 +29,7 @@ import {
 const REASON = "customer_request";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function invalidOrderState(status: string): ApiError {
+function invalidOrderState(status: string): ApiError {
 	return new ApiError(
 		"INVALID_ORDER_STATE",
 		`An order in status ${status} cannot be cancelled`,

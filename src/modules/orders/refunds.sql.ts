@@ -21,7 +21,7 @@ export type RefundStatus =
 	| "failed"
 	| "canceled";
 
-export interface RefundFacts {
+interface RefundFacts {
 	stripeRefundId: string;
 	amount: number;
 	currency: string;
@@ -93,7 +93,7 @@ function settleRefundsSql(ref: OrderRef, who: Attribution): SQL {
 }
 
 /** What settleRefundsSql answers. */
-export interface SettledRefunds {
+interface SettledRefunds {
 	changed: boolean;
 	order: OrderSnapshot | null;
 }

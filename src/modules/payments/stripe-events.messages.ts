@@ -5,7 +5,7 @@ import { z } from "zod";
  * webhook and recorded as processed. `charge.refunded` is left out on purpose: its refunds
  * arrive as `refund.*` events of their own.
  */
-export const HANDLED_EVENT_TYPES = [
+const HANDLED_EVENT_TYPES = [
 	"payment_intent.succeeded",
 	"payment_intent.payment_failed",
 	"payment_intent.canceled",

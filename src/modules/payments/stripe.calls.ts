@@ -62,7 +62,7 @@ export async function cancelPaymentIntent(
 }
 
 /** Why we refund: the refund's metadata says it, so its webhook knows what to reconcile. */
-export type RefundPurpose = "cancel" | "unapplied_payment";
+type RefundPurpose = "cancel" | "unapplied_payment";
 
 /**
  * A full refund of what the PaymentIntent collected and has not been refunded yet. Null when
