@@ -286,8 +286,8 @@ describe("POST /v1/orders/{id}/cancel: Stripe unavailable", () => {
 		const res = await cancel(o.orderId, owner(o.placed));
 		down.restore();
 		const error = await expectError(res, 503, "PAYMENT_PROVIDER_UNAVAILABLE");
-		expect(res.headers.get("Retry-After")).toBe("30");
-		expect(error.details).toEqual({ retryAfterSeconds: 30 });
+		expect(res.headers.get("Retry-After")).toBe("10");
+		expect(error.details).toEqual({ retryAfterSeconds: 10 });
 		expect(down.calls.length).toBeGreaterThanOrEqual(1);
 		expect((await orderRow(o.orderId)).status).toBe("pending_payment");
 		expect(await stockOf(o.variantId)).toEqual({ onHand: 5, reserved: 2 });

@@ -208,7 +208,7 @@ describe("when Stripe fails", () => {
 				stripe.restore();
 			}
 			await expectError(res, 503, "PAYMENT_PROVIDER_UNAVAILABLE");
-			expect(res.headers.get("Retry-After")).toBe("5");
+			expect(res.headers.get("Retry-After")).toBe("10");
 			expect(stripe.calls.length).toBeGreaterThanOrEqual(1);
 			expect(await stockOf(variantId)).toEqual({ onHand: 4, reserved: 0 });
 			const [order] = await testDb()

@@ -107,7 +107,7 @@ describe("GET /v1/orders/{id}/payment", () => {
 			const res = await call(`/v1/orders/${order.id}/payment`, {
 				headers: bearer(customer.accessToken),
 			});
-			expect(res.headers.get("Retry-After")).toBe("5");
+			expect(res.headers.get("Retry-After")).toBe("10");
 			await expectError(res, 503, "PAYMENT_PROVIDER_UNAVAILABLE");
 			expect(stripe.calls.length).toBeGreaterThan(0);
 		} finally {

@@ -18,14 +18,11 @@ import { log } from "../../lib/log";
 import { randomToken, sha256Hex } from "../../lib/tokens";
 import type { Services } from "../../services";
 import type { CartOwner } from "../cart/cart.token";
+import { providerUnavailable } from "../payments/stripe.calls";
 import type { CheckoutBody } from "./checkout.schemas";
-import {
-	abandonOrderSql,
-	type PlaceRow,
-	placeOrderSql,
-	reopenCartSql,
-} from "./checkout.sql";
+import { type PlaceRow, placeOrderSql, reopenCartSql } from "./checkout.sql";
 import { orderViewSql } from "./orders.sql";
+import { cancelPendingOrderSql } from "./transitions.sql";
 
 export interface CheckoutResult {
 	status: number;
@@ -121,13 +118,9 @@ export async function placeOrder(
 			{ idempotencyKey: `order-${orderId}-payment-intent` },
 		);
 	} catch (err) {
+		// Whatever Stripe said, no order may wait on a PaymentIntent it does not have.
 		await abandon(s, orderId, claim, err);
-		throw new ApiError(
-			"PAYMENT_PROVIDER_UNAVAILABLE",
-			"The payment provider could not be reached; your cart is unchanged, please try again",
-			undefined,
-			{ "Retry-After": "5" },
-		);
+		throw providerUnavailable();
 	}
 
 	const payment = {
@@ -172,7 +165,11 @@ async function abandon(
 	});
 	await batch(s.db, {
 		cancel: s.db.execute(
-			abandonOrderSql(orderId, "payment_provider_unavailable"),
+			cancelPendingOrderSql({
+				orderId,
+				reason: "payment_provider_unavailable",
+				actor: "system",
+			}),
 		),
 		reopen: s.db.execute(reopenCartSql(orderId)),
 		release: claim ? s.db.execute(releaseClaimSql(claim)) : undefined,

@@ -238,30 +238,3 @@ export function reopenCartSql(orderId: string): SQL {
 				where other.status = 'active' and other.user_id = c.user_id
 			)`;
 }
-
-/** Cancels a pending order whose payment could not be set up and releases its reservations. */
-export function abandonOrderSql(orderId: string, reason: string): SQL {
-	return sql`
-	with cancelled as (
-		update ${orders} set status = 'cancelled', cancelled_at = now(), cancel_reason = ${reason},
-			updated_at = now()
-		where id = ${orderId}::uuid and status = 'pending_payment'
-		returning id
-	),
-	released as (
-		update ${variants} rv set reserved = rv.reserved - i.quantity, updated_at = now()
-		from ${orderItems} i
-		where i.order_id in (select id from cancelled) and rv.id = i.variant_id
-		returning rv.id, rv.on_hand, i.quantity
-	),
-	ledger as (
-		insert into ${inventoryLedger} (id, variant_id, delta, on_hand_after, reserved_delta,
-			reason, order_id)
-		select gen_random_uuid(), r.id, 0, r.on_hand, -r.quantity, 'release', ${orderId}::uuid
-		from released r
-	)
-	insert into ${orderEvents} (id, order_id, type, from_status, to_status, actor, data)
-	select gen_random_uuid(), id, 'status_changed', 'pending_payment', 'cancelled', 'system',
-		jsonb_build_object('reason', ${reason}::text)
-	from cancelled`;
-}

@@ -1,10 +1,14 @@
 import { and, eq, type SQL } from "drizzle-orm";
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import { z } from "zod";
 import type { Db } from "../../db/client";
 import { orders } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { fromBase64Url, toBase64Url } from "../catalog/cursor";
+import {
+	isProviderFailure,
+	providerUnavailable,
+} from "../payments/stripe.calls";
 import { type OrderReader, readableBy } from "./orders.access";
 import type { OrderSummary, OrderView } from "./orders.schemas";
 import {
@@ -99,13 +103,10 @@ export async function getPendingPayment(
 	try {
 		intent = await stripe.paymentIntents.retrieve(order.payment_intent_id);
 	} catch (err) {
-		if (!providerUnavailable(err)) throw err;
-		throw new ApiError(
-			"PAYMENT_PROVIDER_UNAVAILABLE",
-			"The payment provider could not be reached; please try again",
-			undefined,
-			{ "Retry-After": "5" },
-		);
+		// Stripe down, slow or throttling: 503, retry. Anything else (e.g. the PaymentIntent is
+		// unknown there) is our inconsistency: a logged 500.
+		if (isProviderFailure(err)) throw providerUnavailable();
+		throw err;
 	}
 	if (!intent.client_secret)
 		throw new Error("PaymentIntent without a client secret");
@@ -114,19 +115,6 @@ export async function getPendingPayment(
 		clientSecret: intent.client_secret,
 		status: intent.status,
 	};
-}
-
-/**
- * Stripe down, slow or throttling us: worth a retry (503). Anything else Stripe says (e.g. the
- * PaymentIntent is unknown there) is our inconsistency, a 500 that is logged.
- */
-function providerUnavailable(err: unknown): boolean {
-	return (
-		err instanceof Stripe.errors.StripeConnectionError ||
-		err instanceof Stripe.errors.StripeAPIError ||
-		err instanceof Stripe.errors.StripeRateLimitError ||
-		(err instanceof Stripe.errors.StripeError && (err.statusCode ?? 0) >= 500)
-	);
 }
 
 const keysetSchema = z.strictObject({

@@ -4,7 +4,7 @@ import { ApiError } from "../../lib/errors";
 const { errors } = Stripe;
 
 /** How long a client is asked to wait when Stripe is unavailable. */
-const RETRY_AFTER_SECONDS = 30;
+const RETRY_AFTER_SECONDS = 10;
 
 /** Stripe unreachable, timing out, rate limiting or failing on its side: worth retrying later. */
 export function isProviderFailure(err: unknown): boolean {
