@@ -21,6 +21,11 @@ export const TEST_VARS = {
 	EMAIL_PROVIDER: "log",
 	EMAIL_FROM_ADDRESS: "shop@voidshop.test",
 	EMAIL_FROM_NAME: "VoidShop",
+	STRIPE_SECRET_KEY: "sk_test_voidshop_tests",
+	STRIPE_PUBLISHABLE_KEY: "pk_test_voidshop_tests",
+	STRIPE_WEBHOOK_SECRET: "whsec_voidshop_tests",
+	STRIPE_TIMEOUT_MS: "3000",
+	ORDER_PAYMENT_WINDOW: "30m",
 };
 
 export default defineConfig({
@@ -41,10 +46,14 @@ export default defineConfig({
 									NEON_LOCAL_FETCH_ENDPOINT: stack.neonFetchEndpoint,
 									UPSTASH_REDIS_REST_URL: stack.upstashUrl,
 									UPSTASH_REDIS_REST_TOKEN: stack.upstashToken,
-									TEST_LOCAL_HOSTS:
-										new URL(stack.neonFetchEndpoint).host +
-										"," +
-										new URL(stack.upstashUrl).host,
+									STRIPE_LOCAL_URL: stack.stripeUrl,
+									TEST_LOCAL_HOSTS: [
+										stack.neonFetchEndpoint,
+										stack.upstashUrl,
+										stack.stripeUrl,
+									]
+										.map((url) => new URL(url).host)
+										.join(","),
 								},
 							},
 						};

@@ -23,82 +23,19 @@ import { startEmbeddedPostgres } from "../dev/embedded-postgres";
 import { migrate } from "../dev/migrate";
 import { type SeedDb, seedCatalog } from "../dev/seed-catalog";
 import { createFreshPostgresDatabase, startStack } from "../dev/stack";
+import { startStripeStandin } from "../dev/stripe-standin";
 import * as schema from "../src/db/schema";
+import { cartScenarios } from "./carts";
+import { CONCURRENCY, load, type Result, SECONDS } from "./load";
+import { orderScenarios } from "./orders";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const STRIPE_WEBHOOK_SECRET = "whsec_bench";
 /** wrangler.toml's date, capped at what this Miniflare's workerd supports. */
 const COMPATIBILITY_DATE = [
 	"2026-11-01",
 	supportedCompatibilityDate,
 ].sort()[0] as string;
-
-interface Result {
-	scenario: string;
-	mode: "cold" | "cached" | "live";
-	requests: number;
-	rps: number;
-	p50: number;
-	p99: number;
-	dbRoundTrips: number;
-	errors: number;
-}
-
-const percentile = (sorted: number[], p: number) =>
-	sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ??
-	0;
-
-/** One request of a scenario; `client` is the index of the closed-loop client sending it. */
-type RequestFor = (n: number, client: number) => [string, RequestInit?];
-
-/** Closed-loop load: CONCURRENCY workers, each sending the next request when one returns. */
-async function load(
-	origin: string,
-	paths: string[] | RequestFor,
-	scenario: string,
-	mode: Result["mode"],
-	okStatus = 200,
-): Promise<Result> {
-	const requestFor: RequestFor =
-		typeof paths === "function"
-			? paths
-			: (n) => [paths[n % paths.length] as string];
-	const latencies: number[] = [];
-	let roundTrips = 0;
-	let errors = 0;
-	let next = 0;
-	const deadline = performance.now() + SECONDS * 1000;
-	const started = performance.now();
-	await Promise.all(
-		Array.from({ length: CONCURRENCY }, async (_, client) => {
-			while (performance.now() < deadline) {
-				const [path, init] = requestFor(next++, client);
-				const t0 = performance.now();
-				const res = await fetch(origin + path, init);
-				await res.arrayBuffer();
-				latencies.push(performance.now() - t0);
-				if (res.status !== okStatus) errors++;
-				const m = /db;desc="(\d+)"/.exec(
-					res.headers.get("Server-Timing") ?? "",
-				);
-				roundTrips += Number(m?.[1] ?? 0);
-			}
-		}),
-	);
-	const elapsed = (performance.now() - started) / 1000;
-	latencies.sort((a, b) => a - b);
-	return {
-		scenario,
-		mode,
-		requests: latencies.length,
-		rps: Math.round(latencies.length / elapsed),
-		p50: Number(percentile(latencies, 50).toFixed(1)),
-		p99: Number(percentile(latencies, 99).toFixed(1)),
-		dbRoundTrips: Number((roundTrips / latencies.length).toFixed(2)),
-		errors,
-	};
-}
 
 async function main(): Promise<void> {
 	console.log("building the production bundle…");
@@ -124,6 +61,12 @@ async function main(): Promise<void> {
 	const stack = await startStack({
 		databaseUrl: fresh.url,
 		upstashToken: "bench-token",
+		log: () => {},
+	});
+	// Webhooks are recorded, not delivered: the bench measures the API, not fulfilment.
+	const stripe = await startStripeStandin({
+		port: 0,
+		webhookSecret: STRIPE_WEBHOOK_SECRET,
 		log: () => {},
 	});
 	const workers: Miniflare[] = [];
@@ -156,6 +99,10 @@ async function main(): Promise<void> {
 					EMAIL_PROVIDER: "log",
 					EMAIL_FROM_ADDRESS: "shop@voidshop.test",
 					EMAIL_FROM_NAME: "VoidShop",
+					STRIPE_SECRET_KEY: "sk_test_bench",
+					STRIPE_PUBLISHABLE_KEY: "pk_test_bench",
+					STRIPE_WEBHOOK_SECRET: STRIPE_WEBHOOK_SECRET,
+					STRIPE_LOCAL_URL: stripe.url,
 				},
 				// One JSON log line per request would dominate the measurement.
 				handleRuntimeStdio: (out: Readable, err: Readable) => {
@@ -232,12 +179,9 @@ async function main(): Promise<void> {
 			results.push(await load(coldOrigin, paths, name, "cold"));
 			results.push(await load(cachedOrigin, paths, name, "cached"));
 		}
-		results.push(
-			...(await cartScenarios(
-				coldOrigin,
-				stocked.map((v) => v.id),
-			)),
-		);
+		const stockedIds = stocked.map((v) => v.id);
+		results.push(...(await cartScenarios(coldOrigin, stockedIds)));
+		results.push(...(await orderScenarios(coldOrigin, stockedIds)));
 		console.log(
 			`\n${CONCURRENCY} concurrent clients, ${SECONDS}s per row, real PostgreSQL via the local Neon proxy, workerd compatibility date ${COMPATIBILITY_DATE}\n`,
 		);
@@ -251,70 +195,11 @@ async function main(): Promise<void> {
 			);
 	} finally {
 		await Promise.allSettled(workers.map((w) => w.dispose()));
+		await stripe.close();
 		await stack.close();
 		await fresh.drop();
 		await server.close();
 	}
-}
-
-const addBody = (variantId: string): RequestInit => ({
-	method: "POST",
-	headers: { "Content-Type": "application/json" },
-	body: JSON.stringify({ variantId, quantity: 1 }),
-});
-
-/** Starts a guest cart with `lines` lines and returns its token. */
-async function guestCart(
-	origin: string,
-	variantIds: string[],
-	lines: number,
-): Promise<string> {
-	let token: string | undefined;
-	for (const variantId of variantIds.slice(0, lines)) {
-		const init = addBody(variantId);
-		if (token) init.headers = { ...init.headers, "X-Cart-Token": token };
-		const res = await fetch(`${origin}/v1/cart/items`, init);
-		if (res.status !== 201)
-			throw new Error(`cart setup: ${res.status} ${await res.text()}`);
-		const body = (await res.json()) as { cartToken?: string };
-		token ??= body.cartToken;
-	}
-	if (!token) throw new Error("cart setup: no token");
-	return token;
-}
-
-/**
- * Add-to-cart (an existing guest cart per client, cycling over 20 variants so carts stay below the
- * line cap and quantities below stock) and get-cart of a five-line cart.
- */
-async function cartScenarios(
-	origin: string,
-	variantIds: string[],
-): Promise<Result[]> {
-	if (variantIds.length < 20)
-		throw new Error("the seed has too few well-stocked variants");
-	const tokens = await Promise.all(
-		Array.from({ length: CONCURRENCY }, () => guestCart(origin, variantIds, 1)),
-	);
-	const add = await load(
-		origin,
-		(n, client) => {
-			const init = addBody(variantIds[n % 20] as string);
-			init.headers = { ...init.headers, "X-Cart-Token": tokens[client] ?? "" };
-			return ["/v1/cart/items", init];
-		},
-		"add to cart",
-		"live",
-		201,
-	);
-	const fiveLines = await guestCart(origin, variantIds, 5);
-	const get = await load(
-		origin,
-		() => ["/v1/cart", { headers: { "X-Cart-Token": fiveLines } }],
-		"get cart (5 lines)",
-		"live",
-	);
-	return [add, get];
 }
 
 main().catch((err: unknown) => {

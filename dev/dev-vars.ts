@@ -1,5 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import {
+	appendFileSync,
+	existsSync,
+	readFileSync,
+	writeFileSync,
+} from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
 
@@ -22,5 +27,23 @@ export function readDevVars(): Record<string, string | undefined> {
 			"created .dev.vars from .dev.vars.example (with a random JWT_SECRET)",
 		);
 	}
-	return parseEnv(readFileSync(DEV_VARS, "utf8"));
+	const vars = parseEnv(readFileSync(DEV_VARS, "utf8"));
+	// Variables added to the example since .dev.vars was made (e.g. Stripe) are appended, so an
+	// existing checkout keeps working after a pull.
+	const example = readFileSync(EXAMPLE, "utf8");
+	const missing = example
+		.split("\n")
+		.filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
+		.filter((line) => !(line.slice(0, line.indexOf("=")) in vars));
+	if (missing.length > 0) {
+		appendFileSync(
+			DEV_VARS,
+			`\n# Added from .dev.vars.example\n${missing.join("\n")}\n`,
+		);
+		console.log(
+			`added to .dev.vars from .dev.vars.example: ${missing.map((l) => l.slice(0, l.indexOf("="))).join(", ")}`,
+		);
+		return parseEnv(readFileSync(DEV_VARS, "utf8"));
+	}
+	return vars;
 }

@@ -15,6 +15,7 @@ import {
 	type Stack,
 	startStack,
 } from "./stack";
+import { type StripeStandin, startStripeStandin } from "./stripe-standin";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -45,13 +46,30 @@ async function main(): Promise<void> {
 		upstashToken: vars.UPSTASH_REDIS_REST_TOKEN ?? "local-dev-token",
 		log: (line) => console.log(`[stack] ${line}`),
 	});
+	const port = portFrom("PORT", undefined, 8787);
+	// With STRIPE_LOCAL_URL in .dev.vars the Worker talks to the local stand-in, which sends its
+	// signed webhooks back to the Worker; without it, to Stripe itself (see README).
+	let stripe: StripeStandin | undefined;
+	if (vars.STRIPE_LOCAL_URL) {
+		try {
+			stripe = await startStripeStandin({
+				port: portFrom("STRIPE_STANDIN_PORT", vars.STRIPE_LOCAL_URL, 8790),
+				webhookSecret: vars.STRIPE_WEBHOOK_SECRET ?? "",
+				webhookUrl: `http://127.0.0.1:${port}/v1/webhooks/stripe`,
+				log: (line) => console.log(`[stripe] ${line}`),
+			});
+		} catch (err) {
+			await stack.close();
+			throw err;
+		}
+	}
 	let wrangler: ChildProcess | undefined;
 	let stopping = false;
 	const stop = async (code: number) => {
 		if (stopping) return;
 		stopping = true;
 		wrangler?.kill("SIGTERM");
-		await stack.close().catch(() => {});
+		await Promise.all([stack.close(), stripe?.close()]).catch(() => {});
 		process.exit(code);
 	};
 	process.on("SIGINT", () => void stop(0));
@@ -77,12 +95,12 @@ async function main(): Promise<void> {
 		`[stack] db=${stack.backends.db} (${stack.neonHttpUrl}) redis=${stack.backends.redis} (${stack.upstashUrl}); migrations applied, demo data seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`,
 	);
 
-	const port = portFrom("PORT", undefined, 8787);
 	// The actual ports win over .dev.vars, so NEON_PROXY_PORT/UPSTASH_PORT need no file edits.
 	const overrides = {
 		DATABASE_URL: stack.connectionString,
 		NEON_LOCAL_FETCH_ENDPOINT: `${stack.neonHttpUrl}/sql`,
 		UPSTASH_REDIS_REST_URL: stack.upstashUrl,
+		...(stripe && { STRIPE_LOCAL_URL: stripe.url }),
 	};
 	const args = [
 		"dev",

@@ -94,6 +94,13 @@ export interface StripeStandin {
 type Run = (id: string, form: FormObject) => StripeObject;
 
 const CONTROL_PATH = "/__control/fail-next";
+const EVENTS_PATH = "/__control/events";
+
+/** Whether an event is about the object `id` (itself, or a charge/refund of that PaymentIntent). */
+function concerns(event: StripeEvent, id: string): boolean {
+	const object = event.data.object;
+	return object.id === id || object.payment_intent === id;
+}
 const INJECTED =
 	"Injected failure (fail-next control of the local Stripe stand-in).";
 
@@ -160,6 +167,14 @@ export async function startStripeStandin(
 		const url = new URL(req.url ?? "/", "http://x");
 		if (opts.control && method === "POST" && url.pathname === CONTROL_PATH)
 			return control(await readBody(req), res);
+		if (opts.control && method === "GET" && url.pathname === EVENTS_PATH) {
+			// Tests inside workerd cannot receive webhooks: they fetch the events and post them.
+			const about = url.searchParams.get("object");
+			const data = webhooks
+				.events()
+				.filter((e) => !about || concerns(e, about));
+			return sendJson(res, 200, { data });
+		}
 		const failure = failures.take(method, url.pathname);
 		if (failure === "hang") return; // never answered; close() drops the connection
 		if (failure) {

@@ -15,5 +15,7 @@ export type AppEnv = {
 		/** Built once per request by requestContext(); see createServices. */
 		services: Services;
 		user?: AuthUser;
+		/** A well-formed Idempotency-Key header, on routes that take one (middleware/idempotency). */
+		idempotencyKey?: string;
 	};
 };

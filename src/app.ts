@@ -13,6 +13,11 @@ import { catalogRoutes } from "./modules/catalog/catalog.routes";
 import { devMailboxRoutes } from "./modules/emails/dev-mailbox.routes";
 import { healthRoutes } from "./modules/health/health.routes";
 import { meRoutes } from "./modules/me/me.routes";
+import { orderCancelRoutes } from "./modules/orders/cancel.routes";
+import { checkoutRoutes } from "./modules/orders/checkout.routes";
+import { orderRoutes } from "./modules/orders/orders.routes";
+import { webhookRoutes } from "./modules/payments/webhooks.routes";
+import { shippingRoutes } from "./modules/shipping/shipping.routes";
 
 /**
  * Builds the whole API: middleware, modules under /v1, one error handler. A factory so tests
@@ -24,9 +29,14 @@ export function createApp() {
 		.route("/auth", authRoutes)
 		.route("/me", meRoutes)
 		.route("/cart", cartRoutes)
+		.route("/orders", checkoutRoutes)
 		.route("/dev", devMailboxRoutes)
 		.route("/", catalogRoutes)
-		.route("/admin", adminRoutes);
+		.route("/admin", adminRoutes)
+		.route("/orders", orderRoutes)
+		.route("/orders", orderCancelRoutes)
+		.route("/shipping-methods", shippingRoutes)
+		.route("/webhooks", webhookRoutes);
 	v1.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",
 		scheme: "bearer",

@@ -42,6 +42,24 @@ const rateLimit = (fallback: string) =>
 			return { tokens, windowMs };
 		});
 
+/** A duration written `<n><unit>` (ms|s|m|h|d), e.g. `30m`, as milliseconds. */
+const duration = (fallback: string, minMs: number, maxMs: number) =>
+	z
+		.string()
+		.default(fallback)
+		.transform((value, ctx) => {
+			const m = /^(\d+)(ms|s|m|h|d)$/.exec(value.trim());
+			const ms = Number(m?.[1]) * UNIT_MS[m?.[2] as keyof typeof UNIT_MS];
+			if (!m || !(ms >= minMs && ms <= maxMs)) {
+				ctx.addIssue({
+					code: "custom",
+					message: `must look like "30m" (a number and ms|s|m|h|d, between ${minMs / 1000}s and ${maxMs / 3_600_000}h)`,
+				});
+				return z.NEVER;
+			}
+			return ms;
+		});
+
 export const configSchema = z
 	.object({
 		ENVIRONMENT: z.enum(["development", "test", "production"]),
@@ -83,6 +101,29 @@ export const configSchema = z
 		EMAIL_FROM_ADDRESS: z.email(),
 		EMAIL_FROM_NAME: z.string().min(1).default("VoidShop"),
 		EMAIL_REPLY_TO: z.email().optional(),
+		STRIPE_SECRET_KEY: z
+			.string()
+			.regex(
+				/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/,
+				"must be a Stripe secret key (sk_test_… or sk_live_…)",
+			),
+		STRIPE_PUBLISHABLE_KEY: z
+			.string()
+			.regex(
+				/^pk_(test|live)_[A-Za-z0-9_]+$/,
+				"must be a Stripe publishable key (pk_test_… or pk_live_…)",
+			),
+		STRIPE_WEBHOOK_SECRET: z
+			.string()
+			.regex(
+				/^whsec_[A-Za-z0-9_]+$/,
+				"must be a Stripe webhook signing secret (whsec_…)",
+			),
+		/** Local stack only: the Stripe stand-in's base URL (http://127.0.0.1:8790). */
+		STRIPE_LOCAL_URL: localUrl.optional(),
+		STRIPE_TIMEOUT_MS: intFromString(500, 20_000).default(8000),
+		/** How long an unpaid order holds its stock, e.g. `30m` (1 minute to 7 days). */
+		ORDER_PAYMENT_WINDOW: duration("30m", 60_000, 7 * 86_400_000),
 	})
 	.superRefine((cfg, ctx) => {
 		if (cfg.EMAIL_PROVIDER === "sendgrid" && !cfg.SENDGRID_API_KEY) {
@@ -105,6 +146,28 @@ export const configSchema = z
 				code: "custom",
 				path: ["NEON_LOCAL_FETCH_ENDPOINT"],
 				message: "is a local-stack setting and must not be set in production",
+			});
+		}
+		if (cfg.STRIPE_LOCAL_URL !== undefined) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["STRIPE_LOCAL_URL"],
+				message: "is a local-stack setting and must not be set in production",
+			});
+		}
+		if (
+			/_local/.test(cfg.STRIPE_SECRET_KEY) ||
+			/_local/.test(cfg.STRIPE_WEBHOOK_SECRET)
+		) {
+			ctx.addIssue({
+				code: "custom",
+				path: [
+					/_local/.test(cfg.STRIPE_SECRET_KEY)
+						? "STRIPE_SECRET_KEY"
+						: "STRIPE_WEBHOOK_SECRET",
+				],
+				message:
+					"is the local stand-in's value; set the real one from the Stripe dashboard",
 			});
 		}
 		if (cfg.JWT_SECRET.startsWith("replace-me")) {

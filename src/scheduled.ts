@@ -1,6 +1,10 @@
 import { log } from "./lib/log";
 import { purgeExpiredAuthTokens } from "./modules/auth/auth.jobs";
 import { purgeStaleGuestCarts } from "./modules/cart/cart.jobs";
+import {
+	expireUnpaidOrders,
+	purgeExpiredIdempotencyKeys,
+} from "./modules/orders/expiry.jobs";
 import type { Services } from "./services";
 
 interface ScheduledJob {
@@ -8,10 +12,21 @@ interface ScheduledJob {
 	run: (services: Services) => Promise<unknown>;
 }
 
-/** Periodic maintenance, every run of the cron trigger: expired auth tokens, stale guest carts. */
+/**
+ * Periodic maintenance, every run of the cron trigger: expired auth tokens, stale guest carts,
+ * unpaid orders past their payment deadline, expired Idempotency-Key records.
+ */
 const jobs: ScheduledJob[] = [
 	{ name: "purge-auth-tokens", run: ({ db }) => purgeExpiredAuthTokens(db) },
 	{ name: "purge-guest-carts", run: ({ db }) => purgeStaleGuestCarts(db) },
+	{
+		name: "expire-unpaid-orders",
+		run: (services) => expireUnpaidOrders(services),
+	},
+	{
+		name: "purge-idempotency-keys",
+		run: ({ db }) => purgeExpiredIdempotencyKeys(db),
+	},
 ];
 
 /** Runs every job; one failing job never stops the others, and each outcome is logged. */

@@ -1,7 +1,9 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import type Stripe from "stripe";
 import { createDb, type Db } from "./db/client";
 import { type Config, loadConfig } from "./env";
 import { createRedis } from "./lib/redis";
+import { createStripe } from "./lib/stripe";
 import { DbMeter } from "./lib/timing";
 import { type EmailQueue, emailQueue } from "./modules/emails/emails.messages";
 
@@ -18,6 +20,10 @@ export interface Services {
 	db: Db;
 	redis: Redis;
 	emails: EmailQueue;
+	/** Stripe API client, built on first use (most invocations never call Stripe). */
+	readonly stripe: Stripe;
+	/** Verified Stripe webhook events for the `stripe-events` consumer. */
+	stripeEvents: Queue;
 	/** Product images (R2). */
 	images: R2Bucket;
 	/**
@@ -38,12 +44,18 @@ export function createServices(
 	const config = loadConfig(env);
 	const meter = new DbMeter();
 	const waitUntil = (work: Promise<unknown>) => ctx?.waitUntil(work);
+	let stripe: Stripe | undefined;
 	return {
 		config,
 		meter,
 		db: createDb(config, meter),
 		redis: createRedis(config),
 		emails: emailQueue(env.EMAIL_QUEUE, waitUntil),
+		get stripe() {
+			stripe ??= createStripe(config);
+			return stripe;
+		},
+		stripeEvents: env.STRIPE_EVENTS_QUEUE,
 		images: env.IMAGES,
 		waitUntil,
 	};

@@ -3,12 +3,15 @@ import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../dev/embedded-postgres";
 import { migrate } from "../dev/migrate";
 import { createFreshPostgresDatabase, startStack } from "../dev/stack";
+import { startStripeStandin } from "../dev/stripe-standin";
 
 export interface TestStack {
 	connectionString: string;
 	neonFetchEndpoint: string;
 	upstashUrl: string;
 	upstashToken: string;
+	/** The local Stripe stand-in (control surface on; webhooks recorded, not delivered). */
+	stripeUrl: string;
 	backends: { db: string; redis: string };
 }
 
@@ -19,6 +22,9 @@ declare module "vitest" {
 		postgresServerUrl: string;
 	}
 }
+
+/** The Worker's STRIPE_WEBHOOK_SECRET in tests (vitest.config.ts); the stand-in signs with it. */
+const STRIPE_WEBHOOK_SECRET = "whsec_voidshop_tests";
 
 /**
  * One PostgreSQL server for the whole run — a throwaway embedded PostgreSQL 17 by default, or
@@ -45,6 +51,13 @@ export default async function setup(project: TestProject) {
 			log,
 		});
 		cleanups.push(() => stack.close());
+		const stripe = await startStripeStandin({
+			port: 0,
+			webhookSecret: STRIPE_WEBHOOK_SECRET,
+			control: true,
+			log,
+		});
+		cleanups.push(() => stripe.close());
 		await migrate({
 			connectionString: stack.connectionString,
 			wsProxy: stack.neonWsProxy,
@@ -58,6 +71,7 @@ export default async function setup(project: TestProject) {
 			neonFetchEndpoint: `${stack.neonHttpUrl}/sql`,
 			upstashUrl: stack.upstashUrl,
 			upstashToken: stack.upstashToken,
+			stripeUrl: stripe.url,
 			backends: stack.backends,
 		});
 	} catch (err) {

@@ -17,7 +17,7 @@ type EntryResult<E> = E extends readonly (infer S)[]
 		? undefined
 		: ResultOf<E>;
 
-type BatchResults<T extends Record<string, Entry>> = {
+export type BatchResults<T extends Record<string, Entry>> = {
 	[K in keyof T]: EntryResult<T[K]>;
 };
 

@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
 	WEAK_PASSWORD: 400,
 	INVALID_RESET_TOKEN: 400,
 	INVALID_CURSOR: 400,
+	INVALID_SIGNATURE: 400,
 	UNAUTHENTICATED: 401,
 	INVALID_CREDENTIALS: 401,
 	INVALID_REFRESH_TOKEN: 401,
@@ -23,14 +24,21 @@ export const ERROR_STATUS = {
 	CURRENCY_MISMATCH: 409,
 	QUANTITY_LIMIT: 409,
 	CART_FULL: 409,
-	/** The variant or its product is not active (see the stock rule, catalog/stock.sql.ts). */
+	/** An order cannot do that in its current status (the message and details name it). */
+	INVALID_ORDER_STATE: 409,
+	/** The variant or its product is not active (see the stock rule, catalog/stock.queries.ts). */
 	UNAVAILABLE: 409,
+	CART_EMPTY: 409,
+	IDEMPOTENCY_IN_PROGRESS: 409,
+	IDEMPOTENCY_KEY_REUSED: 422,
+	SHIPPING_METHOD_UNAVAILABLE: 422,
 	PAYLOAD_TOO_LARGE: 413,
 	UNSUPPORTED_MEDIA_TYPE: 415,
 	RATE_LIMITED: 429,
 	INTERNAL: 500,
 	CONFIG_INVALID: 500,
 	DEPENDENCY_UNAVAILABLE: 503,
+	PAYMENT_PROVIDER_UNAVAILABLE: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -3,6 +3,10 @@ import {
 	consumeDeadEmails,
 	consumeEmails,
 } from "../modules/emails/emails.consumer";
+import {
+	consumeDeadStripeEvents,
+	consumeStripeEvents,
+} from "../modules/payments/stripe-events.consumer";
 import type { Services } from "../services";
 
 type QueueConsumer = (batch: MessageBatch, services: Services) => Promise<void>;
@@ -14,6 +18,8 @@ type QueueConsumer = (batch: MessageBatch, services: Services) => Promise<void>;
 const consumers: Record<string, QueueConsumer> = {
 	"voidshop-emails": consumeEmails,
 	"voidshop-emails-dlq": consumeDeadEmails,
+	"voidshop-stripe-events": consumeStripeEvents,
+	"voidshop-stripe-events-dlq": consumeDeadStripeEvents,
 };
 
 /** Batches for a queue nobody consumes are retried (not acked) so no message is lost silently. */

@@ -55,6 +55,7 @@ describe("configuration", () => {
 	const production = {
 		ENVIRONMENT: "production",
 		NEON_LOCAL_FETCH_ENDPOINT: undefined,
+		STRIPE_LOCAL_URL: undefined,
 		UPSTASH_REDIS_REST_URL: "https://eu1-example.upstash.io",
 		CORS_ORIGINS: "https://shop.example.com",
 		EMAIL_PROVIDER: "sendgrid",
@@ -67,8 +68,35 @@ describe("configuration", () => {
 			"CORS_ORIGINS",
 			"EMAIL_PROVIDER",
 			"NEON_LOCAL_FETCH_ENDPOINT",
+			"STRIPE_LOCAL_URL",
 			"UPSTASH_REDIS_REST_URL",
 		]);
+	});
+
+	it("refuses the local Stripe stand-in's keys in production", () => {
+		const issues = issuesFor({
+			...production,
+			STRIPE_SECRET_KEY: "sk_test_local_voidshop",
+		});
+		expect(issues).toEqual([
+			expect.objectContaining({ variable: "STRIPE_SECRET_KEY" }),
+		]);
+	});
+
+	it("validates Stripe keys and the payment window", () => {
+		const issues = issuesFor({
+			STRIPE_SECRET_KEY: "pk_test_wrong_kind",
+			STRIPE_WEBHOOK_SECRET: "secret",
+			ORDER_PAYMENT_WINDOW: "30 minutes",
+		});
+		expect(issues.map((i) => i.variable).sort()).toEqual([
+			"ORDER_PAYMENT_WINDOW",
+			"STRIPE_SECRET_KEY",
+			"STRIPE_WEBHOOK_SECRET",
+		]);
+		expect(
+			loadConfig({ ...env, ORDER_PAYMENT_WINDOW: "2h" }).ORDER_PAYMENT_WINDOW,
+		).toBe(7_200_000);
 	});
 
 	it("accepts a production configuration without local settings", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bearer, register } from "./helpers/auth";
 import { call, dbRoundTrips, expectError, json } from "./helpers/http";
+import { insertOrder } from "./helpers/order-rows";
 
 const address = {
 	name: "Ada Lovelace",
@@ -22,7 +23,39 @@ describe("GET /v1/me", () => {
 			name: "Test Customer",
 			role: "customer",
 			createdAt: expect.any(String),
+			recentOrders: [],
 		});
+		expect(res.headers.get("Cache-Control")).toBe("no-store");
+	});
+
+	it("adds the last 5 orders, newest first, as history summaries, still in one round trip", async () => {
+		const { accessToken, userId } = await register();
+		const other = await register();
+		await insertOrder({ userId: other.userId });
+		const base = Date.UTC(2029, 0, 1);
+		for (let i = 0; i < 7; i++)
+			await insertOrder({
+				userId,
+				placedAt: new Date(base + i * 60_000),
+				lines: [{ name: `Order ${i}` }],
+			});
+		const res = await call("/v1/me", { headers: bearer(accessToken) });
+		expect(res.status).toBe(200);
+		expect(dbRoundTrips(res)).toBe(1);
+		const me = (await res.json()) as {
+			recentOrders: { items: { name: string }[] }[];
+		};
+		expect(me.recentOrders.map((o) => o.items[0]?.name)).toEqual([
+			"Order 6",
+			"Order 5",
+			"Order 4",
+			"Order 3",
+			"Order 2",
+		]);
+		const history = (await (
+			await call("/v1/orders?limit=5", { headers: bearer(accessToken) })
+		).json()) as { data: unknown[] };
+		expect(me.recentOrders).toEqual(history.data);
 	});
 });
 

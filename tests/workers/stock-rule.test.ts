@@ -19,7 +19,7 @@ import {
 } from "./helpers/catalog";
 import { call, dbRoundTrips, expectError, json } from "./helpers/http";
 
-// The stock rule (src/modules/catalog/stock.sql.ts): a variant that is not active, or whose
+// The stock rule (src/modules/catalog/stock.queries.ts): a variant that is not active, or whose
 // product is not active, is `unavailable` on every surface, whatever its stock.
 
 /** A product of two in-stock variants, `a` soon to become inactive, `b` staying sellable. */

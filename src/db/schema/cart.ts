@@ -14,8 +14,15 @@ import {
 import { variants } from "./catalog";
 import { users } from "./users";
 
-/** `merged`: a guest cart folded into a user's cart at login/register (kept until purged). */
-export const cartStatus = pgEnum("cart_status", ["active", "merged"]);
+/**
+ * `merged`: a guest cart folded into a user's cart at login/register (kept until purged);
+ * `ordered`: checked out (an order was placed from it).
+ */
+export const cartStatus = pgEnum("cart_status", [
+	"active",
+	"merged",
+	"ordered",
+]);
 
 /**
  * A shopper's cart: a signed-in user's (one active per user) or a guest's, found by the SHA-256

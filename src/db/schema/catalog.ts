@@ -234,9 +234,14 @@ export const inventoryLedger = pgTable(
 		variantId: uuid()
 			.notNull()
 			.references(() => variants.id, { onDelete: "cascade" }),
+		/** Change of on_hand (0 for a reservation or its release). */
 		delta: integer().notNull(),
 		/** on_hand after the change, so the ledger reads as a statement without replaying it. */
 		onHandAfter: integer().notNull(),
+		/** Change of reserved: + on `reserve`, - on `release` and `sale`. */
+		reservedDelta: integer().notNull().default(0),
+		/** The order behind an order's movement (reserve, release, sale, restock). */
+		orderId: uuid(),
 		reason: text().notNull(),
 		/** The user (token subject) who made the change; no FK, system jobs have none. */
 		actorId: uuid(),
@@ -244,7 +249,13 @@ export const inventoryLedger = pgTable(
 	},
 	(t) => [
 		index("inventory_ledger_variant_idx").on(t.variantId, t.createdAt),
-		check("inventory_ledger_delta_non_zero", sql`${t.delta} <> 0`),
+		index("inventory_ledger_order_idx")
+			.on(t.orderId)
+			.where(sql`${t.orderId} is not null`),
+		check(
+			"inventory_ledger_moves_something",
+			sql`${t.delta} <> 0 or ${t.reservedDelta} <> 0`,
+		),
 		check(
 			"inventory_ledger_reason_length",
 			sql`char_length(${t.reason}) between 1 and 200`,

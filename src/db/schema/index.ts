@@ -3,4 +3,5 @@ export * from "./auth";
 export * from "./cart";
 export * from "./catalog";
 export * from "./emails";
+export * from "./orders";
 export * from "./users";

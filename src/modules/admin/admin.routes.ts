@@ -1,6 +1,7 @@
 import { createRouter } from "../../lib/router";
 import { requireRole } from "../../middleware/auth";
 import { adminCatalogRoutes } from "../catalog/admin.routes";
+import { adminShippingRoutes } from "../shipping/admin.shipping.routes";
 
 /**
  * Everything under /v1/admin. The mount itself requires an admin (401 without a valid token,
@@ -10,4 +11,6 @@ import { adminCatalogRoutes } from "../catalog/admin.routes";
 const router = createRouter();
 router.use("*", requireRole("admin"));
 
-export const adminRoutes = router.route("/", adminCatalogRoutes);
+export const adminRoutes = router
+	.route("/", adminCatalogRoutes)
+	.route("/shipping-methods", adminShippingRoutes);

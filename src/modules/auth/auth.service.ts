@@ -10,7 +10,7 @@ import {
 	cartMergeOutcome,
 	type GuestCart,
 	guestCartMergeStatements,
-} from "../cart/cart-merge.sql";
+} from "../cart/cart-merge.queries";
 import { hashPassword, verifyPassword } from "./password";
 import { weakPasswordReason } from "./password-policy";
 import { type IssuedSession, newSession } from "./sessions.service";

@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../../app-env";
 import { credentialCookie } from "../../lib/cookies";
 import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
-import type { CartMergeOutcome, GuestCart } from "./cart-merge.sql";
+import type { CartMergeOutcome, GuestCart } from "./cart-merge.queries";
 
 const CART_COOKIE = "vs_cart";
 export const CART_TOKEN_HEADER = "X-Cart-Token";
@@ -80,4 +80,23 @@ export function cartMergeJson(
 	if (!presented) return {};
 	clearCartCookie(c);
 	return { cartMerge: outcome ?? { merged: false, lines: 0, adjusted: [] } };
+}
+
+/**
+ * Whose cart: the signed-in user's (a presented cart token is then ignored: merging happens at
+ * login), else the guest cart of the presented token. `owner` is undefined when there is no cart
+ * to look for: no token, or one that cannot be ours (it matches nothing, so it is not hashed).
+ */
+export async function cartOwnerOf(c: Context<AppEnv>): Promise<{
+	owner?: CartOwner;
+	presented?: PresentedCartToken;
+}> {
+	const user = c.get("user");
+	if (user) return { owner: { kind: "user", userId: user.id } };
+	const presented = presentedCartToken(c);
+	if (!presented?.wellFormed) return { presented };
+	return {
+		owner: { kind: "guest", tokenHash: await sha256Hex(presented.token) },
+		presented,
+	};
 }

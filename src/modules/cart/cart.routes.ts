@@ -5,7 +5,6 @@ import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { sha256Hex } from "../../lib/tokens";
 import { optionalAuth } from "../../middleware/auth";
 import { requireAllowedOrigin } from "../../middleware/http";
 import {
@@ -25,31 +24,11 @@ import {
 } from "./cart.service";
 import {
 	CART_TOKEN_HEADER,
-	type CartOwner,
+	cartOwnerOf,
 	clearCartCookie,
 	type PresentedCartToken,
-	presentedCartToken,
 	setCartCookie,
 } from "./cart-token";
-
-/**
- * Whose cart: the signed-in user's (a presented cart token is then ignored: merging happens at
- * login), else the guest cart of the presented token. `owner` is undefined when there is no cart
- * to look for: no token, or one that cannot be ours (it matches nothing, so it is not hashed).
- */
-async function resolveOwner(c: Context<AppEnv>): Promise<{
-	owner?: CartOwner;
-	presented?: PresentedCartToken;
-}> {
-	const user = c.get("user");
-	if (user) return { owner: { kind: "user", userId: user.id } };
-	const presented = presentedCartToken(c);
-	if (!presented?.wellFormed) return { presented };
-	return {
-		owner: { kind: "guest", tokenHash: await sha256Hex(presented.token) },
-		presented,
-	};
-}
 
 /**
  * A 404 for a cart that is not there (never for a missing line of a cart that is). A stale cookie (cart merged or purged) is cleared with it,
@@ -109,7 +88,7 @@ export const cartRoutes = router
 			},
 		}),
 		async (c) => {
-			const { owner } = await resolveOwner(c);
+			const { owner } = await cartOwnerOf(c);
 			const cart = owner
 				? await getCart(c.var.services.db, { owner })
 				: emptyCart();
@@ -144,7 +123,7 @@ export const cartRoutes = router
 		async (c) => {
 			const { db } = c.var.services;
 			const body = c.req.valid("json");
-			const { owner, presented } = await resolveOwner(c);
+			const { owner, presented } = await cartOwnerOf(c);
 			if (!owner && !presented) {
 				const { cart, cartToken } = await addItemToNewGuestCart(db, body);
 				setCartCookie(c, cartToken);
@@ -183,7 +162,7 @@ export const cartRoutes = router
 		async (c) => {
 			const { itemId } = c.req.valid("param");
 			const { quantity } = c.req.valid("json");
-			const { owner, presented } = await resolveOwner(c);
+			const { owner, presented } = await cartOwnerOf(c);
 			if (!owner) throw missing(c, presented, "Cart item not found");
 			const cart = await setItemQuantity(c.var.services.db, {
 				owner,
@@ -216,7 +195,7 @@ export const cartRoutes = router
 		}),
 		async (c) => {
 			const { itemId } = c.req.valid("param");
-			const { owner, presented } = await resolveOwner(c);
+			const { owner, presented } = await cartOwnerOf(c);
 			if (!owner) throw missing(c, presented, "Cart item not found");
 			if (!(await removeItem(c.var.services.db, { owner, itemId })))
 				throw new ApiError("NOT_FOUND", "Cart item not found");
@@ -239,7 +218,7 @@ export const cartRoutes = router
 			},
 		}),
 		async (c) => {
-			const { owner } = await resolveOwner(c);
+			const { owner } = await cartOwnerOf(c);
 			if (owner) await clearCart(c.var.services.db, { owner });
 			return c.body(null, 204);
 		},

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_LINE_QUANTITY } from "./cart.sql";
+import { MAX_LINE_QUANTITY } from "./cart.queries";
 
 export const addItemBody = z.strictObject({
 	variantId: z.uuid(),

@@ -15,7 +15,7 @@ import {
 	removeItemsSql,
 	type SetQuantityRow,
 	setQuantitySql,
-} from "./cart.sql";
+} from "./cart.queries";
 import type { CartOwner } from "./cart-token";
 
 type CartNotice =

@@ -5,7 +5,7 @@ import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { MAX_INT4 } from "../../lib/validation";
 import { translateWriteErrors } from "./admin.write-errors";
-import { availableUnits } from "./stock.sql";
+import { availableUnits } from "./stock.queries";
 
 /** Exactly one of `delta` and `set` (the route schema guarantees it). */
 interface Adjustment {

@@ -21,7 +21,7 @@ import {
 	type DetailRow,
 	priceRange,
 	productDetailSql,
-} from "./product-detail.sql";
+} from "./product-detail.queries";
 
 export interface VariantInput {
 	sku: string;

@@ -3,7 +3,7 @@ import { MAX_INT4, safeText, uintParam } from "../../lib/validation";
 import { slugSchema } from "./catalog.schemas";
 
 /** Integer minor units (cents); negative or fractional amounts are a 400. */
-const moneySchema = z
+export const moneySchema = z
 	.number()
 	.int("must be an integer amount in minor units")
 	.min(0, "must not be negative")

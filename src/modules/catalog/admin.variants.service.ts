@@ -21,8 +21,8 @@ import {
 	refreshPriceRangeSql,
 } from "./admin.variant-options";
 import { stillReferencedBy, translateWriteErrors } from "./admin.write-errors";
-import type { DetailRow } from "./product-detail.sql";
-import { availability, availableUnits } from "./stock.sql";
+import type { DetailRow } from "./product-detail.queries";
+import { availability, availableUnits } from "./stock.queries";
 
 /** A variant as the product view shows it, plus the fields only its own admin view returns. */
 type AdminVariant = DetailRow["variants"][number] & {

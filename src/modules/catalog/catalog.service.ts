@@ -8,13 +8,13 @@ import {
 	type DetailRow,
 	priceRange,
 	productDetailSql,
-} from "./product-detail.sql";
+} from "./product-detail.queries";
 import {
 	cursorFor,
 	type ListFilters,
 	type ListRow,
 	listProductsSql,
-} from "./product-list.sql";
+} from "./product-list.queries";
 
 export const imageUrl = (key: string) => `/v1/images/${key}`;
 

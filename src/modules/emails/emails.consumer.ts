@@ -18,7 +18,7 @@ const QUEUE_MAX_DELAY_SECONDS = 12 * 60 * 60;
 const IN_FLIGHT_RECHECK_SECONDS = 60;
 
 /** Exponential backoff on the delivery attempt (1-based), or the provider's Retry-After if longer. */
-function retryDelaySeconds(
+export function retryDelaySeconds(
 	attempts: number,
 	retryAfterSeconds?: number,
 ): number {

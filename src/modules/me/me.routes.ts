@@ -15,8 +15,8 @@ import {
 } from "../auth/auth.schemas";
 import { changePassword } from "../auth/auth.service";
 import { addressRoutes } from "./addresses.routes";
-import { updateMeBody } from "./me.schemas";
-import { getProfile, updateProfile } from "./me.service";
+import { meSchema, updateMeBody } from "./me.schemas";
+import { getProfileWithRecentOrders, updateProfile } from "./me.service";
 
 const tags = ["me"];
 const profile = jsonContent(
@@ -39,15 +39,24 @@ export const meRoutes = router
 			path: "/",
 			tags,
 			security: bearerAuth,
-			summary: "The signed-in user's profile",
-			responses: { 200: profile, ...errorResponses("UNAUTHENTICATED") },
+			summary: "The signed-in user's profile and most recent orders",
+			description: "One database round trip. Never cached (`no-store`).",
+			responses: {
+				200: jsonContent(
+					meSchema,
+					"the profile (no secrets) and the last 5 orders",
+				),
+				...errorResponses("UNAUTHENTICATED"),
+			},
 		}),
 		async (c) => {
-			const user = await getProfile(c.var.services.db, {
+			const me = await getProfileWithRecentOrders(c.var.services.db, {
 				userId: authUser(c).id,
 			});
-			if (!user) throw gone();
-			return c.json(toUserJson(user), 200);
+			if (!me) throw gone();
+			const { recentOrders, ...user } = me;
+			c.header("Cache-Control", "no-store");
+			return c.json({ ...toUserJson(user), recentOrders }, 200);
 		},
 	)
 	.openapi(

@@ -1,5 +1,14 @@
 import { z } from "@hono/zod-openapi";
-import { nameField } from "../auth/auth.schemas";
+import { nameField, userSchema } from "../auth/auth.schemas";
+import { orderSummarySchema } from "../orders/orders.schemas";
+
+export const meSchema = userSchema
+	.extend({
+		recentOrders: z.array(orderSummarySchema).openapi({
+			description: "The last 5 orders, newest first (as in GET /v1/orders)",
+		}),
+	})
+	.openapi("Me");
 
 export const updateMeBody = z.strictObject({ name: nameField });
 

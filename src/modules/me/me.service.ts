@@ -3,16 +3,22 @@ import type { Db } from "../../db/client";
 import { addresses, users } from "../../db/schema";
 import { uuidv7 } from "../../lib/ids";
 import { type PublicUser, publicUserColumns } from "../auth/auth.service";
+import type { OrderSummary } from "../orders/orders.schemas";
+import { recentOrders, recentOrdersQuery } from "../orders/orders.service";
 
-export async function getProfile(
+/**
+ * The profile and the customer's most recent orders, in ONE round trip (one batch). Undefined
+ * when the account no longer exists.
+ */
+export async function getProfileWithRecentOrders(
 	db: Db,
 	params: { userId: string },
-): Promise<PublicUser | undefined> {
-	const [user] = await db
-		.select(publicUserColumns)
-		.from(users)
-		.where(eq(users.id, params.userId));
-	return user;
+): Promise<(PublicUser & { recentOrders: OrderSummary[] }) | undefined> {
+	const [[user], recent] = await db.batch([
+		db.select(publicUserColumns).from(users).where(eq(users.id, params.userId)),
+		recentOrdersQuery(db, params.userId),
+	]);
+	return user && { ...user, recentOrders: recentOrders(recent.rows) };
 }
 
 export async function updateProfile(

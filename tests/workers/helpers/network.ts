@@ -20,18 +20,32 @@ export function installNetworkGuard(localHosts: string[]): void {
 	globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
 		const request = new Request(input, init);
 		const url = new URL(request.url);
-		if (allowedHosts.has(url.host)) return realFetch(input, init);
+		// An intercept wins over a local host, so a test can make the Stripe stand-in fail or hang.
 		const handler = intercepts.get(url.origin);
+		if (!handler && allowedHosts.has(url.host)) return realFetch(input, init);
 		if (!handler)
 			throw new Error(
 				`network blocked in tests: ${request.method} ${url.origin}${url.pathname}`,
 			);
-		return handler({
+		const answer = handler({
 			url: request.url,
 			method: request.method,
 			headers: request.headers,
 			body: await request.text(),
 		});
+		// Like a real fetch, an intercepted one rejects when its signal aborts (client timeouts).
+		const signal =
+			init?.signal ?? (input instanceof Request ? input.signal : undefined);
+		if (!signal) return answer;
+		signal.throwIfAborted();
+		return Promise.race([
+			answer,
+			new Promise<never>((_, reject) =>
+				signal.addEventListener("abort", () => reject(signal.reason), {
+					once: true,
+				}),
+			),
+		]);
 	};
 }
 

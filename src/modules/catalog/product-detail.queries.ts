@@ -7,7 +7,11 @@ import {
 	products,
 	variants,
 } from "../../db/schema";
-import { type Availability, availability, availableUnits } from "./stock.sql";
+import {
+	type Availability,
+	availability,
+	availableUnits,
+} from "./stock.queries";
 
 const UUID_RE =
 	/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { categories, images, products, variants } from "../../db/schema";
 import type { Cursor, Sort } from "./cursor";
-import { availableUnits, sellable } from "./stock.sql";
+import { availableUnits, sellable } from "./stock.queries";
 
 const v = alias(variants, "v");
 const p = alias(products, "p");

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { cartItems, carts, images, products, variants } from "../../db/schema";
-import { availableUnits, sellable } from "../catalog/stock.sql";
+import { availableUnits, sellable } from "../catalog/stock.queries";
 import type { CartOwner } from "./cart-token";
 
 /** Largest quantity of one line (also a CHECK on cart_items). */
@@ -15,7 +15,7 @@ const v = alias(variants, "v");
 const p = alias(products, "p");
 
 /** The owner's active cart, as a predicate on alias `c`. */
-function ownerSql(owner: CartOwner): SQL {
+export function ownerSql(owner: CartOwner): SQL {
 	return owner.kind === "user"
 		? sql`${c.userId} = ${owner.userId}::uuid and ${c.status} = 'active'`
 		: sql`${c.tokenHash} = ${owner.tokenHash} and ${c.status} = 'active'`;

@@ -3,8 +3,8 @@ import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
 import { cartItems, carts, products, variants } from "../../db/schema";
 import { uuidv7 } from "../../lib/ids";
-import { availableUnits, sellable } from "../catalog/stock.sql";
-import { MAX_LINE_QUANTITY } from "./cart.sql";
+import { availableUnits, sellable } from "../catalog/stock.queries";
+import { MAX_LINE_QUANTITY } from "./cart.queries";
 
 const v = alias(variants, "v");
 const p = alias(products, "p");
