@@ -243,11 +243,15 @@ export async function startEmbeddedPostgres(
 			spawnOpts,
 		);
 		const recent: string[] = [];
+		// Until it is ready, our own polling connections are refused ("starting up"): only the
+		// last lines are kept, for the error if the start fails.
+		let started = false;
 		child.stderr?.on("data", (chunk: Buffer) => {
 			for (const line of chunk.toString().split("\n").filter(Boolean)) {
 				recent.push(line);
 				if (recent.length > 20) recent.shift();
-				if (/\b(FATAL|PANIC)\b/.test(line)) opts.log(`postgres: ${line}`);
+				if (started && /\b(FATAL|PANIC)\b/.test(line))
+					opts.log(`postgres: ${line}`);
 			}
 		});
 		child.stdout?.resume();
@@ -278,7 +282,10 @@ export async function startEmbeddedPostgres(
 				),
 				exited,
 			]);
-			if (ok) return child;
+			if (ok) {
+				started = true;
+				return child;
+			}
 			if (Date.now() > deadline) {
 				child.kill("SIGKILL");
 				throw new Error(
