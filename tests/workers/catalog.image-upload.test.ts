@@ -52,6 +52,24 @@ describe("POST /v1/admin/products/:id/images", () => {
 		expect(await res.json()).toMatchObject({ width: 640, height: 480 });
 	});
 
+	it("leaves the app-wide body limit in force on every other route", async () => {
+		const p = await product();
+		const big = JSON.stringify({ name: "x".repeat(70_000) });
+		for (const [method, path] of [
+			["PATCH", `/v1/admin/products/${p.id}`],
+			["POST", `/v1/admin/products/${p.id}/variants`],
+		] as const)
+			await expectError(
+				await admin(path, {
+					method,
+					headers: { "Content-Type": "application/json" },
+					body: big,
+				}),
+				413,
+				"PAYLOAD_TOO_LARGE",
+			);
+	});
+
 	it("accepts up to 5 MB, past the app-wide body limit", async () => {
 		const p = await product();
 		const res = await upload(p.id, pngOfSize(5 * 1024 * 1024), "image/png");

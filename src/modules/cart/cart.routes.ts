@@ -55,7 +55,7 @@ const security: Record<string, string[]>[] = [
 	{ cartToken: [] },
 	{},
 ];
-/** Said of every cart route: a present Authorization header must verify (401), writes must come from an allowed Origin (403). */
+/** Route descriptions: what every cart route, and every cart write, says about credentials. */
 const credentials =
 	"An Authorization header that does not verify is a 401, never a silent guest.";
 const writes = `${credentials} A cross-site \`Origin\` is refused (403).`;

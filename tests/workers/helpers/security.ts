@@ -42,7 +42,7 @@ export async function protectedRoutes(): Promise<ProtectedRoute[]> {
 					(op.security?.length &&
 						op.security.every((alternative) => "bearer" in alternative)),
 			)
-			.map(([method, _]) => ({
+			.map(([method]) => ({
 				method: method.toUpperCase(),
 				path: `/v1${path.replaceAll(/\{[^}]+\}/g, SOME_ID)}`,
 				...(path.startsWith("/admin/") ? { role: "admin" as const } : {}),
