@@ -1,6 +1,7 @@
 /** Small helpers shared by the local stand-in servers: binding ports and answering JSON. */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 
 export interface ListenTarget {
 	host: string;
@@ -72,4 +73,34 @@ export function sendJson(
 		"content-length": Buffer.byteLength(text),
 	});
 	res.end(text);
+}
+
+/**
+ * For a stand-in run from the command line (`tsx dev/x.ts`): runs `main`, then on Ctrl-C or
+ * SIGTERM closes what it started and exits. A failure to start prints its message and exits 1.
+ */
+export function runFromCli(
+	moduleUrl: string,
+	main: () => Promise<{ close(): Promise<void> }>,
+): void {
+	if (!process.argv[1] || fileURLToPath(moduleUrl) !== process.argv[1]) return;
+	main().then(
+		(running) => {
+			const stop = () => {
+				running.close().then(
+					() => process.exit(0),
+					(err: unknown) => {
+						console.error(err);
+						process.exit(1);
+					},
+				);
+			};
+			process.once("SIGINT", stop);
+			process.once("SIGTERM", stop);
+		},
+		(err: unknown) => {
+			console.error(err instanceof Error ? err.message : err);
+			process.exit(1);
+		},
+	);
 }

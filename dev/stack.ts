@@ -16,6 +16,7 @@ import {
 	startEmbeddedPostgres,
 } from "./embedded-postgres";
 import { startNeonProxy } from "./neon-proxy";
+import { runFromCli } from "./ports";
 import { startUpstashBridge } from "./upstash-bridge";
 
 export interface StackOptions {
@@ -143,7 +144,7 @@ export function portFromEnv(name: string, fallback: number): number {
 	return port;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<{ close(): Promise<void> }> {
 	const env = process.env;
 	const stack = await startStack({
 		databaseUrl: env.LOCAL_DATABASE_URL || undefined,
@@ -159,22 +160,7 @@ async function main(): Promise<void> {
 	console.log(`NEON_LOCAL_FETCH_ENDPOINT=${stack.neonHttpUrl}/sql`);
 	console.log(`UPSTASH_REDIS_REST_URL=${stack.upstashUrl}`);
 	console.log(`UPSTASH_REDIS_REST_TOKEN=${stack.upstashToken}`);
-	const stop = () => {
-		stack.close().then(
-			() => process.exit(0),
-			(err: unknown) => {
-				console.error(err);
-				process.exit(1);
-			},
-		);
-	};
-	process.once("SIGINT", stop);
-	process.once("SIGTERM", stop);
+	return stack;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-	main().catch((err: unknown) => {
-		console.error(err instanceof Error ? err.message : err);
-		process.exit(1);
-	});
-}
+runFromCli(import.meta.url, main);

@@ -24,9 +24,15 @@ import {
 	type IncomingMessage,
 	type ServerResponse,
 } from "node:http";
-import { fileURLToPath } from "node:url";
 import Stripe from "stripe";
-import { authority, closeServer, listen, readBody, sendJson } from "./ports";
+import {
+	authority,
+	closeServer,
+	listen,
+	readBody,
+	runFromCli,
+	sendJson,
+} from "./ports";
 import {
 	canonical,
 	expandOf,
@@ -297,7 +303,7 @@ function portFromEnv(name: string, fallback: number): number {
 	return port;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<{ close(): Promise<void> }> {
 	const env = process.env;
 	const secret = env.STRIPE_WEBHOOK_SECRET || "whsec_local_dev_secret";
 	const webhookUrl = env.STRIPE_WEBHOOK_URL || undefined;
@@ -315,22 +321,7 @@ async function main(): Promise<void> {
 	console.log(
 		`webhooks: ${webhookUrl ?? "recorded, not delivered (set STRIPE_WEBHOOK_URL)"}`,
 	);
-	const stop = () => {
-		standin.close().then(
-			() => process.exit(0),
-			(err: unknown) => {
-				console.error(err);
-				process.exit(1);
-			},
-		);
-	};
-	process.once("SIGINT", stop);
-	process.once("SIGTERM", stop);
+	return standin;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-	main().catch((err: unknown) => {
-		console.error(err instanceof Error ? err.message : err);
-		process.exit(1);
-	});
-}
+runFromCli(import.meta.url, main);

@@ -1,8 +1,4 @@
-import {
-	createExecutionContext,
-	createMessageBatch,
-	getQueueResult,
-} from "cloudflare:test";
+import { createExecutionContext, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -18,6 +14,7 @@ import { PASSWORD, uniqueEmail, uniqueIp } from "./helpers/auth";
 import { testDb } from "./helpers/db";
 import { BASE, call, expectError, json } from "./helpers/http";
 import { interceptOrigin } from "./helpers/network";
+import { messageBatch } from "./helpers/queues";
 
 const sendgridEnv = {
 	...env,
@@ -66,24 +63,7 @@ async function consume(
 	vi.spyOn(console, "log").mockImplementation(() => {});
 	vi.spyOn(console, "warn").mockImplementation(() => {});
 	vi.spyOn(console, "error").mockImplementation(() => {});
-	const batch = createMessageBatch(
-		queue,
-		bodies.map((body, i) => ({
-			id: `msg-${i}-${crypto.randomUUID()}`,
-			timestamp: new Date(),
-			attempts,
-			body,
-		})),
-	);
-	// getQueueResult does not report per-message delays, so record what the consumer asked for.
-	const delays: (number | undefined)[] = [];
-	for (const message of batch.messages) {
-		const retry = message.retry.bind(message);
-		message.retry = (options) => {
-			delays.push(options?.delaySeconds);
-			retry(options);
-		};
-	}
+	const { batch, delays } = messageBatch(queue, bodies, attempts);
 	const ctx = createExecutionContext();
 	await worker.queue(batch, testEnv as Env, ctx);
 	return { ...(await getQueueResult(batch, ctx)), delays };

@@ -7,14 +7,7 @@ import { testDb } from "./helpers/db";
 import { dbRoundTrips, expectError } from "./helpers/http";
 import { interceptOrigin } from "./helpers/network";
 import { checkout, STRIPE_URL } from "./helpers/orders";
-
-async function stockOf(variantId: string) {
-	const [row] = await testDb()
-		.select({ onHand: variants.onHand, reserved: variants.reserved })
-		.from(variants)
-		.where(eq(variants.id, variantId));
-	return row;
-}
+import { stockOf } from "./helpers/payments";
 
 async function ordersFor(variantId: string): Promise<number> {
 	const [row] = await testDb()

@@ -18,14 +18,7 @@ import {
 import { testDb } from "./helpers/db";
 import { dbRoundTrips, expectError } from "./helpers/http";
 import { ADDRESS, checkout, paymentIntent, placeOrder } from "./helpers/orders";
-
-async function stockOf(variantId: string) {
-	const [row] = await testDb()
-		.select({ onHand: variants.onHand, reserved: variants.reserved })
-		.from(variants)
-		.where(eq(variants.id, variantId));
-	return row;
-}
+import { stockOf } from "./helpers/payments";
 
 async function customerWith(lines: { variantId: string; quantity: number }[]) {
 	const session = await register();

@@ -1,8 +1,4 @@
-import {
-	createExecutionContext,
-	createMessageBatch,
-	getQueueResult,
-} from "cloudflare:test";
+import { createExecutionContext, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { asc, eq } from "drizzle-orm";
 import { expect, vi } from "vitest";
@@ -22,6 +18,7 @@ import { testDb, testServices } from "./db";
 import { call } from "./http";
 import { interceptOrigin } from "./network";
 import { placeOrder, STRIPE_URL, stripeApi } from "./orders";
+import { messageBatch } from "./queues";
 
 export const WEBHOOK_SECRET = "whsec_voidshop_tests";
 export const STRIPE_ORIGIN = new URL(STRIPE_URL).origin;
@@ -140,24 +137,7 @@ export function captureQueues() {
  * database round trips can be read. Console output of the consumers is silenced.
  */
 export async function consume(queue: string, bodies: unknown[], attempts = 1) {
-	const batch = createMessageBatch(
-		queue,
-		bodies.map((body, i) => ({
-			id: `msg-${i}-${crypto.randomUUID()}`,
-			timestamp: new Date(),
-			attempts,
-			body,
-		})),
-	);
-	// getQueueResult does not report per-message delays, so record what the consumer asked for.
-	const delays: (number | undefined)[] = [];
-	for (const message of batch.messages) {
-		const retry = message.retry.bind(message);
-		message.retry = (options) => {
-			delays.push(options?.delaySeconds);
-			retry(options);
-		};
-	}
+	const { batch, delays } = messageBatch(queue, bodies, attempts);
 	const ctx = createExecutionContext();
 	const services = testServices();
 	await handleQueue(batch, services);
