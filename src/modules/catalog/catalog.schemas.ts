@@ -17,9 +17,15 @@ const MAX_OPTION_FILTERS = 8;
 
 export const listQuerySchema = z
 	.object({
-		q: safeText(4096)
+		q: z
+			.string()
+			.max(4096)
+			.refine((q) => !q.includes("\u0000"), "must not contain NUL")
 			.optional()
-			.openapi({ description: "Full-text search; any input is safe" }),
+			.openapi({
+				description:
+					"Search words (name, category, tags, option values, description): accents and case ignored, the last word also as a prefix, typos corrected when a word matches nothing. Any input is safe.",
+			}),
 		category: slugSchema
 			.optional()
 			.openapi({ description: "Category slug; includes its descendants" }),
@@ -28,7 +34,11 @@ export const listQuerySchema = z
 		inStock: z
 			.enum(["true", "false"])
 			.transform((v) => v === "true")
-			.optional(),
+			.optional()
+			.openapi({
+				description:
+					"`true`: only products with a variant in stock; `false`: only products with none",
+			}),
 		sort: z.enum(SORTS).optional().openapi({
 			description: "Default: relevance with `q`, otherwise newest",
 		}),
@@ -40,6 +50,16 @@ export const listQuerySchema = z
 	})
 	.catchall(z.union([safeText(100), z.array(safeText(100)).max(20)]))
 	.superRefine((query, ctx) => {
+		if (
+			query.minPrice !== undefined &&
+			query.maxPrice !== undefined &&
+			query.minPrice > query.maxPrice
+		)
+			ctx.addIssue({
+				code: "custom",
+				path: ["minPrice"],
+				message: "minPrice must not exceed maxPrice",
+			});
 		const extra = Object.keys(query).filter((k) => !(k in KNOWN_PARAMS));
 		if (extra.length > MAX_OPTION_FILTERS)
 			ctx.addIssue({
@@ -104,6 +124,11 @@ const productCardSchema = z
 		name: z.string(),
 		price: priceRange,
 		inStock: z.boolean(),
+		compareAtPrice: priceRange.nullable().openapi({
+			description:
+				"Range of the compare-at (was) prices of the variants on sale; null when none is",
+		}),
+		onSale: z.boolean(),
 		image: cardImage.nullable(),
 	})
 	.openapi("ProductCard");

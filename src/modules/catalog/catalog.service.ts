@@ -33,9 +33,23 @@ export async function listProducts(db: Db, params: ListParams) {
 				: "newest"
 			: params.sort;
 	const cursor = params.cursor ? decodeCursor(params.cursor, sort) : undefined;
-	const { rows } = await db.execute<ListRow & Record<string, unknown>>(
+	const list = db.execute<ListRow & Record<string, unknown>>(
 		listProductsSql(params, sort, params.limit, cursor),
 	);
+	let rows: ListRow[];
+	if (params.category) {
+		// The category's existence rides in the same round trip, so an unknown slug is a 404
+		// rather than an empty page.
+		const [found, page] = await db.batch([
+			db.execute<{ found: boolean }>(
+				sql`select exists (select 1 from ${categories} where slug = ${params.category}) as found`,
+			),
+			list,
+		]);
+		if (!found.rows[0]?.found)
+			throw new ApiError("NOT_FOUND", "Category not found");
+		rows = page.rows;
+	} else rows = (await list).rows;
 	const page = rows.slice(0, params.limit);
 	const last = page.at(-1);
 	return {
@@ -45,6 +59,11 @@ export async function listProducts(db: Db, params: ListParams) {
 			name: row.name,
 			price: { min: row.price_min, max: row.price_max, currency: row.currency },
 			inStock: row.in_stock,
+			compareAtPrice: row.compare_at && {
+				...row.compare_at,
+				currency: row.currency,
+			},
+			onSale: row.compare_at !== null,
 			image: row.image && { ...row.image, url: imageUrl(row.image.key) },
 		})),
 		nextCursor:
