@@ -6,6 +6,8 @@ import {
 	createProduct,
 	listPage,
 	type Product,
+	unique,
+	untilCached,
 } from "./helpers/catalog";
 import { testDb } from "./helpers/db";
 import { call, dbRoundTrips, expectError } from "./helpers/http";
@@ -215,5 +217,68 @@ describe("product cards", () => {
 			compareAtPrice: null,
 			onSale: false,
 		});
+	});
+});
+
+describe("GET /v1/search/suggest", () => {
+	type Suggestions = {
+		data: {
+			categories: { slug: string; name: string }[];
+			products: { slug: string; name: string }[];
+		};
+	};
+	const suggest = async (q: string) => {
+		const res = await call(`/v1/search/suggest?q=${encodeURIComponent(q)}`);
+		expect(res.status, q.slice(0, 30)).toBe(200);
+		return ((await res.json()) as Suggestions).data;
+	};
+
+	it("suggests matching categories and products, at most 8 in all, in one round trip", async () => {
+		const word = `quux${unique().replace(/\d/g, "k")}`;
+		const cat = await createCategory({ name: `${word} Lamps` });
+		for (let i = 0; i < 10; i++)
+			await createProduct(cat.id, { name: `${word} lamp ${i}` });
+		const res = await call(`/v1/search/suggest?q=${word.slice(0, -2)}`);
+		expect(dbRoundTrips(res)).toBe(1);
+		const { data } = (await res.json()) as Suggestions;
+		expect(data.categories).toEqual([
+			{ id: cat.id, slug: cat.slug, name: `${word} Lamps` },
+		]);
+		expect(data.products).toHaveLength(7);
+		for (const p of data.products) expect(p.name).toMatch(word);
+		expect((await suggest(`${word} lamp 3`)).products[0]?.name).toBe(
+			`${word} lamp 3`,
+		);
+	});
+
+	it("is edge-cached: a repeat costs no round trip", async () => {
+		const hit = await untilCached("/v1/search/suggest?q=sanda");
+		expect(hit.status).toBe(200);
+		expect(dbRoundTrips(hit)).toBe(0);
+	});
+
+	it("treats hostile input as words; NUL and over 4 KB are 400", async () => {
+		for (const q of [
+			"",
+			"'\"",
+			"t:* | !x & (",
+			"ﬁ İstanbul ß 中文 🛒",
+			"sandal ".repeat(580),
+		]) {
+			const data = await suggest(q);
+			expect(data.categories.length + data.products.length).toBeLessThanOrEqual(
+				8,
+			);
+		}
+		await expectError(
+			await call(`/v1/search/suggest?q=${encodeURIComponent("a\u0000")}`),
+			400,
+			"VALIDATION_FAILED",
+		);
+		await expectError(
+			await call(`/v1/search/suggest?q=${"z".repeat(4097)}`),
+			400,
+			"VALIDATION_FAILED",
+		);
 	});
 });

@@ -9,12 +9,15 @@ import {
 	productDetailSchema,
 	productListSchema,
 	slugSchema,
+	suggestQuerySchema,
+	suggestSchema,
 } from "./catalog.schemas";
 import {
 	getCategory,
 	getCategoryTree,
 	getPublicProduct,
 	listProducts,
+	suggest,
 } from "./catalog.service";
 import { edgeCache } from "./edge-cache";
 import { imageRoutes } from "./images.routes";
@@ -82,6 +85,27 @@ export const catalogRoutes = createRouter()
 			});
 			return c.json(page, 200);
 		},
+	)
+	.openapi(
+		createRoute({
+			method: "get",
+			path: "/search/suggest",
+			tags: ["catalog"],
+			summary:
+				"Up to 8 category and product names for a search box (the last word as a prefix)",
+			description: cached,
+			middleware: edgeCache(),
+			request: { query: suggestQuerySchema },
+			responses: {
+				200: jsonContent(suggestSchema, "suggestions"),
+				...errorResponses("VALIDATION_FAILED"),
+			},
+		}),
+		async (c) =>
+			c.json(
+				{ data: await suggest(c.var.services.db, c.req.valid("query")) },
+				200,
+			),
 	)
 	.openapi(
 		createRoute({

@@ -15,17 +15,36 @@ export const slugSchema = z
 const OPTION_KEY = /^[a-z][a-z0-9_-]{0,31}$/i;
 const MAX_OPTION_FILTERS = 8;
 
+/** Search words: any input is safe except NUL, which no text column can hold. */
+const searchText = z
+	.string()
+	.max(4096)
+	.refine((q) => !q.includes("\u0000"), "must not contain NUL");
+
+export const suggestQuerySchema = z.object({
+	q: searchText.openapi({ description: "What the shopper has typed so far" }),
+});
+
+const suggestion = z.object({
+	id: z.uuid(),
+	slug: z.string(),
+	name: z.string(),
+});
+export const suggestSchema = z
+	.object({
+		data: z.object({
+			categories: z.array(suggestion),
+			products: z.array(suggestion),
+		}),
+	})
+	.openapi("Suggestions");
+
 export const listQuerySchema = z
 	.object({
-		q: z
-			.string()
-			.max(4096)
-			.refine((q) => !q.includes("\u0000"), "must not contain NUL")
-			.optional()
-			.openapi({
-				description:
-					"Search words (name, category, tags, option values, description): accents and case ignored, the last word also as a prefix, typos corrected when a word matches nothing. Any input is safe.",
-			}),
+		q: searchText.optional().openapi({
+			description:
+				"Search words (name, category, tags, option values, description): accents and case ignored, the last word also as a prefix, typos corrected when a word matches nothing. Any input is safe.",
+		}),
 		category: slugSchema
 			.optional()
 			.openapi({ description: "Category slug; includes its descendants" }),

@@ -15,6 +15,12 @@ import {
 	type ListRow,
 	listProductsSql,
 } from "./product-list.queries";
+import {
+	SUGGESTIONS,
+	type SuggestRow,
+	searchQuery,
+	suggestSql,
+} from "./search.queries";
 
 export const imageUrl = (key: string) => `/v1/images/${key}`;
 
@@ -70,6 +76,23 @@ export async function listProducts(db: Db, params: ListParams) {
 			rows.length > params.limit && last
 				? encodeCursor(cursorFor(sort, last))
 				: null,
+	};
+}
+
+/**
+ * Up to 8 suggestions for a search box (categories first, at most 3 of them), in one round
+ * trip; a `q` without words suggests nothing, without asking the database.
+ */
+export async function suggest(db: Db, params: { q: string }) {
+	const tsquery = searchQuery(params.q);
+	if (!tsquery) return { categories: [], products: [] };
+	const { rows } = await db.execute<SuggestRow & Record<string, unknown>>(
+		suggestSql(params.q, tsquery),
+	);
+	const { categories = [], products = [] } = rows[0] ?? {};
+	return {
+		categories,
+		products: products.slice(0, SUGGESTIONS - categories.length),
 	};
 }
 

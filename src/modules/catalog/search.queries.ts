@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { products, searchTerms } from "../../db/schema";
+import { categories, products, searchTerms } from "../../db/schema";
 
 /** Words beyond these are ignored, so any input (up to 4 KB) costs a bounded query. */
 const MAX_TERMS = 8;
@@ -87,4 +87,34 @@ export function searchRank(q: string, tsquery: SQL, alias: string): SQL {
 	return sql`(ts_rank_cd(${p}.search, ${tsquery})
 		+ case when trim(regexp_replace(catalog_fold(${p}.name), '[^[:alnum:]]+', ' ', 'g'))
 			= trim(regexp_replace(catalog_fold(${typed}), '[^[:alnum:]]+', ' ', 'g')) then 10 else 0 end)::real`;
+}
+
+/** At most this many suggestions in all; categories take up to three of them. */
+export const SUGGESTIONS = 8;
+const CATEGORY_SUGGESTIONS = 3;
+
+export type SuggestRow = {
+	categories: { id: string; slug: string; name: string }[];
+	products: { id: string; slug: string; name: string }[];
+};
+
+/**
+ * Search-box suggestions in one statement: categories whose name matches (a tiny table, so
+ * its document is computed on the fly) and active products by relevance, each list bounded.
+ */
+export function suggestSql(q: string, tsquery: SQL): SQL {
+	const rank = searchRank(q, sql`(select q from search)`, "p");
+	return sql`with search as materialized (select ${tsquery} as q),
+	cats as (
+		select c.id, c.slug, c.name from ${categories} c
+		where to_tsvector('voidshop_search', c.name || ' ' || catalog_joined_words(c.name)) @@ (select q from search)
+		order by char_length(c.name), c.name, c.id limit ${CATEGORY_SUGGESTIONS}
+	),
+	prods as (
+		select p.id, p.slug, p.name from ${products} p
+		where p.status = 'active' and p.price_min is not null and p.search @@ (select q from search)
+		order by ${rank} desc, p.name, p.id limit ${SUGGESTIONS}
+	)
+	select coalesce((select json_agg(cats) from cats), '[]') as categories,
+		coalesce((select json_agg(prods) from prods), '[]') as products`;
 }
