@@ -67,7 +67,7 @@ export const catalogRoutes = createRouter()
 			request: { query: listQuerySchema },
 			responses: {
 				200: jsonContent(productListSchema, "a page of product cards"),
-				...errorResponses("VALIDATION_FAILED", "INVALID_CURSOR"),
+				...errorResponses("VALIDATION_FAILED", "INVALID_CURSOR", "NOT_FOUND"),
 			},
 		}),
 		async (c) => {
@@ -81,6 +81,7 @@ export const catalogRoutes = createRouter()
 				sort: query.sort,
 				limit: query.limit,
 				cursor: query.cursor,
+				facets: query.facets,
 				options: optionFilters(query),
 			});
 			return c.json(page, 200);

@@ -66,6 +66,14 @@ export const listQuerySchema = z
 			.default(24)
 			.openapi({ type: "integer", minimum: 1, maximum: 100, default: 24 }),
 		cursor: z.string().max(2048).optional(),
+		facets: z
+			.enum(["true", "false"])
+			.transform((v) => v === "true")
+			.optional()
+			.openapi({
+				description:
+					"`true` adds `total` and facet counts over everything the filters match",
+			}),
 	})
 	.catchall(z.union([safeText(100), z.array(safeText(100)).max(20)]))
 	.superRefine((query, ctx) => {
@@ -104,6 +112,7 @@ const KNOWN_PARAMS = {
 	sort: 1,
 	limit: 1,
 	cursor: 1,
+	facets: 1,
 } as const;
 
 /** The option filters among the query parameters, names and values lower-cased. */
@@ -152,9 +161,36 @@ const productCardSchema = z
 	})
 	.openapi("ProductCard");
 
+const count = z.number().int();
+const facetsSchema = z
+	.object({
+		categories: z.array(
+			z.object({ id: z.uuid(), slug: z.string(), name: z.string(), count }),
+		),
+		options: z.array(
+			z.object({
+				name: z.string(),
+				values: z.array(z.object({ value: z.string(), count })),
+			}),
+		),
+		price: z
+			.array(z.object({ min: count, max: count.nullable(), count }))
+			.openapi({
+				description:
+					"Products per bucket of their lowest price, minor units, [min, max)",
+			}),
+		availability: z.object({ inStock: count, outOfStock: count }),
+	})
+	.openapi("Facets", {
+		description:
+			"Counts of products over everything the filters match (not just this page). Categories: each product's own category. Options: names and values lower-cased, as the filters take them; a product counts once per value one of its sellable variants has.",
+	});
+
 export const productListSchema = z.object({
 	data: z.array(productCardSchema),
 	nextCursor: z.string().nullable(),
+	total: count.optional().openapi({ description: "With `facets=true`" }),
+	facets: facetsSchema.optional(),
 });
 
 const crumb = z.object({ id: z.uuid(), slug: z.string(), name: z.string() });

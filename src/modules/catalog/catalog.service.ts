@@ -1,9 +1,11 @@
 import { sql } from "drizzle-orm";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { categories } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import type { CategoryTreeNode } from "./catalog.schemas";
 import { decodeCursor, encodeCursor, type Sort } from "./cursor";
+import { type FacetsRow, facetsSql } from "./facets.queries";
 import {
 	type DetailRow,
 	priceRange,
@@ -25,6 +27,7 @@ import {
 export const imageUrl = (key: string) => `/v1/images/${key}`;
 
 interface ListParams extends ListFilters {
+	facets?: boolean;
 	sort?: Sort;
 	limit: number;
 	cursor?: string;
@@ -39,23 +42,29 @@ export async function listProducts(db: Db, params: ListParams) {
 				: "newest"
 			: params.sort;
 	const cursor = params.cursor ? decodeCursor(params.cursor, sort) : undefined;
-	const list = db.execute<ListRow & Record<string, unknown>>(
-		listProductsSql(params, sort, params.limit, cursor),
-	);
+	// The category's existence and the facets ride in the same round trip as the page, so an
+	// unknown slug is a 404 rather than an empty page.
+	const pageSql = listProductsSql(params, sort, params.limit, cursor);
 	let rows: ListRow[];
-	if (params.category) {
-		// The category's existence rides in the same round trip, so an unknown slug is a 404
-		// rather than an empty page.
-		const [found, page] = await db.batch([
-			db.execute<{ found: boolean }>(
-				sql`select exists (select 1 from ${categories} where slug = ${params.category}) as found`,
-			),
-			list,
-		]);
-		if (!found.rows[0]?.found)
+	let counts: FacetsRow | undefined;
+	if (params.category || params.facets) {
+		const { found, list, facets } = await batch(db, {
+			found: params.category
+				? db.execute<{ found: boolean }>(
+						sql`select exists (select 1 from ${categories} where slug = ${params.category}) as found`,
+					)
+				: undefined,
+			list: db.execute<ListRow & Record<string, unknown>>(pageSql),
+			facets: params.facets
+				? db.execute<FacetsRow & Record<string, unknown>>(facetsSql(params))
+				: undefined,
+		});
+		if (found && !found.rows[0]?.found)
 			throw new ApiError("NOT_FOUND", "Category not found");
-		rows = page.rows;
-	} else rows = (await list).rows;
+		rows = list.rows;
+		counts = facets?.rows[0];
+	} else
+		rows = (await db.execute<ListRow & Record<string, unknown>>(pageSql)).rows;
 	const page = rows.slice(0, params.limit);
 	const last = page.at(-1);
 	return {
@@ -76,6 +85,18 @@ export async function listProducts(db: Db, params: ListParams) {
 			rows.length > params.limit && last
 				? encodeCursor(cursorFor(sort, last))
 				: null,
+		...(counts && {
+			total: counts.total,
+			facets: {
+				categories: counts.categories,
+				options: counts.options,
+				price: counts.price,
+				availability: {
+					inStock: counts.in_stock,
+					outOfStock: counts.out_of_stock,
+				},
+			},
+		}),
 	};
 }
 
