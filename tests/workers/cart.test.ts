@@ -80,6 +80,8 @@ describe("GET /v1/cart", () => {
 				id: expect.any(String),
 				variantId: m?.id,
 				sku: m?.sku,
+				productId: product.id,
+				productSlug: product.slug,
 				productName: product.name,
 				options: { Size: "M" },
 				image: null,

@@ -143,3 +143,33 @@ describe("variants: POST /v1/admin/products/:id/variants, PATCH and DELETE /v1/a
 		);
 	});
 });
+
+describe("compare-at prices", () => {
+	it("answers 400 unless compareAtPrice exceeds the price, on create and on update", async () => {
+		const category = await createCategory();
+		const product = await createProduct(category.id, {
+			variants: [{ price: 1000, compareAtPrice: 1500, onHand: 1 }],
+		});
+		const variant = product.variants[0];
+		if (!variant) throw new Error("no variant");
+		for (const compareAtPrice of [1000, 999]) {
+			const res = await admin(
+				`/v1/admin/products/${product.id}/variants`,
+				post({ sku: `CMP-${unique()}`, price: 1000, compareAtPrice }),
+			);
+			const error = await expectError(res, 400, "VALIDATION_FAILED");
+			expect(error.details).toEqual({ field: "compareAtPrice" });
+		}
+		// Raising the price past the stored compare-at price is refused by the same rule.
+		await expectError(
+			await admin(`/v1/admin/variants/${variant.id}`, patch({ price: 1500 })),
+			400,
+			"VALIDATION_FAILED",
+		);
+		const ok = await admin(
+			`/v1/admin/variants/${variant.id}`,
+			patch({ price: 1400 }),
+		);
+		expect(ok.status).toBe(200);
+	});
+});

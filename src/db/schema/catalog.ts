@@ -80,13 +80,13 @@ export const products = pgTable(
 		 */
 		priceMin: integer(),
 		priceMax: integer(),
-		/** Name outweighs description; 'english' stems plurals ("shirts" finds "shirt"). */
-		search: tsvector()
-			.notNull()
-			.generatedAlwaysAs(
-				(): SQL =>
-					sql`setweight(to_tsvector('english', ${products.name}), 'A') || setweight(to_tsvector('english', ${products.description}), 'B')`,
-			),
+		/**
+		 * The search document, maintained by the trigger products_search_document (migration
+		 * 0006, hand-written SQL): name (A), category path names and tags (B), option values (C),
+		 * description (D), unaccented and stemmed ('voidshop_search' configuration), with the
+		 * joined forms of adjacent name/category words ("T Shirt" also as "tshirt").
+		 */
+		search: tsvector().notNull().default(sql`''::tsvector`),
 		...timestamps,
 	},
 	(t) => [
@@ -182,6 +182,10 @@ export const variants = pgTable(
 			"variants_compare_at_price_non_negative",
 			sql`${t.compareAtPrice} >= 0`,
 		),
+		check(
+			"variants_compare_at_above_price",
+			sql`${t.compareAtPrice} > ${t.price}`,
+		),
 		check("variants_on_hand_non_negative", sql`${t.onHand} >= 0`),
 		check(
 			"variants_reserved_within_on_hand",
@@ -195,6 +199,19 @@ export const variants = pgTable(
 			"variants_options_object",
 			sql`jsonb_typeof(${t.options}) = 'object'`,
 		),
+	],
+);
+
+/**
+ * Distinct lexemes of every search document ever written, for typo correction by trigram
+ * similarity (pg_trgm). Filled by the products_search_document trigger; never pruned (a stale
+ * lexeme only costs a correction candidate that matches nothing).
+ */
+export const searchTerms = pgTable(
+	"search_terms",
+	{ term: text().primaryKey() },
+	(t) => [
+		index("search_terms_trgm_idx").using("gin", sql`${t.term} gin_trgm_ops`),
 	],
 );
 

@@ -37,6 +37,8 @@ export interface CartRow extends Record<string, unknown> {
 	price_currency: string;
 	available: number;
 	sellable: boolean;
+	product_id: string;
+	product_slug: string;
 	product_name: string;
 	image_key: string | null;
 	image_alt: string | null;
@@ -50,7 +52,7 @@ export interface CartRow extends Record<string, unknown> {
 export function cartViewSql(owner: CartOwner): SQL {
 	return sql`select c.id as cart_id, ci.id, ci.variant_id, ci.quantity, ci.unit_price, ci.currency,
 		v.sku, v.options, v.price, v.currency as price_currency, ${liveStock},
-		p.name as product_name, img.key as image_key, img.alt as image_alt
+		p.id as product_id, p.slug as product_slug, p.name as product_name, img.key as image_key, img.alt as image_alt
 	from ${carts} c
 	left join ${cartItems} ci on ci.cart_id = c.id
 	left join ${variants} v on v.id = ci.variant_id

@@ -40,6 +40,10 @@ const cartLine = z
 		id: z.uuid(),
 		variantId: z.uuid(),
 		sku: z.string(),
+		productId: z
+			.uuid()
+			.openapi({ description: "For linking the line to its product page" }),
+		productSlug: z.string(),
 		productName: z.string(),
 		options: z.record(z.string(), z.string()),
 		image: z.object({ url: z.string(), alt: z.string() }).nullable(),

@@ -28,6 +28,8 @@ export interface CartLine {
 	id: string;
 	variantId: string;
 	sku: string;
+	productId: string;
+	productSlug: string;
 	productName: string;
 	options: Record<string, string>;
 	image: { url: string; alt: string } | null;
@@ -77,6 +79,8 @@ function toCart(rows: CartRow[]): Cart {
 			id: r.id,
 			variantId: r.variant_id,
 			sku: r.sku,
+			productId: r.product_id,
+			productSlug: r.product_slug,
 			productName: r.product_name,
 			options: r.options,
 			image: r.image_key

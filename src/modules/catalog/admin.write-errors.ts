@@ -36,7 +36,8 @@ const STOCK_CHECKS = new Set([
 /**
  * Turns the database's verdict on a catalog insert or update into the API's: duplicate slug/SKU
  * → 409 naming the field, a dangling reference → 404 naming it (an insert or update can only break
- * a foreign key by pointing at a row that is not there), a stock CHECK → 409 INSUFFICIENT_STOCK.
+ * a foreign key by pointing at a row that is not there), a stock CHECK → 409 INSUFFICIENT_STOCK,
+ * a compare-at price not above the price → 400 VALIDATION_FAILED.
  * Anything else is rethrown unchanged (a 500). Deletes use stillReferencedBy instead.
  */
 function catalogWriteError(err: unknown): unknown {
@@ -60,6 +61,15 @@ function catalogWriteError(err: unknown): unknown {
 				})
 			: err;
 	}
+	if (
+		pg.code === PG.CHECK_VIOLATION &&
+		pg.constraint === "variants_compare_at_above_price"
+	)
+		return new ApiError(
+			"VALIDATION_FAILED",
+			"compareAtPrice must exceed the price",
+			{ field: "compareAtPrice" },
+		);
 	if (pg.code === PG.CHECK_VIOLATION && STOCK_CHECKS.has(pg.constraint))
 		return new ApiError(
 			"INSUFFICIENT_STOCK",

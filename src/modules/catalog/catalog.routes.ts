@@ -9,12 +9,15 @@ import {
 	productDetailSchema,
 	productListSchema,
 	slugSchema,
+	suggestQuerySchema,
+	suggestSchema,
 } from "./catalog.schemas";
 import {
 	getCategory,
 	getCategoryTree,
 	getPublicProduct,
 	listProducts,
+	suggest,
 } from "./catalog.service";
 import { edgeCache } from "./edge-cache";
 import { imageRoutes } from "./images.routes";
@@ -64,7 +67,7 @@ export const catalogRoutes = createRouter()
 			request: { query: listQuerySchema },
 			responses: {
 				200: jsonContent(productListSchema, "a page of product cards"),
-				...errorResponses("VALIDATION_FAILED", "INVALID_CURSOR"),
+				...errorResponses("VALIDATION_FAILED", "INVALID_CURSOR", "NOT_FOUND"),
 			},
 		}),
 		async (c) => {
@@ -78,10 +81,32 @@ export const catalogRoutes = createRouter()
 				sort: query.sort,
 				limit: query.limit,
 				cursor: query.cursor,
+				facets: query.facets,
 				options: optionFilters(query),
 			});
 			return c.json(page, 200);
 		},
+	)
+	.openapi(
+		createRoute({
+			method: "get",
+			path: "/search/suggest",
+			tags: ["catalog"],
+			summary:
+				"Up to 8 category and product names for a search box (the last word as a prefix)",
+			description: cached,
+			middleware: edgeCache(),
+			request: { query: suggestQuerySchema },
+			responses: {
+				200: jsonContent(suggestSchema, "suggestions"),
+				...errorResponses("VALIDATION_FAILED"),
+			},
+		}),
+		async (c) =>
+			c.json(
+				{ data: await suggest(c.var.services.db, c.req.valid("query")) },
+				200,
+			),
 	)
 	.openapi(
 		createRoute({

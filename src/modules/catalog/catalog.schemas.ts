@@ -15,11 +15,36 @@ export const slugSchema = z
 const OPTION_KEY = /^[a-z][a-z0-9_-]{0,31}$/i;
 const MAX_OPTION_FILTERS = 8;
 
+/** Search words: any input is safe except NUL, which no text column can hold. */
+const searchText = z
+	.string()
+	.max(4096)
+	.refine((q) => !q.includes("\u0000"), "must not contain NUL");
+
+export const suggestQuerySchema = z.object({
+	q: searchText.openapi({ description: "What the shopper has typed so far" }),
+});
+
+const suggestion = z.object({
+	id: z.uuid(),
+	slug: z.string(),
+	name: z.string(),
+});
+export const suggestSchema = z
+	.object({
+		data: z.object({
+			categories: z.array(suggestion),
+			products: z.array(suggestion),
+		}),
+	})
+	.openapi("Suggestions");
+
 export const listQuerySchema = z
 	.object({
-		q: safeText(4096)
-			.optional()
-			.openapi({ description: "Full-text search; any input is safe" }),
+		q: searchText.optional().openapi({
+			description:
+				"Search words (name, category, tags, option values, description): accents and case ignored, the last word also as a prefix, typos corrected when a word matches nothing. Any input is safe.",
+		}),
 		category: slugSchema
 			.optional()
 			.openapi({ description: "Category slug; includes its descendants" }),
@@ -28,7 +53,11 @@ export const listQuerySchema = z
 		inStock: z
 			.enum(["true", "false"])
 			.transform((v) => v === "true")
-			.optional(),
+			.optional()
+			.openapi({
+				description:
+					"`true`: only products with a variant in stock; `false`: only products with none",
+			}),
 		sort: z.enum(SORTS).optional().openapi({
 			description: "Default: relevance with `q`, otherwise newest",
 		}),
@@ -37,9 +66,27 @@ export const listQuerySchema = z
 			.default(24)
 			.openapi({ type: "integer", minimum: 1, maximum: 100, default: 24 }),
 		cursor: z.string().max(2048).optional(),
+		facets: z
+			.enum(["true", "false"])
+			.transform((v) => v === "true")
+			.optional()
+			.openapi({
+				description:
+					"`true` adds `total` and facet counts over everything the filters match",
+			}),
 	})
 	.catchall(z.union([safeText(100), z.array(safeText(100)).max(20)]))
 	.superRefine((query, ctx) => {
+		if (
+			query.minPrice !== undefined &&
+			query.maxPrice !== undefined &&
+			query.minPrice > query.maxPrice
+		)
+			ctx.addIssue({
+				code: "custom",
+				path: ["minPrice"],
+				message: "minPrice must not exceed maxPrice",
+			});
 		const extra = Object.keys(query).filter((k) => !(k in KNOWN_PARAMS));
 		if (extra.length > MAX_OPTION_FILTERS)
 			ctx.addIssue({
@@ -65,6 +112,7 @@ const KNOWN_PARAMS = {
 	sort: 1,
 	limit: 1,
 	cursor: 1,
+	facets: 1,
 } as const;
 
 /** The option filters among the query parameters, names and values lower-cased. */
@@ -104,13 +152,45 @@ const productCardSchema = z
 		name: z.string(),
 		price: priceRange,
 		inStock: z.boolean(),
+		compareAtPrice: priceRange.nullable().openapi({
+			description:
+				"Range of the compare-at (was) prices of the variants on sale; null when none is",
+		}),
+		onSale: z.boolean(),
 		image: cardImage.nullable(),
 	})
 	.openapi("ProductCard");
 
+const count = z.number().int();
+const facetsSchema = z
+	.object({
+		categories: z.array(
+			z.object({ id: z.uuid(), slug: z.string(), name: z.string(), count }),
+		),
+		options: z.array(
+			z.object({
+				name: z.string(),
+				values: z.array(z.object({ value: z.string(), count })),
+			}),
+		),
+		price: z
+			.array(z.object({ min: count, max: count.nullable(), count }))
+			.openapi({
+				description:
+					"Products per bucket of their lowest price, minor units, [min, max)",
+			}),
+		availability: z.object({ inStock: count, outOfStock: count }),
+	})
+	.openapi("Facets", {
+		description:
+			"Counts of products over everything the filters match (not just this page). Categories: each product's own category. Options: names and values lower-cased, as the filters take them; a product counts once per value one of its sellable variants has.",
+	});
+
 export const productListSchema = z.object({
 	data: z.array(productCardSchema),
 	nextCursor: z.string().nullable(),
+	total: count.optional().openapi({ description: "With `facets=true`" }),
+	facets: facetsSchema.optional(),
 });
 
 const crumb = z.object({ id: z.uuid(), slug: z.string(), name: z.string() });

@@ -1,9 +1,11 @@
 import { sql } from "drizzle-orm";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { categories } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import type { CategoryTreeNode } from "./catalog.schemas";
 import { decodeCursor, encodeCursor, type Sort } from "./cursor";
+import { type FacetsRow, facetsSql } from "./facets.queries";
 import {
 	type DetailRow,
 	priceRange,
@@ -15,10 +17,17 @@ import {
 	type ListRow,
 	listProductsSql,
 } from "./product-list.queries";
+import {
+	SUGGESTIONS,
+	type SuggestRow,
+	searchQuery,
+	suggestSql,
+} from "./search.queries";
 
 export const imageUrl = (key: string) => `/v1/images/${key}`;
 
 interface ListParams extends ListFilters {
+	facets?: boolean;
 	sort?: Sort;
 	limit: number;
 	cursor?: string;
@@ -33,9 +42,29 @@ export async function listProducts(db: Db, params: ListParams) {
 				: "newest"
 			: params.sort;
 	const cursor = params.cursor ? decodeCursor(params.cursor, sort) : undefined;
-	const { rows } = await db.execute<ListRow & Record<string, unknown>>(
-		listProductsSql(params, sort, params.limit, cursor),
-	);
+	// The category's existence and the facets ride in the same round trip as the page, so an
+	// unknown slug is a 404 rather than an empty page.
+	const pageSql = listProductsSql(params, sort, params.limit, cursor);
+	let rows: ListRow[];
+	let counts: FacetsRow | undefined;
+	if (params.category || params.facets) {
+		const { found, list, facets } = await batch(db, {
+			found: params.category
+				? db.execute<{ found: boolean }>(
+						sql`select exists (select 1 from ${categories} where slug = ${params.category}) as found`,
+					)
+				: undefined,
+			list: db.execute<ListRow & Record<string, unknown>>(pageSql),
+			facets: params.facets
+				? db.execute<FacetsRow & Record<string, unknown>>(facetsSql(params))
+				: undefined,
+		});
+		if (found && !found.rows[0]?.found)
+			throw new ApiError("NOT_FOUND", "Category not found");
+		rows = list.rows;
+		counts = facets?.rows[0];
+	} else
+		rows = (await db.execute<ListRow & Record<string, unknown>>(pageSql)).rows;
 	const page = rows.slice(0, params.limit);
 	const last = page.at(-1);
 	return {
@@ -45,12 +74,46 @@ export async function listProducts(db: Db, params: ListParams) {
 			name: row.name,
 			price: { min: row.price_min, max: row.price_max, currency: row.currency },
 			inStock: row.in_stock,
+			compareAtPrice: row.compare_at && {
+				...row.compare_at,
+				currency: row.currency,
+			},
+			onSale: row.compare_at !== null,
 			image: row.image && { ...row.image, url: imageUrl(row.image.key) },
 		})),
 		nextCursor:
 			rows.length > params.limit && last
 				? encodeCursor(cursorFor(sort, last))
 				: null,
+		...(counts && {
+			total: counts.total,
+			facets: {
+				categories: counts.categories,
+				options: counts.options,
+				price: counts.price,
+				availability: {
+					inStock: counts.in_stock,
+					outOfStock: counts.out_of_stock,
+				},
+			},
+		}),
+	};
+}
+
+/**
+ * Up to 8 suggestions for a search box (categories first, at most 3 of them), in one round
+ * trip; a `q` without words suggests nothing, without asking the database.
+ */
+export async function suggest(db: Db, params: { q: string }) {
+	const tsquery = searchQuery(params.q);
+	if (!tsquery) return { categories: [], products: [] };
+	const { rows } = await db.execute<SuggestRow & Record<string, unknown>>(
+		suggestSql(params.q, tsquery),
+	);
+	const { categories = [], products = [] } = rows[0] ?? {};
+	return {
+		categories,
+		products: products.slice(0, SUGGESTIONS - categories.length),
 	};
 }
 

@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { categories, images, products, variants } from "../../db/schema";
 import type { Cursor, Sort } from "./cursor";
+import { searchQuery, searchRank } from "./search.queries";
 import { availableUnits, sellable } from "./stock.queries";
 
 const v = alias(variants, "v");
@@ -14,6 +15,7 @@ export interface ListFilters {
 	category?: string;
 	minPrice?: number;
 	maxPrice?: number;
+	/** true: only products with a buyable variant; false: only products without one. */
 	inStock?: boolean;
 	/** Lower-cased option name → accepted lower-cased values (any of them). */
 	options: Record<string, string[]>;
@@ -27,6 +29,8 @@ export interface ListRow {
 	price_max: number;
 	currency: string;
 	in_stock: boolean;
+	/** Compare-at prices of the sellable variants on sale; null when none is. */
+	compare_at: { min: number; max: number } | null;
 	image: {
 		key: string;
 		alt: string;
@@ -36,8 +40,6 @@ export interface ListRow {
 	created_us: string;
 	rank: number | null;
 }
-
-const tsQuery = (q: string) => sql`websearch_to_tsquery('english', ${q})`;
 
 /**
  * All variant-level filters must hold for the SAME variant. Written as a correlated
@@ -50,7 +52,7 @@ function variantFilter(f: ListFilters): SQL | undefined {
 	const conditions: SQL[] = [];
 	if (f.minPrice !== undefined) conditions.push(sql`v.price >= ${f.minPrice}`);
 	if (f.maxPrice !== undefined) conditions.push(sql`v.price <= ${f.maxPrice}`);
-	if (f.inStock) conditions.push(buyable);
+	if (f.inStock === true) conditions.push(buyable);
 	for (const [name, values] of Object.entries(f.options)) {
 		const any = values.map(
 			(value) =>
@@ -97,11 +99,41 @@ export function listProductsSql(
 	limit: number,
 	cursor: Cursor | undefined,
 ): SQL {
-	const rank = filters.q
-		? sql`ts_rank_cd(p.search, ${tsQuery(filters.q)})`
-		: sql`null::real`;
+	const tsquery = filters.q ? searchQuery(filters.q) : undefined;
+	const rank =
+		filters.q && tsquery
+			? searchRank(filters.q, sql`(select q from search)`, "p")
+			: sql`null::real`;
+	const where = listWhere(filters, tsquery);
+	if (cursor) where.push(keyset(sort, cursor, rank));
+
+	return sql`${tsquery ? sql`with search as materialized (select ${tsquery} as q) ` : sql``}select p.id, p.slug, p.name, p.price_min, p.price_max, p.currency,
+		coalesce((select true from ${variants} v where v.product_id = p.id and ${buyable} limit 1), false) as in_stock,
+		(select json_build_object('min', min(v.compare_at_price), 'max', max(v.compare_at_price))
+			from ${variants} v where v.product_id = p.id and ${sellable(v, p)} and v.compare_at_price is not null
+			having count(*) > 0) as compare_at,
+		(select json_build_object('key', i.key, 'alt', i.alt, 'width', i.width, 'height', i.height)
+			from ${images} i where i.product_id = p.id order by i.position, i.id limit 1) as image,
+		(extract(epoch from p.created_at) * 1000000)::bigint::text as created_us,
+		${rank} as rank
+	from ${products} p
+	where ${sql.join(where, sql` and `)}
+	order by ${ORDER[sort]}
+	limit ${limit + 1}`;
+}
+
+/**
+ * The conditions every list filter adds on products `p` (the page's keyset aside), shared by the
+ * page and its facets. With `q`, the statement must define the CTE `search(q)`; a `q` without
+ * any word (only punctuation) matches nothing.
+ */
+export function listWhere(
+	filters: ListFilters,
+	tsquery: SQL | undefined,
+): SQL[] {
 	const where: SQL[] = [sql`p.status = 'active'`, sql`p.price_min is not null`];
-	if (filters.q) where.push(sql`p.search @@ ${tsQuery(filters.q)}`);
+	if (filters.q)
+		where.push(tsquery ? sql`p.search @@ (select q from search)` : sql`false`);
 	if (filters.category)
 		where.push(sql`p.category_id in (
 			with recursive subtree as (
@@ -112,18 +144,11 @@ export function listProductsSql(
 			select id from subtree)`);
 	const variantMatch = variantFilter(filters);
 	if (variantMatch) where.push(variantMatch);
-	if (cursor) where.push(keyset(sort, cursor, rank));
-
-	return sql`select p.id, p.slug, p.name, p.price_min, p.price_max, p.currency,
-		coalesce((select true from ${variants} v where v.product_id = p.id and ${buyable} limit 1), false) as in_stock,
-		(select json_build_object('key', i.key, 'alt', i.alt, 'width', i.width, 'height', i.height)
-			from ${images} i where i.product_id = p.id order by i.position, i.id limit 1) as image,
-		(extract(epoch from p.created_at) * 1000000)::bigint::text as created_us,
-		${rank} as rank
-	from ${products} p
-	where ${sql.join(where, sql` and `)}
-	order by ${ORDER[sort]}
-	limit ${limit + 1}`;
+	if (filters.inStock === false)
+		where.push(
+			sql`not coalesce((select true from ${variants} v where v.product_id = p.id and ${buyable} limit 1), false)`,
+		);
+	return where;
 }
 
 /** The keyset of the last row shown, for the next page's cursor. */

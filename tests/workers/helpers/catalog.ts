@@ -41,6 +41,7 @@ export async function createCategory(
 export interface VariantSpec {
 	sku?: string;
 	price: number;
+	compareAtPrice?: number;
 	onHand?: number;
 	options?: Record<string, string>;
 }
@@ -68,6 +69,7 @@ export async function createProduct(
 		name?: string;
 		description?: string;
 		status?: "draft" | "active" | "archived";
+		tags?: string[];
 		options?: { name: string; values: string[] }[];
 		variants?: VariantSpec[];
 	} = {},
@@ -82,6 +84,7 @@ export async function createProduct(
 			status: overrides.status ?? "active",
 			categoryId,
 			currency: "EUR",
+			tags: overrides.tags,
 			options: overrides.options,
 			variants: (overrides.variants ?? [{ price: 1000, onHand: 10 }]).map(
 				(v, i) => ({ sku: v.sku ?? `SKU-${tag}-${i}`, ...v }),
@@ -99,6 +102,8 @@ interface Page {
 		name: string;
 		price: { min: number; max: number; currency: string };
 		inStock: boolean;
+		compareAtPrice: { min: number; max: number; currency: string } | null;
+		onSale: boolean;
 		image: { url: string } | null;
 	}[];
 	nextCursor: string | null;
