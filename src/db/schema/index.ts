@@ -3,5 +3,6 @@ export * from "./auth";
 export * from "./cart";
 export * from "./catalog";
 export * from "./emails";
+export * from "./fulfillments";
 export * from "./orders";
 export * from "./users";

@@ -1,6 +1,7 @@
 import { createRouter } from "../../lib/router";
 import { requireRole } from "../../middleware/auth";
 import { adminCatalogRoutes } from "../catalog/admin.routes";
+import { adminOrderRoutes } from "../orders/admin.orders.routes";
 import { adminShippingRoutes } from "../shipping/admin.shipping.routes";
 
 /**
@@ -13,4 +14,5 @@ router.use("*", requireRole("admin"));
 
 export const adminRoutes = router
 	.route("/", adminCatalogRoutes)
-	.route("/shipping-methods", adminShippingRoutes);
+	.route("/shipping-methods", adminShippingRoutes)
+	.route("/orders", adminOrderRoutes);
