@@ -54,7 +54,7 @@ export function reserveRefundSql(p: {
 			when not exists (select 1 from o) then 'not_found'
 			when not exists (select 1 from idempotency_keys k where k.scope = ${p.claim.scope}
 				and k.key = ${p.claim.key} and k.claim_id = ${p.claim.claimId}::uuid) then 'claim_lost'
-			when (select status from o) not in ('paid', 'fulfilled', 'delivered', 'partially_refunded')
+			when (select status from o) not in ('paid', 'fulfilled', 'delivered', 'partially_refunded', 'refunded')
 				or (select payment_intent_id from o) is null then 'invalid_state'
 			when (select remaining from amt) <= 0 then 'nothing_left'
 			when (select amount from amt) > (select remaining from amt) then 'exceeds'
