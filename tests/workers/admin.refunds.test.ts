@@ -20,7 +20,12 @@ afterEach(() => vi.restoreAllMocks());
 type Admin = Awaited<ReturnType<typeof newAdmin>>;
 
 interface RefundAnswer {
-	refund: { id: string; stripeRefundId: string; amount: number; status: string };
+	refund: {
+		id: string;
+		stripeRefundId: string;
+		amount: number;
+		status: string;
+	};
 	order: AdminOrder;
 }
 
@@ -128,9 +133,10 @@ describe("POST /v1/admin/orders/{id}/refunds", () => {
 		]);
 		// The database refused them (it names what is left), not Stripe.
 		for (const r of answers.filter((a) => a.status === 409))
-			expect((await expectError(r, 409, "REFUND_TOO_LARGE")).details).toEqual(
-				{ remaining: 0, currency: o.placed.order.currency },
-			);
+			expect((await expectError(r, 409, "REFUND_TOO_LARGE")).details).toEqual({
+				remaining: 0,
+				currency: o.placed.order.currency,
+			});
 		expect(await stripeRefunds(o.pi)).toHaveLength(1);
 		expect(await orderRow(o.orderId)).toMatchObject({
 			status: "refunded",
@@ -171,9 +177,9 @@ describe("POST /v1/admin/orders/{id}/refunds", () => {
 			restock: [{ orderItemId: itemId, quantity: 1 }],
 		});
 		expect(res.status).toBe(201);
-		expect(((await res.json()) as RefundAnswer).order.lines[0]).toMatchObject(
-			{ restockedQuantity: 1 },
-		);
+		expect(((await res.json()) as RefundAnswer).order.lines[0]).toMatchObject({
+			restockedQuantity: 1,
+		});
 		expect(await stockOf(o.variantId)).toEqual({ onHand: 4, reserved: 0 });
 		expect(await ledgerOf(o.orderId)).toEqual([
 			"reserve 0/2",
