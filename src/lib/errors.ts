@@ -34,6 +34,10 @@ export const ERROR_STATUS = {
 	NOTHING_TO_FULFIL: 409,
 	/** A refund larger than what is left to refund of the order (refunds in flight included). */
 	REFUND_TOO_LARGE: 409,
+	/** The change would leave the shop without an active admin. */
+	LAST_ADMIN: 409,
+	/** An admin may not demote or disable themselves. */
+	CANNOT_CHANGE_SELF: 409,
 	IDEMPOTENCY_KEY_REUSED: 422,
 	SHIPPING_METHOD_UNAVAILABLE: 422,
 	PAYLOAD_TOO_LARGE: 413,

@@ -3,6 +3,7 @@ import { requireRole } from "../../middleware/auth";
 import { adminCatalogRoutes } from "../catalog/admin.routes";
 import { adminOrderRoutes } from "../orders/admin.orders.routes";
 import { adminShippingRoutes } from "../shipping/admin.shipping.routes";
+import { adminAuditRoutes, adminUserRoutes } from "../users/admin.users.routes";
 
 /**
  * Everything under /v1/admin. The mount itself requires an admin (401 without a valid token,
@@ -15,4 +16,6 @@ router.use("*", requireRole("admin"));
 export const adminRoutes = router
 	.route("/", adminCatalogRoutes)
 	.route("/shipping-methods", adminShippingRoutes)
-	.route("/orders", adminOrderRoutes);
+	.route("/orders", adminOrderRoutes)
+	.route("/users", adminUserRoutes)
+	.route("/audit-log", adminAuditRoutes);
