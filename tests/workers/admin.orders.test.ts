@@ -1,7 +1,8 @@
+import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AdminOrder } from "../../src/modules/orders/admin.orders.schemas";
 import type { OrderView } from "../../src/modules/orders/orders.schemas";
-import { adminGet, adminPost, newAdmin } from "./helpers/admin";
+import { adminGet, adminPost, holdingLocks, newAdmin } from "./helpers/admin";
 import { bearer } from "./helpers/auth";
 import { call, dbRoundTrips, expectError } from "./helpers/http";
 import {
@@ -169,10 +170,16 @@ describe("POST /v1/admin/orders/{id}/fulfillments", () => {
 		const admin = await newAdmin();
 		const o = await paidOrder();
 		queues.emails.length = 0;
-		const answers = await Promise.all(
-			[1, 2, 3].map(() =>
-				adminPost(admin, `${base(o.orderId)}/fulfillments`, ship),
-			),
+		// The clicks arrive while the order row is locked elsewhere, so they truly overlap.
+		const answers = await holdingLocks(
+			sql`select id from orders where id = ${o.orderId}::uuid for update`,
+			600,
+			() =>
+				Promise.all(
+					[1, 2, 3].map(() =>
+						adminPost(admin, `${base(o.orderId)}/fulfillments`, ship),
+					),
+				),
 		);
 		expect(answers.map((r) => r.status).sort()).toEqual([201, 409, 409]);
 		const order = (await (

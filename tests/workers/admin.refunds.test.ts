@@ -1,6 +1,7 @@
+import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AdminOrder } from "../../src/modules/orders/admin.orders.schemas";
-import { adminPost, newAdmin } from "./helpers/admin";
+import { adminPost, holdingLocks, newAdmin } from "./helpers/admin";
 import { dbRoundTrips, expectError } from "./helpers/http";
 import {
 	captureQueues,
@@ -120,13 +121,19 @@ describe("POST /v1/admin/orders/{id}/refunds", () => {
 		captureQueues();
 		const admin = await newAdmin();
 		const o = await paidOrder();
-		const answers = await Promise.all(
-			[1, 2, 3, 4, 5, 6].map((n) =>
-				refund(admin, o.orderId, {
-					reason: `clerk ${n}`,
-					...(n % 2 ? { amount: o.total } : {}),
-				}),
-			),
+		// All six arrive while the order row is locked elsewhere, so they truly overlap.
+		const answers = await holdingLocks(
+			sql`select id from orders where id = ${o.orderId}::uuid for update`,
+			600,
+			() =>
+				Promise.all(
+					[1, 2, 3, 4, 5, 6].map((n) =>
+						refund(admin, o.orderId, {
+							reason: `clerk ${n}`,
+							...(n % 2 ? { amount: o.total } : {}),
+						}),
+					),
+				),
 		);
 		expect(answers.map((r) => r.status).sort()).toEqual([
 			201, 409, 409, 409, 409, 409,

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { users } from "../../src/db/schema";
-import { adminGet, newAdmin } from "./helpers/admin";
+import { adminGet, holdingLocks, newAdmin } from "./helpers/admin";
 import { bearer, login, refresh, register, signToken } from "./helpers/auth";
 import { testDb } from "./helpers/db";
 import { call, dbRoundTrips, expectError, json } from "./helpers/http";
@@ -135,10 +135,16 @@ describe("PATCH /v1/admin/users/{id}", () => {
 		await testDb().execute(
 			sql`update users set role = 'customer' where role = 'admin' and id not in (${a.id}::uuid, ${b.id}::uuid)`,
 		);
-		const answers = await Promise.all([
-			patchUser(a, b.id, { role: "customer" }),
-			patchUser(b, a.id, { role: "customer" }),
-		]);
+		// Both requests arrive while their target rows are locked elsewhere, so they truly overlap.
+		const answers = await holdingLocks(
+			sql`select id from users where id in (${a.id}::uuid, ${b.id}::uuid) for update`,
+			600,
+			() =>
+				Promise.all([
+					patchUser(a, b.id, { role: "customer" }),
+					patchUser(b, a.id, { role: "customer" }),
+				]),
+		);
 		expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
 		await expectError(
 			answers.find((r) => r.status === 409) as Response,

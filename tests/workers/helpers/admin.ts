@@ -1,4 +1,6 @@
+import { type SQL, sql } from "drizzle-orm";
 import { bearer, signToken } from "./auth";
+import { testDb } from "./db";
 import { call, json } from "./http";
 
 /** A fresh admin: its id (the token's subject, as timelines record it) and headers. */
@@ -21,4 +23,25 @@ export function adminPost(
 
 export function adminGet(who: Admin, path: string): Promise<Response> {
 	return call(path, { headers: who.headers });
+}
+
+/**
+ * Holds row locks (`lockSql`: a `select … for update`) in a transaction of the test's own for
+ * `ms`, so concurrent requests fired meanwhile reach the locked rows together: a race that
+ * would otherwise be won by timing is then always run. Resolves when the locks are released.
+ */
+export async function holdingLocks<T>(
+	lockSql: SQL,
+	ms: number,
+	race: () => Promise<T>,
+): Promise<T> {
+	const db = testDb();
+	const held = db.batch([
+		db.execute(lockSql),
+		db.execute(sql`select pg_sleep(${ms / 1000})`),
+	]);
+	await new Promise((resolve) => setTimeout(resolve, 100));
+	const result = await race();
+	await held;
+	return result;
 }
