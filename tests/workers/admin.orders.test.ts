@@ -276,6 +276,15 @@ describe("POST /v1/admin/orders/{id}/cancel", () => {
 		});
 		expect(await stockOf(o.variantId)).toEqual({ onHand: 5, reserved: 0 });
 		expect(await ledgerOf(o.orderId)).toContain("restock 2/0");
+		const audit = (await (
+			await adminGet(admin, `/v1/admin/audit-log?targetId=${o.orderId}`)
+		).json()) as { data: { action: string; after: unknown }[] };
+		expect(audit.data).toEqual([
+			expect.objectContaining({
+				action: "order.cancel",
+				after: { status: "cancelled", reason: "fraud suspected" },
+			}),
+		]);
 		const order = (await (
 			await adminGet(admin, base(o.orderId))
 		).json()) as AdminOrder;
@@ -319,5 +328,48 @@ describe("POST /v1/admin/orders/{id}/cancel", () => {
 			404,
 			"NOT_FOUND",
 		);
+	});
+});
+
+describe("the admin audit log of order actions", () => {
+	it("holds one row per action that changed something, with the admin and the request", async () => {
+		captureQueues();
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		const note = await adminPost(admin, `${base(o.orderId)}/notes`, {
+			body: "call first",
+		});
+		const shipped = await adminPost(
+			admin,
+			`${base(o.orderId)}/fulfillments`,
+			ship,
+		);
+		expect(
+			(await adminPost(admin, `${base(o.orderId)}/fulfillments`, ship)).status,
+		).toBe(409);
+		expect(
+			(await adminPost(admin, `${base(o.orderId)}/deliver`, {})).status,
+		).toBe(200);
+		expect(
+			(await adminPost(admin, `${base(o.orderId)}/deliver`, {})).status,
+		).toBe(409);
+		const res = await adminGet(
+			admin,
+			`/v1/admin/audit-log?targetType=order&targetId=${o.orderId}`,
+		);
+		expect(res.status).toBe(200);
+		const { data } = (await res.json()) as {
+			data: { action: string; actorId: string; requestId: string }[];
+		};
+		expect(data.map((e) => e.action)).toEqual([
+			"order.deliver",
+			"order.fulfil",
+			"order.note",
+		]);
+		expect(data.every((e) => e.actorId === admin.id)).toBe(true);
+		expect(data.map((e) => e.requestId).slice(1)).toEqual([
+			shipped.headers.get("x-request-id"),
+			note.headers.get("x-request-id"),
+		]);
 	});
 });

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AdminOrder } from "../../src/modules/orders/admin.orders.schemas";
-import { adminPost, holdingLocks, newAdmin } from "./helpers/admin";
+import { adminGet, adminPost, holdingLocks, newAdmin } from "./helpers/admin";
 import { dbRoundTrips, expectError } from "./helpers/http";
 import {
 	captureQueues,
@@ -145,6 +145,11 @@ describe("POST /v1/admin/orders/{id}/refunds", () => {
 				currency: o.placed.order.currency,
 			});
 		expect(await stripeRefunds(o.pi)).toHaveLength(1);
+		const audit = await adminGet(
+			admin,
+			`/v1/admin/audit-log?action=order.refund&targetId=${o.orderId}`,
+		);
+		expect(((await audit.json()) as { data: unknown[] }).data).toHaveLength(1);
 		expect(await orderRow(o.orderId)).toMatchObject({
 			status: "refunded",
 			refundedTotal: o.total,

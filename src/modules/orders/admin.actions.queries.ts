@@ -9,12 +9,13 @@ import { uuidv7 } from "../../lib/ids";
 
 /** An internal timeline note (never in the customer's view): one row `{ id }`, none without the order. */
 export function noteSql(p: {
+	noteId: string;
 	orderId: string;
 	adminId: string;
 	body: string;
 }): SQL {
 	return sql`insert into order_events (id, order_id, type, actor, actor_id, data, internal)
-		select ${uuidv7()}::uuid, o.id, 'note', 'admin', ${p.adminId}::uuid,
+		select ${p.noteId}::uuid, o.id, 'note', 'admin', ${p.adminId}::uuid,
 			jsonb_build_object('body', ${p.body}::text), true
 		from orders o where o.id = ${p.orderId}::uuid
 		returning id`;
@@ -29,7 +30,11 @@ export interface ActionRow extends Record<string, unknown> {
 }
 
 /** `fulfilled → delivered`, with a timeline row naming the admin. */
-export function deliverSql(p: { orderId: string; adminId: string }): SQL {
+export function deliverSql(p: {
+	eventId: string;
+	orderId: string;
+	adminId: string;
+}): SQL {
 	const id = sql`${p.orderId}::uuid`;
 	return sql`with upd as (
 		update orders set status = 'delivered', updated_at = now()
@@ -37,7 +42,7 @@ export function deliverSql(p: { orderId: string; adminId: string }): SQL {
 		returning id, status
 	), event as (
 		insert into order_events (id, order_id, type, from_status, to_status, actor, actor_id)
-		select ${uuidv7()}::uuid, upd.id, 'status_changed', 'fulfilled', 'delivered', 'admin', ${p.adminId}::uuid
+		select ${p.eventId}::uuid, upd.id, 'status_changed', 'fulfilled', 'delivered', 'admin', ${p.adminId}::uuid
 		from upd
 	)
 	select case when exists (select 1 from upd) then 'ok'
@@ -56,6 +61,7 @@ export function lockOrderSql(orderId: string): SQL {
 }
 
 export interface FulfilInput {
+	fulfillmentId: string;
 	orderId: string;
 	adminId: string;
 	carrier: string;
@@ -73,7 +79,7 @@ export interface FulfilInput {
  */
 export function fulfilSql(p: FulfilInput): SQL {
 	const id = sql`${p.orderId}::uuid`;
-	const fid = uuidv7();
+	const fid = p.fulfillmentId;
 	const want = p.items
 		? sql`select i.id, w.quantity as qty, (i.quantity - i.shipped_quantity - i.restocked_quantity) as lft
 			from jsonb_to_recordset(${JSON.stringify(p.items)}::jsonb) as w("orderItemId" uuid, quantity int)

@@ -1,4 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../app-env";
 import { IDEMPOTENT_REPLAYED_HEADER } from "../../lib/idempotency";
 import {
 	errorResponses,
@@ -37,6 +39,11 @@ const tags = ["admin: orders"];
 const canRead = requirePermission("orders:read");
 const canWrite = requirePermission("orders:write");
 const canRefund = requirePermission("refunds:write");
+/** The admin behind this request, and the request, as audit rows name them. */
+const actor = (c: Context<AppEnv>) => ({
+	actorId: authUser(c).id,
+	requestId: c.var.requestId,
+});
 const adminOrder = (description: string) =>
 	jsonContent(adminOrderSchema, description);
 
@@ -112,7 +119,7 @@ export const adminOrderRoutes = createRouter()
 			const body = c.req.valid("json");
 			const order = await fulfilOrder(c.var.services, {
 				orderId: c.req.valid("param").id,
-				adminId: authUser(c).id,
+				...actor(c),
 				carrier: body.carrier,
 				trackingNumber: body.trackingNumber,
 				trackingUrl: body.trackingUrl ?? null,
@@ -146,7 +153,7 @@ export const adminOrderRoutes = createRouter()
 			c.json(
 				await deliverOrder(c.var.services, {
 					orderId: c.req.valid("param").id,
-					adminId: authUser(c).id,
+					...actor(c),
 				}),
 				200,
 			),
@@ -187,7 +194,7 @@ export const adminOrderRoutes = createRouter()
 		async (c) => {
 			const result = await refundOrder(c.var.services, {
 				orderId: c.req.valid("param").id,
-				adminId: authUser(c).id,
+				...actor(c),
 				body: c.req.valid("json"),
 				idempotencyKey: c.var.idempotencyKey ?? "",
 			});
@@ -222,7 +229,7 @@ export const adminOrderRoutes = createRouter()
 			c.json(
 				await adminCancelOrder(c.var.services, {
 					orderId: c.req.valid("param").id,
-					adminId: authUser(c).id,
+					...actor(c),
 					reason: c.req.valid("json").reason,
 				}),
 				200,
@@ -253,7 +260,7 @@ export const adminOrderRoutes = createRouter()
 			c.json(
 				await addNote(c.var.services, {
 					orderId: c.req.valid("param").id,
-					adminId: authUser(c).id,
+					...actor(c),
 					body: c.req.valid("json").body,
 				}),
 				201,

@@ -1,7 +1,10 @@
+import { sql } from "drizzle-orm";
 import { batch } from "../../db/batch";
 import { fromBase64Url, toBase64Url } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
+import { uuidv7 } from "../../lib/ids";
 import type { Services } from "../../services";
+import { type AuditActor, auditSql } from "../admin/audit.queries";
 import {
 	type ActionRow,
 	deliverSql,
@@ -106,11 +109,23 @@ export async function listAdminOrders(
 /** An internal note on the timeline; answers the order (one round trip). */
 export async function addNote(
 	{ db }: Services,
-	p: { orderId: string; adminId: string; body: string },
+	p: { orderId: string; body: string } & AuditActor,
 ): Promise<AdminOrder> {
 	const id = orderIdOrNotFound(p.orderId);
+	const noteId = uuidv7();
 	const done = await batch(db, {
-		note: db.execute(noteSql({ ...p, orderId: id })),
+		note: db.execute(
+			noteSql({ noteId, orderId: id, adminId: p.actorId, body: p.body }),
+		),
+		audit: db.execute(
+			auditSql(p, {
+				action: "order.note",
+				targetType: "order",
+				targetId: id,
+				after: { noteId },
+				when: sql`exists (select 1 from order_events where id = ${noteId}::uuid)`,
+			}),
+		),
 		view: db.execute<{ order: AdminOrder }>(adminOrderSql(id)),
 	});
 	const order = done.view.rows[0]?.order;
@@ -128,12 +143,24 @@ function recipient(order: AdminOrder) {
 /** `fulfilled → delivered` (one round trip), then the `shipping_update` email. */
 export async function deliverOrder(
 	services: Services,
-	p: { orderId: string; adminId: string },
+	p: { orderId: string } & AuditActor,
 ): Promise<AdminOrder> {
 	const { db } = services;
 	const id = orderIdOrNotFound(p.orderId);
+	const eventId = uuidv7();
 	const done = await batch(db, {
-		deliver: db.execute<ActionRow>(deliverSql({ ...p, orderId: id })),
+		deliver: db.execute<ActionRow>(
+			deliverSql({ eventId, orderId: id, adminId: p.actorId }),
+		),
+		audit: db.execute(
+			auditSql(p, {
+				action: "order.deliver",
+				targetType: "order",
+				targetId: id,
+				after: { status: "delivered" },
+				when: sql`exists (select 1 from order_events where id = ${eventId}::uuid)`,
+			}),
+		),
 		view: db.execute<{ order: AdminOrder }>(adminOrderSql(id)),
 	});
 	const row = done.deliver.rows[0];
@@ -155,13 +182,30 @@ export async function deliverOrder(
  */
 export async function fulfilOrder(
 	services: Services,
-	p: FulfilInput,
+	p: Omit<FulfilInput, "fulfillmentId" | "adminId"> & AuditActor,
 ): Promise<AdminOrder> {
 	const { db } = services;
 	const id = orderIdOrNotFound(p.orderId);
+	const fulfillmentId = uuidv7();
 	const done = await batch(db, {
 		lock: db.execute(lockOrderSql(id)),
-		fulfil: db.execute<ActionRow>(fulfilSql({ ...p, orderId: id })),
+		fulfil: db.execute<ActionRow>(
+			fulfilSql({ ...p, fulfillmentId, orderId: id, adminId: p.actorId }),
+		),
+		audit: db.execute(
+			auditSql(p, {
+				action: "order.fulfil",
+				targetType: "order",
+				targetId: id,
+				after: {
+					fulfillmentId,
+					carrier: p.carrier,
+					trackingNumber: p.trackingNumber,
+					items: p.items ?? "all",
+				},
+				when: sql`exists (select 1 from fulfillments where id = ${fulfillmentId}::uuid)`,
+			}),
+		),
 		view: db.execute<{ order: AdminOrder }>(adminOrderSql(id)),
 	});
 	const row = done.fulfil.rows[0];
@@ -187,7 +231,7 @@ export async function fulfilOrder(
 	}
 	await services.emails.send({
 		template: "shipping_update",
-		idempotencyKey: `shipping_update:${row.fulfillment_id}`,
+		idempotencyKey: `shipping_update:${fulfillmentId}`,
 		to: recipient(order),
 		data: {
 			orderId: order.id,

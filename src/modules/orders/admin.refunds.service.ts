@@ -14,6 +14,7 @@ import {
 } from "../../lib/idempotency";
 import { uuidv7 } from "../../lib/ids";
 import type { Services } from "../../services";
+import { type AuditActor, auditSql } from "../admin/audit.queries";
 import {
 	isProviderFailure,
 	providerUnavailable,
@@ -93,17 +94,17 @@ export async function refundOrder(
 	services: Services,
 	p: {
 		orderId: string;
-		adminId: string;
 		body: RefundBody;
 		idempotencyKey: string;
-	},
+	} & AuditActor,
 ): Promise<RefundResult> {
 	const { db } = services;
+	const adminId = p.actorId;
 	const orderId = orderIdOrNotFound(p.orderId);
 	const refundId = uuidv7();
 	const restock = p.body.restock ?? [];
 	const claim = await idempotencyClaim(
-		`user:${p.adminId}`,
+		`user:${adminId}`,
 		p.idempotencyKey,
 		`POST /v1/admin/orders/${orderId}/refunds`,
 		p.body,
@@ -117,7 +118,7 @@ export async function refundOrder(
 				orderId,
 				amount: p.body.amount ?? null,
 				reason: p.body.reason,
-				adminId: p.adminId,
+				adminId: adminId,
 				restock,
 				claim,
 			}),
@@ -163,7 +164,7 @@ export async function refundOrder(
 		throw err;
 	}
 
-	const who = { actor: "admin" as const, actorId: p.adminId };
+	const who = { actor: "admin" as const, actorId: adminId };
 	const { attach, drop } = attachRefundSql(refundId, refund.id);
 	const reconcile = refundStatements(db, {
 		ref: { orderId },
@@ -174,7 +175,7 @@ export async function refundOrder(
 			currency: refund.currency,
 			status: (refund.status ?? "pending") as RefundStatus,
 			reason: p.body.reason,
-			createdBy: p.adminId,
+			createdBy: adminId,
 		},
 	});
 	const body = sql`jsonb_build_object(
@@ -189,11 +190,24 @@ export async function refundOrder(
 		refund: reconcile.refund,
 		settle: reconcile.settle,
 		restock: restock.length
-			? db.execute(restockSql({ orderId, adminId: p.adminId, lines: restock }))
+			? db.execute(restockSql({ orderId, adminId: adminId, lines: restock }))
 			: undefined,
+		audit: db.execute(
+			auditSql(p, {
+				action: "order.refund",
+				targetType: "order",
+				targetId: orderId,
+				after: {
+					refundId: refund.id,
+					amount: refund.amount,
+					reason: p.body.reason,
+					restock,
+				},
+			}),
+		),
 		event:
 			db.execute(sql`insert into order_events (id, order_id, type, actor, actor_id, data)
-			values (${uuidv7()}::uuid, ${orderId}::uuid, 'refund_created', 'admin', ${p.adminId}::uuid,
+			values (${uuidv7()}::uuid, ${orderId}::uuid, 'refund_created', 'admin', ${adminId}::uuid,
 				jsonb_build_object('refundId', ${refund.id}::text, 'amount', ${refund.amount}::int,
 					'reason', ${p.body.reason}::text, 'restock', ${JSON.stringify(restock)}::jsonb))`),
 		response: db.execute<{ body: { order: AdminOrder } }>(

@@ -4,6 +4,7 @@ import { batch } from "../../db/batch";
 import { orders } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import type { Services } from "../../services";
+import { type AuditActor, auditSql } from "../admin/audit.queries";
 import {
 	applyCancellation,
 	applySucceededPayment,
@@ -216,7 +217,7 @@ function cancelAs(
  */
 export async function adminCancelOrder(
 	services: Services,
-	params: { orderId: string; adminId: string; reason: string },
+	params: { orderId: string; reason: string } & AuditActor,
 ): Promise<OrderView> {
 	if (!UUID.test(params.orderId))
 		throw new ApiError("NOT_FOUND", "Order not found");
@@ -229,10 +230,20 @@ export async function adminCancelOrder(
 		.from(orders)
 		.where(eq(orders.id, params.orderId));
 	if (!order) throw new ApiError("NOT_FOUND", "Order not found");
-	return cancelAs(
+	const view = await cancelAs(
 		services,
 		order,
-		{ actor: "admin", actorId: params.adminId },
+		{ actor: "admin", actorId: params.actorId },
 		params.reason,
 	);
+	// After the cancel's own batches: Stripe sits between them, so the audit row gets its own.
+	await services.db.execute(
+		auditSql(params, {
+			action: "order.cancel",
+			targetType: "order",
+			targetId: order.id,
+			after: { status: view.status, reason: params.reason },
+		}),
+	);
+	return view;
 }
