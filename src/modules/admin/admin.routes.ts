@@ -3,6 +3,7 @@ import { requireRole } from "../../middleware/auth";
 import { adminCatalogRoutes } from "../catalog/admin.routes";
 import { adminOrderRoutes } from "../orders/admin.orders.routes";
 import { adminShippingRoutes } from "../shipping/admin.shipping.routes";
+import { adminStatsRoutes } from "../stats/admin.stats.routes";
 import { adminAuditRoutes, adminUserRoutes } from "../users/admin.users.routes";
 
 /**
@@ -18,4 +19,5 @@ export const adminRoutes = router
 	.route("/shipping-methods", adminShippingRoutes)
 	.route("/orders", adminOrderRoutes)
 	.route("/users", adminUserRoutes)
-	.route("/audit-log", adminAuditRoutes);
+	.route("/audit-log", adminAuditRoutes)
+	.route("/stats", adminStatsRoutes);
