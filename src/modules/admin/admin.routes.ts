@@ -1,5 +1,6 @@
 import { createRouter } from "../../lib/router";
 import { requireRole } from "../../middleware/auth";
+import { adminProductListRoutes } from "../catalog/admin.product-list.routes";
 import { adminCatalogRoutes } from "../catalog/admin.routes";
 import { adminOrderRoutes } from "../orders/admin.orders.routes";
 import { adminShippingRoutes } from "../shipping/admin.shipping.routes";
@@ -20,4 +21,5 @@ export const adminRoutes = router
 	.route("/orders", adminOrderRoutes)
 	.route("/users", adminUserRoutes)
 	.route("/audit-log", adminAuditRoutes)
-	.route("/stats", adminStatsRoutes);
+	.route("/stats", adminStatsRoutes)
+	.route("/products", adminProductListRoutes);
