@@ -13,6 +13,7 @@ import {
 	releaseSql,
 } from "../../lib/idempotency";
 import { uuidv7 } from "../../lib/ids";
+import { sha256Hex } from "../../lib/tokens";
 import type { Services } from "../../services";
 import { type AuditActor, auditSql } from "../admin/audit.queries";
 import {
@@ -85,8 +86,8 @@ function refusal(row: ReserveRow): ApiError {
  * An admin's refund (full by default, or `amount`), in two round trips around one Stripe call:
  * batch 1 claims the Idempotency-Key, locks the order and reserves the amount (a `pending`
  * refunds row, only if it fits in what is left: the database decides, so two concurrent refunds
- * of the rest cannot both pass); Stripe refunds with a key from the reservation id; batch 2
- * attaches Stripe's refund, reconciles like the webhook (refundStatements), restocks, notes the
+ * of the rest cannot both pass); Stripe refunds, its idempotency key derived from the client's
+ * key and request (a retry after a lost answer gets the same refund); batch 2 attaches Stripe's refund, reconciles like the webhook (refundStatements), restocks, notes the
  * admin on the timeline and stores the response. Stripe failing: reservation and claim given
  * back (503, or 409 when Stripe refuses the amount).
  */
@@ -145,9 +146,13 @@ export async function refundOrder(
 				payment_intent: row.payment_intent_id ?? "",
 				amount: row.amount ?? 0,
 				reason: "requested_by_customer",
-				metadata: { orderId, purpose: "admin_refund", refundId },
+				metadata: { orderId, purpose: "admin_refund" },
 			},
-			{ idempotencyKey: `refund-admin-${refundId}` },
+			// From the client's key and request, not the reservation: when Stripe made the refund
+			// but the answer was lost (a timeout), the client's retry gets that refund back.
+			{
+				idempotencyKey: `refund-admin-${await sha256Hex(`${claim.scope}\n${claim.key}\n${claim.requestHash}`)}`,
+			},
 		);
 	} catch (err) {
 		await batch(db, {
