@@ -30,6 +30,14 @@ export const ERROR_STATUS = {
 	UNAVAILABLE: 409,
 	CART_EMPTY: 409,
 	IDEMPOTENCY_IN_PROGRESS: 409,
+	/** A fulfilment asked for units that have already shipped (or more than a line has left). */
+	NOTHING_TO_FULFIL: 409,
+	/** A refund larger than what is left to refund of the order (refunds in flight included). */
+	REFUND_TOO_LARGE: 409,
+	/** The change would leave the shop without an active admin. */
+	LAST_ADMIN: 409,
+	/** An admin may not demote or disable themselves. */
+	CANNOT_CHANGE_SELF: 409,
 	IDEMPOTENCY_KEY_REUSED: 422,
 	SHIPPING_METHOD_UNAVAILABLE: 422,
 	PAYLOAD_TOO_LARGE: 413,

@@ -11,6 +11,7 @@ const ROLE_PERMISSIONS = {
 		"inventory:write",
 		"orders:read",
 		"orders:write",
+		"refunds:write",
 		"shipping:write",
 		"users:read",
 		"users:write",

@@ -17,6 +17,7 @@ export const sessionRevokedReason = pgEnum("session_revoked_reason", [
 	"reuse_detected",
 	"password_changed",
 	"password_reset",
+	"account_disabled",
 ]);
 
 /**

@@ -209,6 +209,8 @@ export const orderItems = pgTable(
 		lineTotal: integer().notNull(),
 		/** Units restocked after a refund or cancellation (never more than bought). */
 		restockedQuantity: integer().notNull().default(0),
+		/** Units handed to a carrier (sum of this line's fulfillment_items). */
+		shippedQuantity: integer().notNull().default(0),
 		position: integer().notNull().default(0),
 	},
 	(t) => [
@@ -223,6 +225,10 @@ export const orderItems = pgTable(
 		check(
 			"order_items_restocked_range",
 			sql`${t.restockedQuantity} between 0 and ${t.quantity}`,
+		),
+		check(
+			"order_items_shipped_range",
+			sql`${t.shippedQuantity} between 0 and ${t.quantity}`,
 		),
 	],
 );

@@ -1,7 +1,11 @@
 import { createRouter } from "../../lib/router";
 import { requireRole } from "../../middleware/auth";
+import { adminProductListRoutes } from "../catalog/admin.product-list.routes";
 import { adminCatalogRoutes } from "../catalog/admin.routes";
+import { adminOrderRoutes } from "../orders/admin.orders.routes";
 import { adminShippingRoutes } from "../shipping/admin.shipping.routes";
+import { adminStatsRoutes } from "../stats/admin.stats.routes";
+import { adminAuditRoutes, adminUserRoutes } from "../users/admin.users.routes";
 
 /**
  * Everything under /v1/admin. The mount itself requires an admin (401 without a valid token,
@@ -13,4 +17,9 @@ router.use("*", requireRole("admin"));
 
 export const adminRoutes = router
 	.route("/", adminCatalogRoutes)
-	.route("/shipping-methods", adminShippingRoutes);
+	.route("/shipping-methods", adminShippingRoutes)
+	.route("/orders", adminOrderRoutes)
+	.route("/users", adminUserRoutes)
+	.route("/audit-log", adminAuditRoutes)
+	.route("/stats", adminStatsRoutes)
+	.route("/products", adminProductListRoutes);

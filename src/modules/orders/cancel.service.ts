@@ -4,6 +4,7 @@ import { batch } from "../../db/batch";
 import { orders } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import type { Services } from "../../services";
+import { type AuditActor, auditSql } from "../admin/audit.queries";
 import {
 	applyCancellation,
 	applySucceededPayment,
@@ -69,6 +70,7 @@ async function cancelPaid(
 	services: Services,
 	order: Target,
 	who: Attribution,
+	reason: string,
 ): Promise<OrderView> {
 	const pi = order.paymentIntentId;
 	const refund = pi
@@ -81,7 +83,7 @@ async function cancelPaid(
 				}),
 			)
 		: null;
-	const cancel = { orderId: order.id, reason: REASON };
+	const cancel = { orderId: order.id, reason };
 	const { db } = services;
 	const done = await batch(db, {
 		...(refund
@@ -94,7 +96,7 @@ async function cancelPaid(
 						amount: refund.amount,
 						currency: refund.currency,
 						status: (refund.status ?? "pending") as RefundStatus,
-						reason: REASON,
+						reason,
 						createdBy: who.actorId,
 					},
 				})
@@ -124,6 +126,7 @@ async function cancelPending(
 	services: Services,
 	order: Target,
 	who: Attribution,
+	reason: string,
 ): Promise<OrderView> {
 	const id = order.paymentIntentId;
 	let pi: Stripe.PaymentIntent | null = null;
@@ -139,7 +142,7 @@ async function cancelPending(
 			applySucceededPayment(services, pi, who, { confirm: false }),
 		);
 		if (paid.outcome === "paid" || paid.outcome === "already_paid")
-			return cancelPaid(services, { ...order, status: "paid" }, who);
+			return cancelPaid(services, { ...order, status: "paid" }, who, reason);
 		// amount_mismatch: the money never applied to the order; it goes back with the cancel.
 		if (paid.outcome === "amount_mismatch")
 			await atStripe(() =>
@@ -158,7 +161,7 @@ async function cancelPending(
 		);
 	const result = await applyCancellation(
 		services,
-		{ orderId: order.id, reason: REASON, paymentStatus: pi?.status, ...who },
+		{ orderId: order.id, reason, paymentStatus: pi?.status, ...who },
 		{ view: viewOf(services, order.id) },
 	);
 	const view = result.also.view.rows[0]?.order;
@@ -167,7 +170,7 @@ async function cancelPending(
 	if (view.status === "cancelled") return view;
 	// Paid meanwhile (no PaymentIntent to cancel first, or a payment that raced this request).
 	if (result.order.status === "paid")
-		return cancelPaid(services, result.order, who);
+		return cancelPaid(services, result.order, who, reason);
 	throw invalidOrderState(result.order.status);
 }
 
@@ -193,8 +196,54 @@ export async function cancelOrder(
 		.where(and(eq(orders.id, params.orderId), readableBy(params.reader)));
 	if (!order) throw new ApiError("NOT_FOUND", "Order not found");
 	const who: Attribution = { actor: "customer", actorId: params.actorId };
+	return cancelAs(services, order, who, REASON);
+}
+
+function cancelAs(
+	services: Services,
+	order: Target,
+	who: Attribution,
+	reason: string,
+): Promise<OrderView> {
 	if (order.status === "pending_payment")
-		return cancelPending(services, order, who);
-	if (order.status === "paid") return cancelPaid(services, order, who);
+		return cancelPending(services, order, who, reason);
+	if (order.status === "paid") return cancelPaid(services, order, who, reason);
 	throw invalidOrderState(order.status);
+}
+
+/**
+ * An admin's cancel of any order, the customer's way (same Stripe-first steps and states), with
+ * the admin's reason and id on the order and its timeline. Answers the customer's order view.
+ */
+export async function adminCancelOrder(
+	services: Services,
+	params: { orderId: string; reason: string } & AuditActor,
+): Promise<OrderView> {
+	if (!UUID.test(params.orderId))
+		throw new ApiError("NOT_FOUND", "Order not found");
+	const [order] = await services.db
+		.select({
+			id: orders.id,
+			status: orders.status,
+			paymentIntentId: orders.paymentIntentId,
+		})
+		.from(orders)
+		.where(eq(orders.id, params.orderId));
+	if (!order) throw new ApiError("NOT_FOUND", "Order not found");
+	const view = await cancelAs(
+		services,
+		order,
+		{ actor: "admin", actorId: params.actorId },
+		params.reason,
+	);
+	// After the cancel's own batches: Stripe sits between them, so the audit row gets its own.
+	await services.db.execute(
+		auditSql(params, {
+			action: "order.cancel",
+			targetType: "order",
+			targetId: order.id,
+			after: { status: view.status, reason: params.reason },
+		}),
+	);
+	return view;
 }

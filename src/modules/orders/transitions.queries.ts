@@ -44,7 +44,7 @@ export interface Paid extends Record<string, unknown> {
  * only it knows, one ledger row per line. gen_random_uuid's bytes with the first 48 bits replaced
  * by the Unix time in ms and the version nibble set to 7 (the variant bits are already RFC 9562's).
  */
-const SQL_UUIDV7 = sql.raw(
+export const SQL_UUIDV7 = sql.raw(
 	"encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing substring(int8send(floor(extract(epoch from clock_timestamp()) * 1000)::bigint) from 3) from 1 for 6), 52, 1), 53, 1), 'hex')::uuid",
 );
 

@@ -1,0 +1,148 @@
+import { z } from "@hono/zod-openapi";
+import { safeText, uintParam } from "../../lib/validation";
+
+const isoTime = z.iso.datetime();
+const role = z.enum(["customer", "admin"]);
+
+export const adminUserSchema = z
+	.object({
+		id: z.uuid(),
+		email: z.string(),
+		name: z.string(),
+		role,
+		status: z.enum(["active", "disabled"]),
+		disabledAt: isoTime.nullable(),
+		createdAt: isoTime,
+	})
+	.openapi("AdminUser");
+
+export const adminUserRowSchema = adminUserSchema
+	.extend({
+		orderCount: z.number().int(),
+		totalSpent: z
+			.array(z.object({ currency: z.string(), amount: z.number().int() }))
+			.openapi({
+				description: "Per currency: paid orders net of refunds, minor units",
+			}),
+	})
+	.openapi("AdminUserRow");
+
+export const adminUserListSchema = z.object({
+	data: z.array(adminUserRowSchema),
+	nextCursor: z.string().nullable(),
+});
+
+export const adminUserDetailSchema = adminUserSchema
+	.extend({
+		addresses: z.array(
+			z.object({
+				id: z.uuid(),
+				name: z.string(),
+				line1: z.string(),
+				line2: z.string().nullable(),
+				city: z.string(),
+				region: z.string().nullable(),
+				postalCode: z.string(),
+				country: z.string(),
+				phone: z.string().nullable(),
+			}),
+		),
+		recentOrders: z.array(
+			z.object({
+				id: z.uuid(),
+				number: z.string(),
+				status: z.string(),
+				currency: z.string(),
+				total: z.number().int(),
+				placedAt: isoTime,
+			}),
+		),
+		sessions: z
+			.array(
+				z.object({
+					id: z.uuid(),
+					createdAt: isoTime,
+					expiresAt: isoTime,
+					lastUsedAt: isoTime.nullable(),
+					revokedAt: isoTime.nullable(),
+					revokedReason: z.string().nullable(),
+				}),
+			)
+			.openapi({ description: "Newest first; no token material" }),
+	})
+	.openapi("AdminUserDetail");
+
+const limit = uintParam(100)
+	.pipe(z.number().min(1))
+	.default(20)
+	.openapi({ type: "integer", minimum: 1, maximum: 100, default: 20 });
+
+export const adminUserListQuery = z.strictObject({
+	q: safeText(200)
+		.transform((s) => s.trim())
+		.pipe(z.string().min(1))
+		.optional()
+		.openapi({ description: "Email or name, substring" }),
+	role: role.optional(),
+	status: z.enum(["active", "disabled"]).optional(),
+	createdFrom: isoTime.optional(),
+	createdTo: isoTime.optional().openapi({ description: "Exclusive" }),
+	limit,
+	cursor: z.string().max(512).optional(),
+});
+
+export const userIdParams = z.object({
+	id: z.uuid().openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const adminUserPatchSchema = z
+	.strictObject({
+		role: role.optional(),
+		disabled: z.boolean().optional(),
+		name: safeText(200)
+			.transform((s) => s.trim())
+			.pipe(z.string().min(1))
+			.optional(),
+	})
+	.refine((p) => Object.keys(p).length > 0, "nothing to change")
+	.openapi("AdminUserPatch");
+
+export const auditEntrySchema = z
+	.object({
+		id: z.uuid(),
+		actorId: z.uuid(),
+		action: z.string(),
+		targetType: z.string(),
+		targetId: z.string(),
+		before: z.unknown().nullable(),
+		after: z.unknown().nullable(),
+		requestId: z.string().nullable(),
+		at: isoTime,
+	})
+	.openapi("AdminAuditEntry");
+
+export const auditLogSchema = z.object({
+	data: z.array(auditEntrySchema),
+	nextCursor: z.string().nullable(),
+});
+
+export const auditLogQuery = z.strictObject({
+	actorId: z.uuid().optional(),
+	action: z
+		.string()
+		.regex(/^[a-z_.]{1,64}$/)
+		.optional(),
+	targetType: z
+		.string()
+		.regex(/^[a-z_]{1,64}$/)
+		.optional(),
+	targetId: z
+		.string()
+		.max(100)
+		.regex(/^[\x21-\x7e]+$/)
+		.optional(),
+	from: isoTime.optional(),
+	to: isoTime.optional(),
+	limit,
+	cursor: z.string().max(512).optional(),
+});

@@ -1,0 +1,153 @@
+import type { SQL } from "drizzle-orm";
+import { batch } from "../../db/batch";
+import { fromBase64Url, toBase64Url } from "../../lib/encoding";
+import { ApiError } from "../../lib/errors";
+import type { Services } from "../../services";
+import { issuePasswordResetToken } from "../auth/password-reset.service";
+import {
+	type AuditFilters,
+	auditLogSql,
+	auditPasswordResetSql,
+	lockActiveAdminsSql,
+	type PatchRow,
+	patchUserSql,
+	type UserFilters,
+	type UserKeyset,
+	type UserPatch,
+	userDetailSql,
+	userListSql,
+} from "./admin.users.queries";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const notFound = () => new ApiError("NOT_FOUND", "User not found");
+
+/** Opaque keyset cursors: base64url of `{t, id}` (created_at in epoch µs). */
+function encodeCursor(k: UserKeyset): string {
+	return toBase64Url(new TextEncoder().encode(JSON.stringify(k)));
+}
+
+function decodeCursor(raw: string): UserKeyset {
+	try {
+		const k = JSON.parse(
+			new TextDecoder().decode(fromBase64Url(raw)),
+		) as UserKeyset;
+		if (
+			Number.isSafeInteger(k.t) &&
+			typeof k.id === "string" &&
+			UUID.test(k.id)
+		)
+			return { t: k.t, id: k.id };
+	} catch {}
+	throw new ApiError("INVALID_CURSOR", "The cursor is malformed");
+}
+
+async function page<Row, K extends string>(
+	{ db }: Services,
+	field: K,
+	build: (limit: number, after?: UserKeyset) => SQL,
+	p: { limit: number; cursor?: string },
+) {
+	const after = p.cursor ? decodeCursor(p.cursor) : undefined;
+	const res = await db.execute<
+		Record<K, Row & { id: string }> & { sort_key: string }
+	>(build(p.limit + 1, after));
+	const rows = res.rows.slice(0, p.limit);
+	const last = rows.at(-1);
+	return {
+		data: rows.map((r) => r[field]),
+		nextCursor:
+			res.rows.length > p.limit && last
+				? encodeCursor({ t: Number(last.sort_key), id: last[field].id })
+				: null,
+	};
+}
+
+/** A page of users with order counts and spend (one round trip). */
+export function listUsers(
+	services: Services,
+	p: UserFilters & { limit: number; cursor?: string },
+) {
+	return page(
+		services,
+		"user",
+		(limit, after) => userListSql(p, limit, after),
+		p,
+	);
+}
+
+/** A page of the audit log (one round trip). */
+export function listAuditLog(
+	services: Services,
+	p: AuditFilters & { limit: number; cursor?: string },
+) {
+	return page(
+		services,
+		"entry",
+		(limit, after) => auditLogSql(p, limit, after),
+		p,
+	);
+}
+
+/** One user's profile, addresses, recent orders and sessions (one round trip). */
+export async function getUser({ db }: Services, userId: string) {
+	const res = await db.execute<{ user: unknown }>(userDetailSql(userId));
+	const user = res.rows[0]?.user;
+	if (!user) throw notFound();
+	return user;
+}
+
+/**
+ * An admin's change to a user, in one round trip (lock the active admins, change, audit). An
+ * admin may not demote or disable themselves; the last active admin is never demoted or
+ * disabled (409 LAST_ADMIN), decided by the database under the lock.
+ */
+export async function patchUser(
+	{ db }: Services,
+	p: { userId: string; actorId: string; requestId: string; patch: UserPatch },
+) {
+	const demotes = p.patch.role === "customer" || p.patch.disabled === true;
+	if (p.userId === p.actorId && demotes)
+		throw new ApiError(
+			"CANNOT_CHANGE_SELF",
+			"An admin cannot demote or disable themselves",
+		);
+	const done = await batch(db, {
+		lock: demotes ? db.execute(lockActiveAdminsSql()) : undefined,
+		change: db.execute<PatchRow>(patchUserSql(p)),
+	});
+	const row = done.change.rows[0];
+	if (!row || row.outcome === "not_found") throw notFound();
+	if (row.outcome === "last_admin")
+		throw new ApiError(
+			"LAST_ADMIN",
+			"This is the last active admin: it cannot be demoted or disabled",
+		);
+	return row.user;
+}
+
+/**
+ * Sends the user a password reset email (the self-service flow's token and email), audited.
+ * Two round trips. A disabled account gets no email (409: re-enable it first).
+ */
+export async function sendPasswordReset(
+	services: Services,
+	p: { userId: string; actorId: string; requestId: string },
+): Promise<void> {
+	const res = await services.db.execute<{ email: string }>(
+		auditPasswordResetSql(p),
+	);
+	const email = res.rows[0]?.email;
+	if (!email) throw notFound();
+	const issued = await issuePasswordResetToken(services.db, { email });
+	if (!issued)
+		throw new ApiError(
+			"CONFLICT",
+			"The account is disabled: re-enable it before resetting its password",
+		);
+	await services.emails.send({
+		template: "password_reset",
+		idempotencyKey: `password_reset:${issued.tokenId}`,
+		to: issued.to,
+		data: { token: issued.token, expiresAt: issued.expiresAt.toISOString() },
+	});
+}

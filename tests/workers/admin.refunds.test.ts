@@ -1,0 +1,263 @@
+import { sql } from "drizzle-orm";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { AdminOrder } from "../../src/modules/orders/admin.orders.schemas";
+import { adminGet, adminPost, holdingLocks, newAdmin } from "./helpers/admin";
+import { dbRoundTrips, expectError } from "./helpers/http";
+import {
+	captureQueues,
+	eventsOf,
+	ledgerOf,
+	orderRow,
+	paidOrder,
+	pendingOrder,
+	refundsOf,
+	stockOf,
+	stripeDown,
+	timelineOf,
+} from "./helpers/payments";
+
+afterEach(() => vi.restoreAllMocks());
+
+type Admin = Awaited<ReturnType<typeof newAdmin>>;
+
+interface RefundAnswer {
+	refund: {
+		id: string;
+		stripeRefundId: string;
+		amount: number;
+		status: string;
+	};
+	order: AdminOrder;
+}
+
+function refund(
+	admin: Admin,
+	orderId: string,
+	body: Record<string, unknown>,
+	key: string | null = crypto.randomUUID(),
+) {
+	return adminPost(
+		admin,
+		`/v1/admin/orders/${orderId}/refunds`,
+		body,
+		key === null ? {} : { "Idempotency-Key": key },
+	);
+}
+
+/** Refunds Stripe was asked to make for a PaymentIntent. */
+const stripeRefunds = async (pi: string) =>
+	(await eventsOf(pi)).filter((e) => e.type === "refund.created");
+
+describe("POST /v1/admin/orders/{id}/refunds", () => {
+	it("refunds part, then the rest: partially_refunded → refunded, refund_issued each time, two round trips", async () => {
+		const queues = captureQueues();
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		queues.emails.length = 0;
+		const part = await refund(admin, o.orderId, {
+			amount: 500,
+			reason: "damaged box",
+		});
+		expect(part.status).toBe(201);
+		expect(dbRoundTrips(part)).toBe(2);
+		const first = (await part.json()) as RefundAnswer;
+		expect(first.refund).toMatchObject({ amount: 500, status: "succeeded" });
+		expect(first.order).toMatchObject({
+			status: "partially_refunded",
+			refundedTotal: 500,
+		});
+		expect(first.order.refunds).toEqual([
+			expect.objectContaining({
+				stripeRefundId: first.refund.stripeRefundId,
+				reason: "damaged box",
+				createdBy: admin.id,
+			}),
+		]);
+		const rest = await refund(admin, o.orderId, { reason: "gave up" });
+		expect(rest.status).toBe(201);
+		const second = (await rest.json()) as RefundAnswer;
+		expect(second.refund.amount).toBe(o.total - 500);
+		expect(second.order).toMatchObject({
+			status: "refunded",
+			refundedTotal: o.total,
+		});
+		expect(await refundsOf(o.orderId)).toHaveLength(2);
+		expect(queues.emails.map((e) => e.template)).toEqual([
+			"refund_issued",
+			"refund_issued",
+		]);
+		expect(await timelineOf(o.orderId)).toEqual(
+			expect.arrayContaining([
+				"refund_created admin",
+				"status_changed paid→partially_refunded admin",
+				"status_changed partially_refunded→refunded admin",
+			]),
+		);
+		// Nothing is left: 409, and Stripe is not asked.
+		const none = await expectError(
+			await refund(admin, o.orderId, { amount: 1, reason: "again" }),
+			409,
+			"REFUND_TOO_LARGE",
+		);
+		expect(none.details).toMatchObject({ remaining: 0 });
+		expect(await stripeRefunds(o.pi)).toHaveLength(2);
+	});
+
+	it("refuses more than what is left (409) without asking Stripe", async () => {
+		captureQueues();
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		const error = await expectError(
+			await refund(admin, o.orderId, { amount: o.total + 1, reason: "x" }),
+			409,
+			"REFUND_TOO_LARGE",
+		);
+		expect(error.details).toMatchObject({ remaining: o.total });
+		expect(await stripeRefunds(o.pi)).toHaveLength(0);
+		expect(await refundsOf(o.orderId)).toHaveLength(0);
+	});
+
+	it("lets one of two concurrent refunds of the rest through", async () => {
+		captureQueues();
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		// All six arrive while the order row is locked elsewhere, so they truly overlap.
+		const answers = await holdingLocks(
+			sql`select id from orders where id = ${o.orderId}::uuid for update`,
+			600,
+			() =>
+				Promise.all(
+					[1, 2, 3, 4, 5, 6].map((n) =>
+						refund(admin, o.orderId, {
+							reason: `clerk ${n}`,
+							...(n % 2 ? { amount: o.total } : {}),
+						}),
+					),
+				),
+		);
+		expect(answers.map((r) => r.status).sort()).toEqual([
+			201, 409, 409, 409, 409, 409,
+		]);
+		// The database refused them (it names what is left), not Stripe.
+		for (const r of answers.filter((a) => a.status === 409))
+			expect((await expectError(r, 409, "REFUND_TOO_LARGE")).details).toEqual({
+				remaining: 0,
+				currency: o.placed.order.currency,
+			});
+		expect(await stripeRefunds(o.pi)).toHaveLength(1);
+		const audit = await adminGet(
+			admin,
+			`/v1/admin/audit-log?action=order.refund&targetId=${o.orderId}`,
+		);
+		expect(((await audit.json()) as { data: unknown[] }).data).toHaveLength(1);
+		expect(await orderRow(o.orderId)).toMatchObject({
+			status: "refunded",
+			refundedTotal: o.total,
+		});
+		expect(await refundsOf(o.orderId)).toHaveLength(1);
+	});
+
+	it("replays a retried request with the same Idempotency-Key; another body on it is 422", async () => {
+		captureQueues();
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		const key = crypto.randomUUID();
+		const body = { amount: 300, reason: "late" };
+		const first = await refund(admin, o.orderId, body, key);
+		expect(first.status).toBe(201);
+		const again = await refund(admin, o.orderId, body, key);
+		expect(again.status).toBe(201);
+		expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+		expect(await again.json()).toEqual(await first.json());
+		await expectError(
+			await refund(admin, o.orderId, { ...body, amount: 301 }, key),
+			422,
+			"IDEMPOTENCY_KEY_REUSED",
+		);
+		expect(await stripeRefunds(o.pi)).toHaveLength(1);
+		expect((await orderRow(o.orderId)).refundedTotal).toBe(300);
+	});
+
+	it("restocks the listed units with ledger rows", async () => {
+		captureQueues();
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		const itemId = o.placed.order.items[0]?.id;
+		const res = await refund(admin, o.orderId, {
+			amount: 1500,
+			reason: "returned one",
+			restock: [{ orderItemId: itemId, quantity: 1 }],
+		});
+		expect(res.status).toBe(201);
+		expect(((await res.json()) as RefundAnswer).order.lines[0]).toMatchObject({
+			restockedQuantity: 1,
+		});
+		expect(await stockOf(o.variantId)).toEqual({ onHand: 4, reserved: 0 });
+		expect(await ledgerOf(o.orderId)).toEqual([
+			"reserve 0/2",
+			"sale -2/-2",
+			"restock 1/0",
+		]);
+		// More than is left of the line, or another order's line: 400, nothing refunded.
+		const other = await pendingOrder();
+		for (const restock of [
+			[{ orderItemId: itemId, quantity: 2 }],
+			[{ orderItemId: other.placed.order.items[0]?.id, quantity: 1 }],
+		])
+			await expectError(
+				await refund(admin, o.orderId, { amount: 1, reason: "x", restock }),
+				400,
+				"VALIDATION_FAILED",
+			);
+		expect(await stripeRefunds(o.pi)).toHaveLength(1);
+	});
+
+	it("changes nothing when Stripe is down (503), and the key can be retried", async () => {
+		captureQueues();
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		const key = crypto.randomUUID();
+		const down = stripeDown(503);
+		const res = await refund(admin, o.orderId, { reason: "x" }, key);
+		down.restore();
+		await expectError(res, 503, "PAYMENT_PROVIDER_UNAVAILABLE");
+		expect(await refundsOf(o.orderId)).toHaveLength(0);
+		expect((await orderRow(o.orderId)).status).toBe("paid");
+		expect((await refund(admin, o.orderId, { reason: "x" }, key)).status).toBe(
+			201,
+		);
+	});
+
+	it("refuses an unpaid order, a missing key, bad amounts and unknown fields", async () => {
+		captureQueues();
+		const admin = await newAdmin();
+		const pending = await pendingOrder();
+		await expectError(
+			await refund(admin, pending.orderId, { reason: "x" }),
+			409,
+			"INVALID_ORDER_STATE",
+		);
+		await expectError(
+			await refund(admin, crypto.randomUUID(), { reason: "x" }),
+			404,
+			"NOT_FOUND",
+		);
+		await expectError(
+			await refund(admin, pending.orderId, { reason: "x" }, null),
+			400,
+			"VALIDATION_FAILED",
+		);
+		for (const body of [
+			{ reason: "x", amount: -5 },
+			{ reason: "x", amount: 0 },
+			{ reason: "x", amount: 1.5 },
+			{ reason: "" },
+			{ reason: "x", extra: 1 },
+		])
+			await expectError(
+				await refund(admin, pending.orderId, body),
+				400,
+				"VALIDATION_FAILED",
+			);
+	});
+});

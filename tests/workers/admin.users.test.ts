@@ -1,0 +1,257 @@
+import { sql } from "drizzle-orm";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { users } from "../../src/db/schema";
+import { adminGet, holdingLocks, newAdmin } from "./helpers/admin";
+import { bearer, login, refresh, register, signToken } from "./helpers/auth";
+import { testDb } from "./helpers/db";
+import { call, dbRoundTrips, expectError, json } from "./helpers/http";
+import { captureQueues, paidOrder } from "./helpers/payments";
+
+afterEach(() => vi.restoreAllMocks());
+
+type Admin = Awaited<ReturnType<typeof newAdmin>>;
+
+function patchUser(admin: Admin, id: string, body: unknown) {
+	return call(
+		`/v1/admin/users/${id}`,
+		json(body, { method: "PATCH", headers: admin.headers }),
+	);
+}
+
+/** A registered account promoted to admin in the database, with an admin token for it. */
+async function dbAdmin(): Promise<Admin & { email: string }> {
+	const session = await register();
+	await testDb()
+		.update(users)
+		.set({ role: "admin" })
+		.where(sql`${users.id} = ${session.userId}::uuid`);
+	return {
+		id: session.userId,
+		email: session.email,
+		headers: bearer(await signToken({ role: "admin", sub: session.userId })),
+	};
+}
+
+interface AuditPage {
+	data: {
+		action: string;
+		actorId: string;
+		targetId: string;
+		before: Record<string, unknown> | null;
+		after: Record<string, unknown> | null;
+		requestId: string | null;
+	}[];
+	nextCursor: string | null;
+}
+
+async function auditOf(admin: Admin, targetId: string) {
+	const res = await adminGet(
+		admin,
+		`/v1/admin/audit-log?targetType=user&targetId=${targetId}`,
+	);
+	expect(res.status).toBe(200);
+	return ((await res.json()) as AuditPage).data;
+}
+
+describe("PATCH /v1/admin/users/{id}", () => {
+	it("disables an account: every session revoked at once, refresh 401, audited; re-enabling restores login", async () => {
+		const admin = await newAdmin();
+		const customer = await register();
+		const res = await patchUser(admin, customer.userId, { disabled: true });
+		expect(res.status).toBe(200);
+		expect(dbRoundTrips(res)).toBe(1);
+		expect(await res.json()).toMatchObject({
+			id: customer.userId,
+			status: "disabled",
+			disabledAt: expect.any(String),
+		});
+		await expectError(
+			await refresh(customer.refreshToken),
+			401,
+			"INVALID_REFRESH_TOKEN",
+		);
+		expect((await login(customer.email)).status).toBe(401);
+		const [entry] = await auditOf(admin, customer.userId);
+		expect(entry).toMatchObject({
+			action: "user.update",
+			actorId: admin.id,
+			before: { status: "active" },
+			after: { status: "disabled" },
+			requestId: res.headers.get("x-request-id"),
+		});
+		const detail = (await (
+			await adminGet(admin, `/v1/admin/users/${customer.userId}`)
+		).json()) as { sessions: Record<string, unknown>[] };
+		expect(detail.sessions[0]).toMatchObject({
+			revokedReason: "account_disabled",
+		});
+		expect(JSON.stringify(detail)).not.toMatch(/token|hash/i);
+
+		expect(
+			(await patchUser(admin, customer.userId, { disabled: false })).status,
+		).toBe(200);
+		expect((await login(customer.email)).status).toBe(200);
+	});
+
+	it("renames and promotes; refuses self-demotion, empty and unknown fields, unknown users", async () => {
+		const admin = await dbAdmin();
+		const customer = await register();
+		const res = await patchUser(admin, customer.userId, {
+			name: "  Grace Hopper ",
+			role: "admin",
+		});
+		expect(res.status).toBe(200);
+		expect(await res.json()).toMatchObject({
+			name: "Grace Hopper",
+			role: "admin",
+		});
+		await expectError(
+			await patchUser(admin, admin.id, { role: "customer" }),
+			409,
+			"CANNOT_CHANGE_SELF",
+		);
+		await expectError(
+			await patchUser(admin, admin.id, { disabled: true }),
+			409,
+			"CANNOT_CHANGE_SELF",
+		);
+		for (const body of [{}, { role: "root" }, { password: "x" }, { name: "" }])
+			await expectError(
+				await patchUser(admin, customer.userId, body),
+				400,
+				"VALIDATION_FAILED",
+			);
+		await expectError(
+			await patchUser(admin, crypto.randomUUID(), { name: "x" }),
+			404,
+			"NOT_FOUND",
+		);
+	});
+
+	it("never leaves the shop without an active admin, even when two admins demote each other at once", async () => {
+		const a = await dbAdmin();
+		const b = await dbAdmin();
+		// Only these two are active admins now (tests sign admin tokens without accounts).
+		await testDb().execute(
+			sql`update users set role = 'customer' where role = 'admin' and id not in (${a.id}::uuid, ${b.id}::uuid)`,
+		);
+		// Both requests arrive while their target rows are locked elsewhere, so they truly overlap.
+		const answers = await holdingLocks(
+			sql`select id from users where id in (${a.id}::uuid, ${b.id}::uuid) for update`,
+			600,
+			() =>
+				Promise.all([
+					patchUser(a, b.id, { role: "customer" }),
+					patchUser(b, a.id, { role: "customer" }),
+				]),
+		);
+		expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+		await expectError(
+			answers.find((r) => r.status === 409) as Response,
+			409,
+			"LAST_ADMIN",
+		);
+		const { rows } = await testDb().execute<{ id: string }>(
+			sql`select id from users where role = 'admin' and disabled_at is null`,
+		);
+		expect(rows).toHaveLength(1);
+		const survivor = rows[0]?.id ?? "";
+		const other = await newAdmin();
+		await expectError(
+			await patchUser(other, survivor, { disabled: true }),
+			409,
+			"LAST_ADMIN",
+		);
+	});
+});
+
+describe("GET /v1/admin/users", () => {
+	it("lists accounts with order count and spend, filtered, in keyset pages of one round trip", async () => {
+		captureQueues();
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		const res = await adminGet(
+			admin,
+			`/v1/admin/users?q=${encodeURIComponent(o.placed.email)}`,
+		);
+		expect(res.status).toBe(200);
+		expect(dbRoundTrips(res)).toBe(1);
+		const page = (await res.json()) as { data: unknown[] };
+		expect(page.data).toEqual([
+			expect.objectContaining({
+				email: o.placed.email,
+				role: "customer",
+				status: "active",
+				orderCount: 1,
+				totalSpent: [{ currency: o.placed.order.currency, amount: o.total }],
+			}),
+		]);
+		// Walk three new customers two at a time: newest first, each once.
+		const tag = crypto.randomUUID();
+		const made: string[] = [];
+		for (let i = 0; i < 3; i++)
+			made.unshift((await register({ name: `Walker ${tag}` })).userId);
+		const seen: string[] = [];
+		let cursor: string | null = null;
+		let pages = 0;
+		do {
+			const r = await adminGet(
+				admin,
+				`/v1/admin/users?q=${tag}&role=customer&status=active&limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+			);
+			const body = (await r.json()) as {
+				data: { id: string }[];
+				nextCursor: string | null;
+			};
+			seen.push(...body.data.map((u) => u.id));
+			cursor = body.nextCursor;
+			pages++;
+		} while (cursor && pages < 5);
+		expect({ seen, pages }).toEqual({ seen: made, pages: 2 });
+		for (const query of ["role=root", "status=gone", "limit=0", "x=1"])
+			await expectError(
+				await adminGet(admin, `/v1/admin/users?${query}`),
+				400,
+				"VALIDATION_FAILED",
+			);
+		await expectError(
+			await adminGet(admin, "/v1/admin/users?cursor=%00"),
+			400,
+			"INVALID_CURSOR",
+		);
+	});
+});
+
+describe("POST /v1/admin/users/{id}/password-reset", () => {
+	it("emails the reset link and records it in the audit log", async () => {
+		const queues = captureQueues();
+		const admin = await newAdmin();
+		const customer = await register();
+		const res = await call(
+			`/v1/admin/users/${customer.userId}/password-reset`,
+			{
+				method: "POST",
+				headers: admin.headers,
+			},
+		);
+		expect(res.status).toBe(202);
+		expect(queues.emails).toEqual([
+			expect.objectContaining({
+				template: "password_reset",
+				to: expect.objectContaining({ email: customer.email }),
+			}),
+		]);
+		expect((await auditOf(admin, customer.userId))[0]).toMatchObject({
+			action: "user.password_reset",
+			actorId: admin.id,
+		});
+		await expectError(
+			await call(`/v1/admin/users/${crypto.randomUUID()}/password-reset`, {
+				method: "POST",
+				headers: admin.headers,
+			}),
+			404,
+			"NOT_FOUND",
+		);
+	});
+});

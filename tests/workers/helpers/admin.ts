@@ -1,0 +1,47 @@
+import { type SQL, sql } from "drizzle-orm";
+import { bearer, signToken } from "./auth";
+import { testDb } from "./db";
+import { call, json } from "./http";
+
+/** A fresh admin: its id (the token's subject, as timelines record it) and headers. */
+export async function newAdmin() {
+	const id = crypto.randomUUID();
+	return { id, headers: bearer(await signToken({ role: "admin", sub: id })) };
+}
+
+type Admin = Awaited<ReturnType<typeof newAdmin>>;
+
+/** POSTs a JSON body to an admin order endpoint. */
+export function adminPost(
+	who: Admin,
+	path: string,
+	body: unknown,
+	headers: Record<string, string> = {},
+): Promise<Response> {
+	return call(path, json(body, { headers: { ...who.headers, ...headers } }));
+}
+
+export function adminGet(who: Admin, path: string): Promise<Response> {
+	return call(path, { headers: who.headers });
+}
+
+/**
+ * Holds row locks (`lockSql`: a `select … for update`) in a transaction of the test's own for
+ * `ms`, so concurrent requests fired meanwhile reach the locked rows together: a race that
+ * would otherwise be won by timing is then always run. Resolves when the locks are released.
+ */
+export async function holdingLocks<T>(
+	lockSql: SQL,
+	ms: number,
+	race: () => Promise<T>,
+): Promise<T> {
+	const db = testDb();
+	const held = db.batch([
+		db.execute(lockSql),
+		db.execute(sql`select pg_sleep(${ms / 1000})`),
+	]);
+	await new Promise((resolve) => setTimeout(resolve, 100));
+	const result = await race();
+	await held;
+	return result;
+}
