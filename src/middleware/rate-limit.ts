@@ -5,7 +5,6 @@ import type { AppEnv } from "../app-env";
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
-import { REDIS_TIMEOUT_MS } from "../lib/redis";
 
 /** Each limit and the config variable that sets it (`<requests>/<window>`). */
 const LIMITS = {
@@ -34,7 +33,9 @@ function limiter(c: Context<AppEnv>, name: LimitName): Ratelimit {
 		// An isolate-local "blocked" cache would let one isolate keep refusing after the window
 		// moved on and makes limits differ per isolate; every decision goes to Redis instead.
 		ephemeralCache: false,
-		timeout: REDIS_TIMEOUT_MS,
+		// Bounded well below the Redis client's own deadline: a hung Redis costs a login at most
+		// this long (the limiters run in parallel), then the check fails open (below).
+		timeout: config.RATE_LIMIT_TIMEOUT_MS,
 	});
 }
 
@@ -56,7 +57,7 @@ interface Outcome {
  * with `Retry-After` and `RateLimit-*` when any is exhausted; otherwise the `RateLimit-*`
  * headers of the tightest limit go on the response.
  *
- * When Redis is unreachable or slower than REDIS_TIMEOUT_MS the request is allowed (fail open)
+ * When Redis is unreachable or slower than RATE_LIMIT_TIMEOUT_MS the request is allowed (fail open)
  * and a warning is logged with the request id: these limits slow down guessing and abuse, and the
  * endpoints stay protected by PBKDF2's cost and single-use tokens, whereas failing closed would
  * turn a Redis outage into nobody being able to log in.
