@@ -13,6 +13,7 @@ export const uintParam = (max = MAX_INT4) =>
 
 /** A NUL (text columns reject it) or a surrogate without its pair (not encodable as UTF-8). */
 const UNSTORABLE =
+	// biome-ignore lint/suspicious/noControlCharactersInRegex: matching NUL is the point.
 	/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Text Postgres can store and that round-trips as UTF-8. */

@@ -137,7 +137,9 @@ export async function createProduct(
 				ledger.length > 0
 					? db.insert(inventoryLedger).values(ledger)
 					: undefined,
-			priceRange: db.execute(refreshPriceRangeSql(sql`${productId}::uuid`)),
+			priceRange: refreshPriceRangeSql(sql`${productId}::uuid`).map((q) =>
+				db.execute(q),
+			),
 			read: detail(db, productId),
 		}),
 	);
