@@ -30,6 +30,7 @@ export const TEST_VARS = {
 	RATE_LIMIT_TIMEOUT_MS: "300",
 	EMAIL_TIMEOUT_MS: "10000",
 	ORDER_PAYMENT_WINDOW: "30m",
+	REFRESH_REUSE_GRACE: "30s",
 };
 
 export default defineConfig({

@@ -130,6 +130,11 @@ export const configSchema = z
 		RATE_LIMIT_TIMEOUT_MS: intFromString(50, 5000).default(300),
 		/** Deadline of one email provider call (queue consumer), in ms. */
 		EMAIL_TIMEOUT_MS: intFromString(500, 30_000).default(10_000),
+		/**
+		 * How long after its rotation a refresh token still answers (with the same successor)
+		 * instead of counting as reuse, e.g. `30s`; `0s` turns the grace off.
+		 */
+		REFRESH_REUSE_GRACE: duration("30s", 0, 5 * 60_000),
 		/** How long an unpaid order holds its stock, e.g. `30m` (1 minute to 7 days). */
 		ORDER_PAYMENT_WINDOW: duration("30m", 60_000, 7 * 86_400_000),
 	})

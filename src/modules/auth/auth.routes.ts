@@ -204,9 +204,17 @@ export const authRoutes = createRouter()
 			);
 			if (!presented || !TOKEN_PATTERN.test(presented.token))
 				throw invalidRefresh();
-			const result = await rotateRefreshToken(c.var.services.db, {
-				refreshToken: presented.token,
-			});
+			const { db, config } = c.var.services;
+			const rotate = () =>
+				rotateRefreshToken(db, {
+					refreshToken: presented.token,
+					graceMs: config.REFRESH_REUSE_GRACE,
+					secret: config.JWT_SECRET,
+				});
+			let result = await rotate();
+			// Lost a race with a parallel refresh of the same token: its rotation has committed
+			// now, so a second run finds the token within the grace window.
+			if (!result.ok && result.raced) result = await rotate();
 			if (!result.ok) {
 				if (result.reuseDetected)
 					log("warn", "refresh token reuse: session revoked", {
