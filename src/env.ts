@@ -90,6 +90,8 @@ export const configSchema = z
 		RATE_LIMIT_REGISTER_IP: rateLimit("10/1h"),
 		RATE_LIMIT_FORGOT_IP: rateLimit("5/15m"),
 		RATE_LIMIT_FORGOT_EMAIL: rateLimit("3/15m"),
+		RATE_LIMIT_LOGIN_EMAIL_ALL: rateLimit("100/1h"),
+		RATE_LIMIT_FORGOT_EMAIL_ALL: rateLimit("10/1h"),
 		RATE_LIMIT_REFRESH_IP: rateLimit("60/1m"),
 		/** `sendgrid` (production) or `log` (development: log line + dev mailbox). */
 		EMAIL_PROVIDER: z.enum(["sendgrid", "log"]).default("sendgrid"),
