@@ -1,7 +1,14 @@
+import {
+	createExecutionContext,
+	createMessageBatch,
+	getQueueResult,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
+import worker from "../../src/index";
 import { isDependencyFailure } from "../../src/lib/dependency-errors";
+import { SENDGRID_URL } from "../../src/modules/emails/providers";
 import { PASSWORD, register, uniqueEmail, uniqueIp } from "./helpers/auth";
 import { BASE, expectError, json } from "./helpers/http";
 import { interceptOrigin } from "./helpers/network";
@@ -134,6 +141,52 @@ describe("Redis outages on login", () => {
 		expect(res.status).toBe(200);
 		// Two sequential checks (per-IP middleware, then per-email) of ≤ ~300 ms each, plus PBKDF2.
 		expect(ms).toBeLessThan(1500);
+	});
+});
+
+describe("email provider outages", () => {
+	it("a SendGrid that never answers costs the consumer EMAIL_TIMEOUT_MS, then the message is retried", async () => {
+		vi.spyOn(console, "log").mockImplementation(() => {});
+		vi.spyOn(console, "warn").mockImplementation(() => {});
+		const hung = interceptOrigin(
+			new URL(SENDGRID_URL).origin,
+			() => new Promise<Response>(() => {}),
+		);
+		try {
+			const id = crypto.randomUUID();
+			const batch = createMessageBatch("voidshop-emails", [
+				{
+					id: `msg-${id}`,
+					timestamp: new Date(),
+					attempts: 1,
+					body: {
+						template: "welcome",
+						idempotencyKey: `welcome:${id}`,
+						to: { email: `hang-${id}@example.com`, name: "Hang" },
+						data: {},
+					},
+				},
+			]);
+			const ctx = createExecutionContext();
+			const started = Date.now();
+			await worker.queue(
+				batch,
+				{
+					...env,
+					EMAIL_PROVIDER: "sendgrid",
+					SENDGRID_API_KEY: "SG.test-key",
+					EMAIL_TIMEOUT_MS: "500",
+				} as Env,
+				ctx,
+			);
+			const result = await getQueueResult(batch, ctx);
+			const ms = Date.now() - started;
+			expect(result.retryMessages).toHaveLength(1);
+			expect(hung.calls).toHaveLength(1);
+			expect(ms).toBeLessThan(2000);
+		} finally {
+			hung.restore();
+		}
 	});
 });
 
