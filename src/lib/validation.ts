@@ -33,7 +33,13 @@ export const safeText = (max: number) =>
 export function unstorableText(value: unknown, path = ""): string[] {
 	if (typeof value === "string") return storable(value) ? [] : [path];
 	if (typeof value !== "object" || value === null) return [];
-	if (value instanceof Date || value instanceof Blob) return [];
+	if (
+		value instanceof Date ||
+		value instanceof Blob ||
+		value instanceof ArrayBuffer ||
+		ArrayBuffer.isView(value)
+	)
+		return [];
 	return Object.entries(value).flatMap(([key, item]) => {
 		const at = path ? `${path}.${key}` : key;
 		return storable(key) ? unstorableText(item, at) : [at];
