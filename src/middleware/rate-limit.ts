@@ -16,6 +16,7 @@ const LIMITS = {
 	forgot_email: "RATE_LIMIT_FORGOT_EMAIL",
 	forgot_email_all: "RATE_LIMIT_FORGOT_EMAIL_ALL",
 	refresh_ip: "RATE_LIMIT_REFRESH_IP",
+	password_user: "RATE_LIMIT_PASSWORD_USER",
 } as const satisfies Record<string, keyof Config>;
 
 type LimitName = keyof typeof LIMITS;

@@ -263,3 +263,25 @@ describe("networkOf", () => {
 		expect(networkOf("::1")).toBe("0:0:0:0::/64");
 	});
 });
+
+describe("POST /v1/me/password limits", () => {
+	const change = (token: string, currentPassword: string) =>
+		call(
+			"/v1/me/password",
+			json(
+				{ currentPassword, newPassword: "a-brand-new-passphrase-77" },
+				{ headers: { Authorization: `Bearer ${token}` } },
+			),
+		);
+
+	it("answers 429 after N wrong current passwords for one user (limit 5 in tests); other users are unaffected", async () => {
+		const user = await register();
+		for (let i = 0; i < 5; i++)
+			expect(
+				(await change(user.accessToken, "wrong-password-123")).status,
+			).toBe(401);
+		await expectRateLimited(await change(user.accessToken, PASSWORD), 5);
+		const other = await register();
+		expect((await change(other.accessToken, PASSWORD)).status).toBe(204);
+	});
+});
