@@ -17,7 +17,10 @@ export const TEST_VARS = {
 	RATE_LIMIT_REGISTER_IP: "10/1h",
 	RATE_LIMIT_FORGOT_IP: "5/15m",
 	RATE_LIMIT_FORGOT_EMAIL: "3/15m",
+	RATE_LIMIT_LOGIN_EMAIL_ALL: "100/1h",
+	RATE_LIMIT_FORGOT_EMAIL_ALL: "10/1h",
 	RATE_LIMIT_REFRESH_IP: "60/1m",
+	RATE_LIMIT_PASSWORD_USER: "5/15m",
 	EMAIL_PROVIDER: "log",
 	EMAIL_FROM_ADDRESS: "shop@voidshop.test",
 	EMAIL_FROM_NAME: "VoidShop",
@@ -25,7 +28,12 @@ export const TEST_VARS = {
 	STRIPE_PUBLISHABLE_KEY: "pk_test_voidshop_tests",
 	STRIPE_WEBHOOK_SECRET: "whsec_voidshop_tests",
 	STRIPE_TIMEOUT_MS: "3000",
+	DB_TIMEOUT_MS: "5000",
+	REDIS_TIMEOUT_MS: "1000",
+	RATE_LIMIT_TIMEOUT_MS: "300",
+	EMAIL_TIMEOUT_MS: "10000",
 	ORDER_PAYMENT_WINDOW: "30m",
+	REFRESH_REUSE_GRACE: "30s",
 };
 
 export default defineConfig({
@@ -47,10 +55,14 @@ export default defineConfig({
 									UPSTASH_REDIS_REST_URL: stack.upstashUrl,
 									UPSTASH_REDIS_REST_TOKEN: stack.upstashToken,
 									STRIPE_LOCAL_URL: stack.stripeUrl,
+									TEST_FAULT_DEAD_URL: stack.faults.dead,
+									TEST_FAULT_HANG_URL: stack.faults.hang,
 									TEST_LOCAL_HOSTS: [
 										stack.neonFetchEndpoint,
 										stack.upstashUrl,
 										stack.stripeUrl,
+										stack.faults.dead,
+										stack.faults.hang,
 									]
 										.map((url) => new URL(url).host)
 										.join(","),

@@ -1,6 +1,8 @@
+import { createMiddleware } from "hono/factory";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./app-env";
 import { errorResponse, notFound, onError } from "./lib/error-handler";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/router";
@@ -59,7 +61,16 @@ export function createApp() {
 
 	const app = createRouter();
 	app.use(requestId({ limitLength: 128 }));
-	app.use(secureHeaders());
+	// A JSON API: nothing may be framed, and a response rendered as a document loads nothing.
+	app.use(
+		secureHeaders({
+			xFrameOptions: "DENY",
+			contentSecurityPolicy: {
+				defaultSrc: ["'none'"],
+				frameAncestors: ["'none'"],
+			},
+		}),
+	);
 	app.use(requestContext());
 	app.use(corsFromConfig());
 	app.use(
@@ -78,11 +89,28 @@ export function createApp() {
 		}),
 	);
 	app.use(limitBody());
+	// Personal and admin answers must never be stored by a browser or a shared cache.
+	for (const path of PRIVATE_PATHS) app.use(path, noStore);
 	app.onError(onError);
 	app.notFound(notFound);
 
 	return app.route("/health", healthRoutes).route("/v1", v1);
 }
+
+const PRIVATE_PATHS = [
+	"/v1/me",
+	"/v1/me/*",
+	"/v1/cart",
+	"/v1/cart/*",
+	"/v1/admin/*",
+	"/v1/orders",
+	"/v1/orders/*",
+];
+
+const noStore = createMiddleware<AppEnv>(async (c, next) => {
+	await next();
+	c.header("Cache-Control", "no-store");
+});
 
 /** The typed route tree, for storefronts' `hc<AppType>()` clients. */
 export type AppType = ReturnType<typeof createApp>;

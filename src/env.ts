@@ -90,7 +90,10 @@ export const configSchema = z
 		RATE_LIMIT_REGISTER_IP: rateLimit("10/1h"),
 		RATE_LIMIT_FORGOT_IP: rateLimit("5/15m"),
 		RATE_LIMIT_FORGOT_EMAIL: rateLimit("3/15m"),
+		RATE_LIMIT_LOGIN_EMAIL_ALL: rateLimit("100/1h"),
+		RATE_LIMIT_FORGOT_EMAIL_ALL: rateLimit("10/1h"),
 		RATE_LIMIT_REFRESH_IP: rateLimit("60/1m"),
+		RATE_LIMIT_PASSWORD_USER: rateLimit("5/15m"),
 		/** `sendgrid` (production) or `log` (development: log line + dev mailbox). */
 		EMAIL_PROVIDER: z.enum(["sendgrid", "log"]).default("sendgrid"),
 		// Empty means unset, so .dev.vars can list it blank (wrangler warns about absent secrets).
@@ -122,6 +125,19 @@ export const configSchema = z
 		/** Local stack only: the Stripe stand-in's base URL (http://127.0.0.1:8790). */
 		STRIPE_LOCAL_URL: localUrl.optional(),
 		STRIPE_TIMEOUT_MS: intFromString(500, 20_000).default(8000),
+		/** Deadline of one database round trip (one query or batch), in ms. */
+		DB_TIMEOUT_MS: intFromString(100, 20_000).default(5000),
+		/** Deadline of one Redis command (the client retries once), in ms. */
+		REDIS_TIMEOUT_MS: intFromString(50, 5000).default(1000),
+		/** How long a rate-limit check may wait for Redis before failing open, in ms. */
+		RATE_LIMIT_TIMEOUT_MS: intFromString(50, 5000).default(300),
+		/** Deadline of one email provider call (queue consumer), in ms. */
+		EMAIL_TIMEOUT_MS: intFromString(500, 30_000).default(10_000),
+		/**
+		 * How long after its rotation a refresh token still answers (with the same successor)
+		 * instead of counting as reuse, e.g. `30s`; `0s` turns the grace off.
+		 */
+		REFRESH_REUSE_GRACE: duration("30s", 0, 5 * 60_000),
 		/** How long an unpaid order holds its stock, e.g. `30m` (1 minute to 7 days). */
 		ORDER_PAYMENT_WINDOW: duration("30m", 60_000, 7 * 86_400_000),
 	})

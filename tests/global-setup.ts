@@ -1,3 +1,4 @@
+import { createServer, type Socket } from "node:net";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../dev/embedded-postgres";
@@ -13,6 +14,8 @@ export interface TestStack {
 	/** The local Stripe stand-in (control surface on; webhooks recorded, not delivered). */
 	stripeUrl: string;
 	backends: { db: string; redis: string };
+	/** Fault endpoints: nothing listens on `dead`; `hang` accepts connections and never answers. */
+	faults: { dead: string; hang: string };
 }
 
 declare module "vitest" {
@@ -58,6 +61,8 @@ export default async function setup(project: TestProject) {
 			log,
 		});
 		cleanups.push(() => stripe.close());
+		const faults = await startFaultEndpoints();
+		cleanups.push(() => faults.close());
 		await migrate({
 			connectionString: stack.connectionString,
 			wsProxy: stack.neonWsProxy,
@@ -73,6 +78,7 @@ export default async function setup(project: TestProject) {
 			upstashToken: stack.upstashToken,
 			stripeUrl: stripe.url,
 			backends: stack.backends,
+			faults: { dead: faults.dead, hang: faults.hang },
 		});
 	} catch (err) {
 		await cleanup();
@@ -92,4 +98,32 @@ async function serverVersion(url: string): Promise<string> {
 	} finally {
 		await client.end();
 	}
+}
+
+/** A port nobody listens on (bound, then released) and a server that accepts and never answers. */
+async function startFaultEndpoints() {
+	const listen = (server: ReturnType<typeof createServer>) =>
+		new Promise<number>((resolve) =>
+			server.listen(0, "127.0.0.1", () => {
+				const address = server.address();
+				resolve(typeof address === "object" && address ? address.port : 0);
+			}),
+		);
+	const released = createServer();
+	const deadPort = await listen(released);
+	await new Promise((resolve) => released.close(resolve));
+	const sockets = new Set<Socket>();
+	const hang = createServer((socket) => {
+		sockets.add(socket);
+		socket.on("close", () => sockets.delete(socket));
+	});
+	const hangPort = await listen(hang);
+	return {
+		dead: `http://127.0.0.1:${deadPort}`,
+		hang: `http://127.0.0.1:${hangPort}`,
+		close: async () => {
+			for (const socket of sockets) socket.destroy();
+			await new Promise((resolve) => hang.close(resolve));
+		},
+	};
 }

@@ -10,14 +10,24 @@ import * as schema from "./schema";
  */
 const METER = Symbol("db-meter");
 const ENDPOINT = Symbol("db-endpoint");
-type ClientInit = RequestInit & { [METER]?: DbMeter; [ENDPOINT]?: string };
+const TIMEOUT = Symbol("db-timeout");
+type ClientInit = RequestInit & {
+	[METER]?: DbMeter;
+	[ENDPOINT]?: string;
+	[TIMEOUT]?: number;
+};
 
 // neonConfig is global to the isolate, so nothing per-client is ever written to it: the wrapper
 // is the same for every client and reads the meter and the local endpoint from the call itself.
 neonConfig.fetchFunction = async (url: string, init: ClientInit) => {
 	const started = Date.now();
 	try {
-		return await fetch(init[ENDPOINT] ?? url, init);
+		// A fresh deadline per round trip (a signal in fetchOptions would be shared by every query
+		// of the client and start counting when it is built); it also bounds reading the body.
+		const timeout = init[TIMEOUT];
+		const signal =
+			timeout === undefined ? init.signal : AbortSignal.timeout(timeout);
+		return await fetch(init[ENDPOINT] ?? url, { ...init, signal });
 	} finally {
 		init[METER]?.record(Date.now() - started);
 	}
@@ -27,9 +37,13 @@ neonConfig.fetchFunction = async (url: string, init: ClientInit) => {
  * A Drizzle database on neon-http for one request, queue batch or cron run: every query (or
  * `db.batch`) is exactly one HTTPS round trip, counted on `meter`. With
  * NEON_LOCAL_FETCH_ENDPOINT (local stack only) this client's queries go there instead of Neon.
+ * Each round trip is aborted after DB_TIMEOUT_MS; the error handler answers that 503.
  */
 export function createDb(config: Config, meter: DbMeter) {
-	const fetchOptions: ClientInit = { [METER]: meter };
+	const fetchOptions: ClientInit = {
+		[METER]: meter,
+		[TIMEOUT]: config.DB_TIMEOUT_MS,
+	};
 	if (config.NEON_LOCAL_FETCH_ENDPOINT)
 		fetchOptions[ENDPOINT] = config.NEON_LOCAL_FETCH_ENDPOINT;
 	const client = neon(config.DATABASE_URL, { fetchOptions });

@@ -1,6 +1,10 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app-env";
+import {
+	DEPENDENCY_RETRY_AFTER_SECONDS,
+	isDependencyFailure,
+} from "./dependency-errors";
 import { ApiError, type ErrorCode, errorBody } from "./errors";
 import { log } from "./log";
 
@@ -39,14 +43,28 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
 	if (err instanceof ApiError) return errorResponse(c, err);
 	if (err instanceof HTTPException && err.status < 500)
 		return errorResponse(c, fromHttpException(err));
+	if (isDependencyFailure(err)) {
+		log("warn", "dependency unavailable", {
+			requestId: c.get("requestId"),
+			method: c.req.method,
+			path: c.req.path,
+			error: describe(err),
+		});
+		return errorResponse(
+			c,
+			new ApiError(
+				"DEPENDENCY_UNAVAILABLE",
+				"A service this request depends on is unavailable; try again shortly",
+				undefined,
+				{ "Retry-After": String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+			),
+		);
+	}
 	log("error", "unhandled error", {
 		requestId: c.get("requestId"),
 		method: c.req.method,
 		path: c.req.path,
-		error:
-			err instanceof Error
-				? { name: err.name, message: err.message, stack: err.stack }
-				: String(err),
+		error: describe(err),
 	});
 	return errorResponse(c, new ApiError("INTERNAL", "Internal server error"));
 };
@@ -56,3 +74,20 @@ export const notFound: NotFoundHandler<AppEnv> = (c) =>
 		c,
 		new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`),
 	);
+
+/**
+ * An error for the log. Drizzle's "Failed query" message lists the query's parameters (emails,
+ * token hashes, addresses), so everything after `params:` is redacted.
+ */
+function describe(err: unknown) {
+	if (!(err instanceof Error)) return String(err);
+	const redact = (text: string | undefined) =>
+		text?.replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/, "\nparams: [redacted]");
+	const cause = err.cause instanceof Error ? err.cause : undefined;
+	return {
+		name: err.name,
+		message: redact(err.message),
+		stack: redact(err.stack),
+		...(cause && { cause: { name: cause.name, message: cause.message } }),
+	};
+}

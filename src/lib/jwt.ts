@@ -16,6 +16,8 @@ function key(config: Config): Uint8Array {
 	return k;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** A 15-minute HS256 access token: `sub`, `role`, `sid` (session), `iss`, `aud`, `iat`, `exp`. */
 export function signAccessToken(
 	config: Config,
@@ -56,8 +58,12 @@ export async function verifyAccessToken(
 			requiredClaims: ["sub", "exp", "iat"],
 		});
 		const role = payload.role;
+		// Subjects are user ids (UUIDs); anything else would reach uuid columns and fail there.
 		if (
 			typeof payload.sub !== "string" ||
+			!UUID.test(payload.sub) ||
+			(typeof payload.sid !== "string" && payload.sid !== undefined) ||
+			(typeof payload.sid === "string" && !UUID.test(payload.sid)) ||
 			(role !== "customer" && role !== "admin")
 		) {
 			throw unauthenticated("Invalid access token");

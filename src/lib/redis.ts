@@ -1,16 +1,17 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import type { Config } from "../env";
 
-/** Redis calls are on the request path (rate limits), so they must fail fast, not hang. */
-export const REDIS_TIMEOUT_MS = 1000;
-
-/** A stateless REST client (no connection to open): each command is one HTTPS call to Upstash. */
+/**
+ * Redis calls are on the request path (rate limits), so each command has a deadline
+ * (REDIS_TIMEOUT_MS) and must fail fast, not hang.
+ *
+ * A stateless REST client (no connection to open): each command is one HTTPS call to Upstash. */
 export function createRedis(config: Config): Redis {
 	return new Redis({
 		url: config.UPSTASH_REDIS_REST_URL,
 		token: config.UPSTASH_REDIS_REST_TOKEN,
 		retry: { retries: 1, backoff: () => 50 },
-		signal: () => AbortSignal.timeout(REDIS_TIMEOUT_MS),
+		signal: () => AbortSignal.timeout(config.REDIS_TIMEOUT_MS),
 		enableTelemetry: false,
 	});
 }

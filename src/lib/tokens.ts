@@ -12,5 +12,30 @@ export async function sha256Hex(value: string): Promise<string> {
 	);
 }
 
+/**
+ * The successor of a rotated refresh token: HMAC-SHA256(secret, "refresh-successor:" + token),
+ * base64url. Deterministic so that, within the reuse grace window, presenting the just-rotated
+ * token again yields the same successor without storing it; unguessable without the secret.
+ */
+export async function successorToken(
+	secret: string,
+	presented: string,
+): Promise<string> {
+	const encoder = new TextEncoder();
+	const key = await crypto.subtle.importKey(
+		"raw",
+		encoder.encode(secret),
+		{ name: "HMAC", hash: "SHA-256" },
+		false,
+		["sign"],
+	);
+	const mac = await crypto.subtle.sign(
+		"HMAC",
+		key,
+		encoder.encode(`refresh-successor:${presented}`),
+	);
+	return toBase64Url(new Uint8Array(mac));
+}
+
 /** A token we issued is exactly 43 base64url characters; anything else is rejected unhashed. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;

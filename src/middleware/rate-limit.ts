@@ -5,19 +5,22 @@ import type { AppEnv } from "../app-env";
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
-import { REDIS_TIMEOUT_MS } from "../lib/redis";
 
 /** Each limit and the config variable that sets it (`<requests>/<window>`). */
 const LIMITS = {
 	login_ip: "RATE_LIMIT_LOGIN_IP",
 	login_email: "RATE_LIMIT_LOGIN_EMAIL",
+	login_email_all: "RATE_LIMIT_LOGIN_EMAIL_ALL",
 	register_ip: "RATE_LIMIT_REGISTER_IP",
 	forgot_ip: "RATE_LIMIT_FORGOT_IP",
 	forgot_email: "RATE_LIMIT_FORGOT_EMAIL",
+	forgot_email_all: "RATE_LIMIT_FORGOT_EMAIL_ALL",
 	refresh_ip: "RATE_LIMIT_REFRESH_IP",
+	password_user: "RATE_LIMIT_PASSWORD_USER",
 } as const satisfies Record<string, keyof Config>;
 
 type LimitName = keyof typeof LIMITS;
+type Check = [LimitName, string];
 
 /** The outcome whose headers this request already carries, so a later, looser check keeps them. */
 const shown = new WeakMap<Context<AppEnv>, Outcome>();
@@ -34,13 +37,46 @@ function limiter(c: Context<AppEnv>, name: LimitName): Ratelimit {
 		// An isolate-local "blocked" cache would let one isolate keep refusing after the window
 		// moved on and makes limits differ per isolate; every decision goes to Redis instead.
 		ephemeralCache: false,
-		timeout: REDIS_TIMEOUT_MS,
+		// Bounded well below the Redis client's own deadline: a hung Redis costs a login at most
+		// this long (the limiters run in parallel), then the check fails open (below).
+		timeout: config.RATE_LIMIT_TIMEOUT_MS,
 	});
 }
 
-/** The client's address as Cloudflare saw it; the header is set (and overwritten) by the edge. */
-function clientIp(c: Context<AppEnv>): string {
-	return c.req.header("CF-Connecting-IP") ?? "unknown";
+/**
+ * The client's network for limits: an IPv4 address, or an IPv6 address's /64 (one subscriber
+ * usually holds a whole /64, so per-address keys would let it rotate freely). The address comes
+ * from `CF-Connecting-IP`, which Cloudflare's edge sets and overwrites; under `wrangler dev` and
+ * in tests it is whatever the client sent (tests set it on purpose to act as distinct clients).
+ */
+export function clientNetwork(c: Context<AppEnv>): string {
+	return networkOf(c.req.header("CF-Connecting-IP") ?? "unknown");
+}
+
+export function networkOf(ip: string): string {
+	const address = ip.trim().toLowerCase();
+	if (!address.includes(":")) return address;
+	// IPv4-mapped IPv6 (::ffff:192.0.2.1) is the IPv4 client.
+	const v4 = /(?:^|:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
+	if (v4?.[1] && address.startsWith("::ffff:")) return v4[1];
+	const [head = "", tail] = address.split("::");
+	const headGroups = head ? head.split(":") : [];
+	const tailGroups = tail ? tail.split(":") : [];
+	const groups =
+		tail === undefined
+			? headGroups
+			: [
+					...headGroups,
+					...Array(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill(
+						"0",
+					),
+					...tailGroups,
+				];
+	const prefix = groups
+		.slice(0, 4)
+		.map((g) => g.replace(/^0+(?=.)/, "") || "0");
+	while (prefix.length < 4) prefix.push("0");
+	return `${prefix.join(":")}::/64`;
 }
 
 interface Outcome {
@@ -52,22 +88,32 @@ interface Outcome {
 }
 
 /**
- * Counts this request against each `[limit, key]` (in parallel) and answers 429 RATE_LIMITED
+ * Counts this request against each `[limit, key]` (in parallel) — or with `peek`, only looks at
+ * what is left — and answers 429 RATE_LIMITED
  * with `Retry-After` and `RateLimit-*` when any is exhausted; otherwise the `RateLimit-*`
  * headers of the tightest limit go on the response.
  *
- * When Redis is unreachable or slower than REDIS_TIMEOUT_MS the request is allowed (fail open)
+ * When Redis is unreachable or slower than RATE_LIMIT_TIMEOUT_MS the request is allowed (fail open)
  * and a warning is logged with the request id: these limits slow down guessing and abuse, and the
  * endpoints stay protected by PBKDF2's cost and single-use tokens, whereas failing closed would
  * turn a Redis outage into nobody being able to log in.
  */
 export async function enforceRateLimits(
 	c: Context<AppEnv>,
-	checks: [LimitName, string][],
+	checks: Check[],
+	mode: "count" | "peek" = "count",
 ): Promise<void> {
+	const { RATE_LIMIT_TIMEOUT_MS } = c.var.services.config;
 	const outcomes = await Promise.all(
 		checks.map(async ([name, key]): Promise<Outcome | undefined> => {
 			try {
+				if (mode === "peek") {
+					const r = await withTimeout(
+						limiter(c, name).getRemaining(key),
+						RATE_LIMIT_TIMEOUT_MS,
+					);
+					return { name, success: r.remaining > 0, ...r };
+				}
 				const r = await limiter(c, name).limit(key);
 				if (r.reason === "timeout") throw new Error("timed out");
 				return { name, ...r };
@@ -109,9 +155,42 @@ export async function enforceRateLimits(
 		);
 }
 
-/** Route middleware: one per-IP limit, checked before the body is even parsed. */
+/**
+ * Counts one attempt against each check without deciding anything (used for failures only, e.g.
+ * wrong passwords, so a successful login never uses up a limit). Fails open like the checks.
+ */
+export async function countAttempt(
+	c: Context<AppEnv>,
+	checks: Check[],
+): Promise<void> {
+	await Promise.all(
+		checks.map(([name, key]) =>
+			limiter(c, name)
+				.limit(key)
+				.catch((err: unknown) =>
+					log("warn", "rate limit count failed", {
+						requestId: c.get("requestId"),
+						limit: name,
+						error: err instanceof Error ? err.message : String(err),
+					}),
+				),
+		),
+	);
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	return Promise.race([
+		work,
+		new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new Error("timed out")), ms);
+		}),
+	]).finally(() => clearTimeout(timer));
+}
+
+/** Route middleware: one per-client-network limit, checked before the body is even parsed. */
 export const rateLimitByIp = (name: LimitName) =>
 	createMiddleware<AppEnv>(async (c, next) => {
-		await enforceRateLimits(c, [[name, clientIp(c)]]);
+		await enforceRateLimits(c, [[name, clientNetwork(c)]]);
 		await next();
 	});

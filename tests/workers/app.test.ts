@@ -45,7 +45,7 @@ describe("every response", () => {
 		expect(res.headers.get("x-request-id")).toMatch(/^[\w-]{8,}$/);
 		expect(dbRoundTrips(res)).toBe(0);
 		expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-		expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+		expect(res.headers.get("x-frame-options")).toBe("DENY");
 	});
 
 	it("echoes a sane x-request-id and replaces an unsafe one", async () => {

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
+import { networkOf } from "../../src/middleware/rate-limit";
 import {
 	login,
 	PASSWORD,
@@ -30,7 +31,7 @@ function expectRateLimited(res: Response, limit: number) {
 }
 
 describe("login rate limits", () => {
-	it("answers 429 with Retry-After and RateLimit-* on the Nth+1 attempt for one email (limit 5 in tests)", async () => {
+	it("answers 429 with Retry-After and RateLimit-* after N failures for one email from one network (limit 5 in tests)", async () => {
 		const { email } = await register();
 		const ip = uniqueIp();
 		for (let i = 0; i < 5; i++) {
@@ -38,7 +39,62 @@ describe("login rate limits", () => {
 			expect(res.status).toBe(401);
 			expect(res.headers.get("RateLimit-Remaining")).not.toBeNull();
 		}
-		await expectRateLimited(await login(email, PASSWORD, uniqueIp()), 5);
+		await expectRateLimited(await login(email, PASSWORD, ip), 5);
+	});
+
+	it("cannot be used by a third party to lock the owner out: failures elsewhere leave the owner's login working", async () => {
+		const { email } = await register();
+		for (let i = 0; i < 10; i++)
+			expect(
+				(await login(email, "wrong-password-123", uniqueIp())).status,
+			).toBe(401);
+		expect((await login(email, PASSWORD, uniqueIp())).status).toBe(200);
+	});
+
+	it("never counts successful logins", async () => {
+		const { email } = await register();
+		const ip = uniqueIp();
+		for (let i = 0; i < 7; i++)
+			expect((await login(email, PASSWORD, ip)).status).toBe(200);
+	});
+
+	it("keys IPv6 clients by /64: rotating addresses within one /64 shares one budget", async () => {
+		const { email } = await register();
+		const net = uniqueIp().split(":").slice(0, 4).join(":");
+		for (let i = 1; i <= 5; i++)
+			expect(
+				(await login(email, "wrong-password-123", `${net}::${i}`)).status,
+			).toBe(401);
+		await expectRateLimited(await login(email, PASSWORD, `${net}:0:0:0:99`), 5);
+		const request = appWith({ RATE_LIMIT_LOGIN_IP: "2/60s" });
+		const other = uniqueIp().split(":").slice(0, 4).join(":");
+		const attempt = (ip: string) =>
+			request(
+				"/v1/auth/login",
+				json(
+					{ email: uniqueEmail(), password: PASSWORD },
+					{ headers: { "CF-Connecting-IP": ip } },
+				),
+			);
+		expect((await attempt(`${other}::1`)).status).toBe(401);
+		expect((await attempt(`${other}::2`)).status).toBe(401);
+		await expectRateLimited(await attempt(`${other}::3`), 2);
+	});
+
+	it("has a much higher per-email ceiling across networks (a distributed guesser stops there)", async () => {
+		const request = appWith({ RATE_LIMIT_LOGIN_EMAIL_ALL: "3/1h" });
+		const { email } = await register();
+		const attempt = (password: string) =>
+			request(
+				"/v1/auth/login",
+				json(
+					{ email, password },
+					{ headers: { "CF-Connecting-IP": uniqueIp() } },
+				),
+			);
+		for (let i = 0; i < 3; i++)
+			expect((await attempt("wrong-password-123")).status).toBe(401);
+		await expectRateLimited(await attempt(PASSWORD), 3);
 	});
 
 	it("counts per IP before reading the body, so a blocked client costs no database round trip", async () => {
@@ -95,12 +151,28 @@ describe("register, forgot and refresh rate limits", () => {
 				json({ email }, { headers: { "CF-Connecting-IP": ip } }),
 			);
 		const email = uniqueEmail("nobody");
+		const attacker = uniqueIp();
+		expect((await forgot(email, attacker)).status).toBe(202);
+		await expectRateLimited(await forgot(email, attacker), 1);
+		// Someone else's requests do not use up the owner's (from their own network).
 		expect((await forgot(email, uniqueIp())).status).toBe(202);
-		await expectRateLimited(await forgot(email, uniqueIp()), 1);
 		const ip = uniqueIp();
 		expect((await forgot(uniqueEmail(), ip)).status).toBe(202);
 		expect((await forgot(uniqueEmail(), ip)).status).toBe(202);
 		await expectRateLimited(await forgot(uniqueEmail(), ip), 2);
+	});
+
+	it("cap password-forgot per email across networks (RATE_LIMIT_FORGOT_EMAIL_ALL)", async () => {
+		const request = appWith({ RATE_LIMIT_FORGOT_EMAIL_ALL: "2/1h" });
+		const email = uniqueEmail("nobody");
+		const forgot = () =>
+			request(
+				"/v1/auth/password/forgot",
+				json({ email }, { headers: { "CF-Connecting-IP": uniqueIp() } }),
+			);
+		expect((await forgot()).status).toBe(202);
+		expect((await forgot()).status).toBe(202);
+		await expectRateLimited(await forgot(), 2);
 	});
 
 	it("limit refreshes per IP", async () => {
@@ -178,5 +250,38 @@ describe("when Redis is unreachable", () => {
 			),
 		);
 		expect(normal.headers.get("RateLimit-Limit")).not.toBeNull();
+	});
+});
+
+describe("networkOf", () => {
+	it("keeps IPv4 addresses and reduces IPv6 to its /64", () => {
+		expect(networkOf("192.0.2.7")).toBe("192.0.2.7");
+		expect(networkOf("::ffff:192.0.2.7")).toBe("192.0.2.7");
+		expect(networkOf("2001:DB8:0a:1::1")).toBe("2001:db8:a:1::/64");
+		expect(networkOf("2001:db8:a:1:ffff:1:2:3")).toBe("2001:db8:a:1::/64");
+		expect(networkOf("2001:db8::1")).toBe("2001:db8:0:0::/64");
+		expect(networkOf("::1")).toBe("0:0:0:0::/64");
+	});
+});
+
+describe("POST /v1/me/password limits", () => {
+	const change = (token: string, currentPassword: string) =>
+		call(
+			"/v1/me/password",
+			json(
+				{ currentPassword, newPassword: "a-brand-new-passphrase-77" },
+				{ headers: { Authorization: `Bearer ${token}` } },
+			),
+		);
+
+	it("answers 429 after N wrong current passwords for one user (limit 5 in tests); other users are unaffected", async () => {
+		const user = await register();
+		for (let i = 0; i < 5; i++)
+			expect(
+				(await change(user.accessToken, "wrong-password-123")).status,
+			).toBe(401);
+		await expectRateLimited(await change(user.accessToken, PASSWORD), 5);
+		const other = await register();
+		expect((await change(other.accessToken, PASSWORD)).status).toBe(204);
 	});
 });

@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { refreshTokens, sessions } from "../../src/db/schema";
+import { sha256Hex } from "../../src/lib/tokens";
 import {
 	bearer,
 	login,
@@ -29,6 +30,14 @@ async function browserSession(): Promise<string> {
 	const cookie = refreshCookie(res)?.value;
 	if (!cookie) throw new Error("no refresh cookie");
 	return cookie;
+}
+
+/** Moves a rotated token's rotation `ms` into the past, to either side of the grace window. */
+async function rotatedAgo(token: string, ms: number) {
+	await testDb()
+		.update(refreshTokens)
+		.set({ usedAt: sql`now() - ${ms}::int * interval '1 millisecond'` })
+		.where(eq(refreshTokens.tokenHash, await sha256Hex(token)));
 }
 
 const withCookie = (
@@ -107,11 +116,12 @@ describe("POST /v1/auth/refresh", () => {
 		);
 	});
 
-	it("revokes the whole session when a rotated token is reused: the newest token stops working too", async () => {
+	it("revokes the whole session when a rotated token is reused after the grace window: the newest token stops working too", async () => {
 		const session = await register();
 		const first = (await (
 			await refresh(session.refreshToken)
 		).json()) as Tokens;
+		await rotatedAgo(session.refreshToken, 31_000);
 		const reuse = await refresh(session.refreshToken);
 		await expectError(reuse, 401, "INVALID_REFRESH_TOKEN");
 		expect(dbRoundTrips(reuse)).toBeLessThanOrEqual(2);
@@ -127,13 +137,54 @@ describe("POST /v1/auth/refresh", () => {
 		expect(rows).toEqual([{ reason: "reuse_detected" }]);
 	});
 
+	it("within the grace window, answers a just-rotated token with the same successor instead of revoking", async () => {
+		const session = await register();
+		const first = (await (
+			await refresh(session.refreshToken)
+		).json()) as Tokens;
+		await rotatedAgo(session.refreshToken, 29_000);
+		const again = await refresh(session.refreshToken);
+		expect(again.status).toBe(200);
+		expect(((await again.json()) as Tokens).refreshToken).toBe(
+			first.refreshToken,
+		);
+		// The session lives on: the successor rotates normally.
+		expect((await refresh(first.refreshToken ?? "")).status).toBe(200);
+		const rows = await testDb()
+			.select({ reason: sessions.revokedReason })
+			.from(sessions)
+			.where(eq(sessions.userId, session.userId));
+		expect(rows).toEqual([{ reason: null }]);
+	});
+
+	it("keeps both tabs signed in when two refreshes of one token race (20 trials), minting one successor", async () => {
+		const outcomes: string[] = [];
+		for (let trial = 0; trial < 20; trial++) {
+			const session = await register();
+			const results = await Promise.all([
+				refresh(session.refreshToken),
+				refresh(session.refreshToken),
+			]);
+			const bodies = (await Promise.all(
+				results.map((r) => r.json()),
+			)) as Tokens[];
+			const statuses = results.map((r) => r.status).join(",");
+			if (
+				statuses !== "200,200" ||
+				bodies[0]?.refreshToken !== bodies[1]?.refreshToken
+			)
+				outcomes.push(`trial ${trial}: ${statuses}`);
+		}
+		expect(outcomes).toEqual([]);
+	});
+
 	it("mints at most one successor when the same token is submitted twice at once", async () => {
 		const session = await register();
 		const results = await Promise.all([
 			refresh(session.refreshToken),
 			refresh(session.refreshToken),
 		]);
-		expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+		expect(results.map((r) => r.status).sort()).toEqual([200, 200]);
 		const live = await testDb()
 			.select({ id: refreshTokens.id })
 			.from(refreshTokens)

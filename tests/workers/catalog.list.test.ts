@@ -141,6 +141,7 @@ describe("GET /v1/products", () => {
 		}
 		const tooLong = await call(`/v1/products?q=${"z".repeat(4097)}`);
 		await expectError(tooLong, 400, "VALIDATION_FAILED");
+		// Text Postgres cannot store is refused, not silently changed (see text-input.test.ts).
 		const nul = await call(`/v1/products?q=${encodeURIComponent("a\u0000b")}`);
 		await expectError(nul, 400, "VALIDATION_FAILED");
 	});

@@ -14,7 +14,12 @@ import { createRouter } from "../../lib/router";
 import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
 import { authUser, requireAuth } from "../../middleware/auth";
 import { requireAllowedOrigin } from "../../middleware/http";
-import { enforceRateLimits, rateLimitByIp } from "../../middleware/rate-limit";
+import {
+	clientNetwork,
+	countAttempt,
+	enforceRateLimits,
+	rateLimitByIp,
+} from "../../middleware/rate-limit";
 import { cartMergeSchema } from "../cart/cart.schemas";
 import {
 	CART_TOKEN_HEADER,
@@ -152,13 +157,22 @@ export const authRoutes = createRouter()
 		}),
 		async (c) => {
 			const body = c.req.valid("json");
-			await enforceRateLimits(c, [
-				["login_email", await sha256Hex(body.email.toLowerCase())],
-			]);
+			// Only failures count, per email from this client network, under a much higher per-email
+			// ceiling: a third party guessing from elsewhere cannot lock the owner out (README).
+			const emailKey = await sha256Hex(body.email.toLowerCase());
+			const failures: ["login_email" | "login_email_all", string][] = [
+				["login_email", `${emailKey}:${clientNetwork(c)}`],
+				["login_email_all", emailKey],
+			];
+			await enforceRateLimits(c, failures, "peek");
 			const { guestCart, presented } = await guestCartToMerge(c);
 			const { user, session, cartMerge } = await login(c.var.services.db, {
 				...body,
 				guestCart,
+			}).catch(async (err: unknown) => {
+				if (err instanceof ApiError && err.code === "INVALID_CREDENTIALS")
+					await countAttempt(c, failures);
+				throw err;
 			});
 			const issued = await tokens(c, user, session, body.refreshTokenDelivery);
 			return c.json(
@@ -204,9 +218,17 @@ export const authRoutes = createRouter()
 			);
 			if (!presented || !TOKEN_PATTERN.test(presented.token))
 				throw invalidRefresh();
-			const result = await rotateRefreshToken(c.var.services.db, {
-				refreshToken: presented.token,
-			});
+			const { db, config } = c.var.services;
+			const rotate = () =>
+				rotateRefreshToken(db, {
+					refreshToken: presented.token,
+					graceMs: config.REFRESH_REUSE_GRACE,
+					secret: config.JWT_SECRET,
+				});
+			let result = await rotate();
+			// Lost a race with a parallel refresh of the same token: its rotation has committed
+			// now, so a second run finds the token within the grace window.
+			if (!result.ok && result.raced) result = await rotate();
 			if (!result.ok) {
 				if (result.reuseDetected)
 					log("warn", "refresh token reuse: session revoked", {

@@ -2,7 +2,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { sha256Hex } from "../../lib/tokens";
-import { enforceRateLimits, rateLimitByIp } from "../../middleware/rate-limit";
+import {
+	clientNetwork,
+	enforceRateLimits,
+	rateLimitByIp,
+} from "../../middleware/rate-limit";
 import { forgotBody, resetBody } from "./auth.schemas";
 import {
 	issuePasswordResetToken,
@@ -31,8 +35,12 @@ export const passwordResetRoutes = createRouter()
 		}),
 		async (c) => {
 			const { email } = c.req.valid("json");
+			// Per email from this client network, under a higher per-email ceiling (which caps the
+			// mail a victim can be sent): someone elsewhere cannot use up the owner's own requests.
+			const emailKey = await sha256Hex(email.toLowerCase());
 			await enforceRateLimits(c, [
-				["forgot_email", await sha256Hex(email.toLowerCase())],
+				["forgot_email", `${emailKey}:${clientNetwork(c)}`],
+				["forgot_email_all", emailKey],
 			]);
 			const issued = await issuePasswordResetToken(c.var.services.db, {
 				email,

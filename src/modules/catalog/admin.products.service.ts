@@ -1,8 +1,10 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import {
+	cartItems,
 	inventoryLedger,
+	orderItems,
 	productOptions,
 	products,
 	variants,
@@ -137,7 +139,9 @@ export async function createProduct(
 				ledger.length > 0
 					? db.insert(inventoryLedger).values(ledger)
 					: undefined,
-			priceRange: db.execute(refreshPriceRangeSql(sql`${productId}::uuid`)),
+			priceRange: refreshPriceRangeSql(sql`${productId}::uuid`).map((q) =>
+				db.execute(q),
+			),
 			read: detail(db, productId),
 		}),
 	);
@@ -158,18 +162,33 @@ export async function updateProduct(
 	params: { id: string; changes: ProductPatch },
 ) {
 	const { id, changes } = params;
+	// Prices are integers in the product's currency: changing it would re-label every price,
+	// including those already copied into carts and orders. Checked in the update itself.
+	const currencyMayChange =
+		changes.currency === undefined
+			? undefined
+			: sql`(${products.currency} = ${changes.currency}
+				or (not exists (select 1 from ${cartItems} ci join ${variants} v on v.id = ci.variant_id
+						where v.product_id = ${id}::uuid)
+					and not exists (select 1 from ${orderItems} oi where oi.product_id = ${id}::uuid)))`;
 	const { updated, read } = await translateWriteErrors(
 		batch(db, {
 			updated: db
 				.update(products)
 				.set({ ...changes, updatedAt: sql`now()` })
-				.where(eq(products.id, id))
+				.where(and(eq(products.id, id), currencyMayChange))
 				.returning({ id: products.id }),
 			read: detail(db, id),
 		}),
 	);
 	const row = read.rows[0];
-	if (!updated[0] || !row) throw new ApiError("NOT_FOUND", "Product not found");
+	if (!row) throw new ApiError("NOT_FOUND", "Product not found");
+	if (!updated[0])
+		throw new ApiError(
+			"CONFLICT",
+			"The product's currency cannot change while its variants are in carts or orders; create a new product for the new currency",
+			{ field: "currency", reason: "in_carts_or_orders" },
+		);
 	return adminProduct(row);
 }
 

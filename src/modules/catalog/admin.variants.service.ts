@@ -86,7 +86,9 @@ export async function addVariant(
 				ledger.length > 0
 					? db.insert(inventoryLedger).values(ledger)
 					: undefined,
-			priceRange: db.execute(refreshPriceRangeSql(sql`${productId}::uuid`)),
+			priceRange: refreshPriceRangeSql(sql`${productId}::uuid`).map((q) =>
+				db.execute(q),
+			),
 			read: db.execute<AdminVariant>(variantSql(row.id)),
 		}),
 	);
@@ -125,8 +127,8 @@ export async function updateVariant(
 				product.product_id,
 				options ?? {},
 			).map((q) => db.execute(q)),
-			priceRange: db.execute(
-				refreshPriceRangeSql(sql`${product.product_id}::uuid`),
+			priceRange: refreshPriceRangeSql(sql`${product.product_id}::uuid`).map(
+				(q) => db.execute(q),
 			),
 			read: db.execute<AdminVariant>(variantSql(id)),
 		}),
@@ -149,7 +151,7 @@ export async function removeVariant(
 	const productOf = sql`(select product_id from ${variants} where id = ${id}::uuid)`;
 	try {
 		const { deleted } = await batch(db, {
-			priceRange: db.execute(refreshPriceRangeSql(productOf, id)),
+			priceRange: refreshPriceRangeSql(productOf, id).map((q) => db.execute(q)),
 			deleted: db
 				.delete(variants)
 				.where(eq(variants.id, id))
@@ -164,7 +166,7 @@ export async function removeVariant(
 				.update(variants)
 				.set({ status: "archived", updatedAt: sql`now()` })
 				.where(eq(variants.id, id)),
-			priceRange: db.execute(refreshPriceRangeSql(productOf)),
+			priceRange: refreshPriceRangeSql(productOf).map((q) => db.execute(q)),
 		});
 		return "archived";
 	}

@@ -58,7 +58,7 @@ function sendgrid(config: Config, apiKey: string): EmailProvider {
 						"Content-Type": "application/json",
 					},
 					body: JSON.stringify(body),
-					signal: AbortSignal.timeout(10_000),
+					signal: AbortSignal.timeout(config.EMAIL_TIMEOUT_MS),
 				});
 			} catch (err) {
 				return {

@@ -8,6 +8,7 @@ import {
 } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requireAuth } from "../../middleware/auth";
+import { countAttempt, enforceRateLimits } from "../../middleware/rate-limit";
 import {
 	changePasswordBody,
 	toUserJson,
@@ -89,7 +90,7 @@ export const meRoutes = router
 			security: bearerAuth,
 			summary: "Change the password; every other session is revoked",
 			description:
-				"A wrong current password is 401 INVALID_CREDENTIALS; a weak new one 400 WEAK_PASSWORD.",
+				"A wrong current password is 401 INVALID_CREDENTIALS; a weak new one 400 WEAK_PASSWORD. Wrong current passwords are rate limited per user (429).",
 			request: { body: jsonBody(changePasswordBody) },
 			responses: {
 				204: { description: "changed" },
@@ -98,17 +99,27 @@ export const meRoutes = router
 					"WEAK_PASSWORD",
 					"UNAUTHENTICATED",
 					"INVALID_CREDENTIALS",
+					"RATE_LIMITED",
 				),
 			},
 		}),
 		async (c) => {
 			const user = authUser(c);
 			const body = c.req.valid("json");
+			// A stolen access token must not become unlimited guesses at the current password.
+			const failures: ["password_user", string][] = [
+				["password_user", user.id],
+			];
+			await enforceRateLimits(c, failures, "peek");
 			await changePassword(c.var.services.db, {
 				userId: user.id,
 				sessionId: user.sessionId,
 				currentPassword: body.currentPassword,
 				newPassword: body.newPassword,
+			}).catch(async (err: unknown) => {
+				if (err instanceof ApiError && err.code === "INVALID_CREDENTIALS")
+					await countAttempt(c, failures);
+				throw err;
 			});
 			return c.body(null, 204);
 		},
