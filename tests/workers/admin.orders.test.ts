@@ -70,10 +70,16 @@ describe("GET /v1/admin/orders/{id}", () => {
 });
 
 describe("POST /v1/admin/orders/{id}/notes", () => {
-	it("refuses empty, unknown fields and unknown orders; drops NUL characters", async () => {
+	it("refuses empty bodies, unknown fields, NUL characters and unknown orders", async () => {
 		const admin = await newAdmin();
 		const o = await pendingOrder();
-		for (const body of [{}, { body: "  " }, { body: "x", extra: 1 }, []])
+		for (const body of [
+			{},
+			{ body: "  " },
+			{ body: "x", extra: 1 },
+			[],
+			{ body: "a\u0000b" },
+		])
 			await expectError(
 				await adminPost(admin, `${base(o.orderId)}/notes`, body),
 				400,
@@ -86,13 +92,6 @@ describe("POST /v1/admin/orders/{id}/notes", () => {
 			404,
 			"NOT_FOUND",
 		);
-		const res = await adminPost(admin, `${base(o.orderId)}/notes`, {
-			body: "a\u0000b",
-		});
-		expect(res.status).toBe(201);
-		expect(((await res.json()) as AdminOrder).timeline.at(-1)?.data).toEqual({
-			body: "ab",
-		});
 	});
 });
 

@@ -214,8 +214,15 @@ describe("GET /v1/admin/users", () => {
 				400,
 				"VALIDATION_FAILED",
 			);
+		// A NUL is refused by the router for every input (text-input.test.ts); other junk is a
+		// malformed cursor.
 		await expectError(
 			await adminGet(admin, "/v1/admin/users?cursor=%00"),
+			400,
+			"VALIDATION_FAILED",
+		);
+		await expectError(
+			await adminGet(admin, "/v1/admin/users?cursor=not-a-cursor"),
 			400,
 			"INVALID_CURSOR",
 		);
