@@ -1,6 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { fromBase64Url, toBase64Url } from "../../lib/encoding";
-import { ApiError } from "../../lib/errors";
+import {
+	decodeKeyset,
+	encodeKeyset,
+	timeIdKeyset,
+} from "../../lib/keyset-cursor";
 import {
 	errorResponses,
 	jsonContent,
@@ -14,10 +17,7 @@ import {
 	type AdminProductFilters,
 	adminProductListSql,
 	LOW_STOCK,
-	type ProductKeyset,
 } from "./admin.product-list.queries";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const rowSchema = z
 	.object({
@@ -63,27 +63,12 @@ const query = z.strictObject({
 	cursor: z.string().max(512).optional(),
 });
 
-function decodeCursor(raw: string): ProductKeyset {
-	try {
-		const k = JSON.parse(
-			new TextDecoder().decode(fromBase64Url(raw)),
-		) as ProductKeyset;
-		if (
-			Number.isSafeInteger(k.t) &&
-			typeof k.id === "string" &&
-			UUID.test(k.id)
-		)
-			return { t: k.t, id: k.id };
-	} catch {}
-	throw new ApiError("INVALID_CURSOR", "The cursor is malformed");
-}
-
 /** A page of every product (one round trip). */
 async function listAdminProducts(
 	{ db }: Services,
 	p: AdminProductFilters & { limit: number; cursor?: string },
 ) {
-	const after = p.cursor ? decodeCursor(p.cursor) : undefined;
+	const after = p.cursor ? decodeKeyset(p.cursor, timeIdKeyset) : undefined;
 	const res = await db.execute<{
 		product: { id: string };
 		sort_key: string;
@@ -94,11 +79,7 @@ async function listAdminProducts(
 		data: rows.map((r) => r.product),
 		nextCursor:
 			res.rows.length > p.limit && last
-				? toBase64Url(
-						new TextEncoder().encode(
-							JSON.stringify({ t: Number(last.sort_key), id: last.product.id }),
-						),
-					)
+				? encodeKeyset({ t: Number(last.sort_key), id: last.product.id })
 				: null,
 	};
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { fromBase64Url, toBase64Url } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
+import { decodeKeyset, encodeKeyset } from "../../lib/keyset-cursor";
 import { MAX_INT4 } from "../../lib/validation";
 
 export const SORTS = [
@@ -48,7 +48,7 @@ export type Cursor = z.infer<typeof cursorSchema>;
 
 /** Opaque to clients: base64url of the keyset JSON. */
 export function encodeCursor(cursor: Cursor): string {
-	return toBase64Url(new TextEncoder().encode(JSON.stringify(cursor)));
+	return encodeKeyset(cursor);
 }
 
 /**
@@ -56,16 +56,7 @@ export function encodeCursor(cursor: Cursor): string {
  * minted for another sort is a 400 INVALID_CURSOR, never a database error.
  */
 export function decodeCursor(raw: string, sort: Sort): Cursor {
-	let cursor: Cursor;
-	try {
-		const json = new TextDecoder("utf-8", {
-			fatal: true,
-			ignoreBOM: false,
-		}).decode(fromBase64Url(raw));
-		cursor = cursorSchema.parse(JSON.parse(json));
-	} catch {
-		throw new ApiError("INVALID_CURSOR", "The cursor is malformed");
-	}
+	const cursor = decodeKeyset(raw, (v) => cursorSchema.parse(v));
 	if (cursor.s !== sort)
 		throw new ApiError(
 			"INVALID_CURSOR",

@@ -1,8 +1,12 @@
 import { sql } from "drizzle-orm";
 import { batch } from "../../db/batch";
-import { fromBase64Url, toBase64Url } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import {
+	decodeKeyset,
+	encodeKeyset,
+	timeIdKeyset,
+} from "../../lib/keyset-cursor";
 import type { Services } from "../../services";
 import { type AuditActor, auditSql } from "../admin/audit.queries";
 import {
@@ -61,26 +65,6 @@ interface Cursor extends AdminOrderKeyset {
 	s: AdminOrderSort;
 }
 
-function encodeCursor(c: Cursor): string {
-	return toBase64Url(new TextEncoder().encode(JSON.stringify(c)));
-}
-
-function decodeCursor(raw: string, sort: AdminOrderSort): AdminOrderKeyset {
-	try {
-		const c = JSON.parse(
-			new TextDecoder().decode(fromBase64Url(raw)),
-		) as Cursor;
-		if (
-			c.s === sort &&
-			Number.isSafeInteger(c.k) &&
-			typeof c.id === "string" &&
-			UUID.test(c.id)
-		)
-			return { k: c.k, id: c.id };
-	} catch {}
-	throw new ApiError("INVALID_CURSOR", "The cursor is malformed");
-}
-
 /** A page of every order (one round trip). */
 export async function listAdminOrders(
 	{ db }: Services,
@@ -90,7 +74,15 @@ export async function listAdminOrders(
 		cursor?: string;
 	},
 ): Promise<AdminOrderList> {
-	const after = p.cursor ? decodeCursor(p.cursor, p.sort) : undefined;
+	const after = p.cursor
+		? decodeKeyset(p.cursor, (v) => {
+				// Minted for this sort only; `k` is the sort key in integer form.
+				const c = v as Cursor;
+				const k =
+					c?.s === p.sort ? timeIdKeyset({ t: c.k, id: c.id }) : undefined;
+				return k && { k: k.t, id: k.id };
+			})
+		: undefined;
 	const res = await db.execute<AdminOrderSummary & { sort_key: string }>(
 		adminOrderListSql(p, p.sort, p.limit + 1, after),
 	);
@@ -98,7 +90,7 @@ export async function listAdminOrders(
 	const last = rows.at(-1);
 	const nextCursor =
 		res.rows.length > p.limit && last
-			? encodeCursor({ s: p.sort, k: Number(last.sort_key), id: last.id })
+			? encodeKeyset({ s: p.sort, k: Number(last.sort_key), id: last.id })
 			: null;
 	return {
 		data: rows.map(({ sort_key: _, ...row }) => row),

@@ -3,8 +3,8 @@ import type Stripe from "stripe";
 import { z } from "zod";
 import type { Db } from "../../db/client";
 import { orders } from "../../db/schema";
-import { fromBase64Url, toBase64Url } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
+import { decodeKeyset, encodeKeyset } from "../../lib/keyset-cursor";
 import {
 	isProviderFailure,
 	providerUnavailable,
@@ -122,25 +122,6 @@ const keysetSchema = z.strictObject({
 	id: z.uuid(),
 });
 
-function encodeKeyset(k: HistoryKeyset): string {
-	return toBase64Url(new TextEncoder().encode(JSON.stringify(k)));
-}
-
-/** A client's cursor; anything malformed or edited into another shape is 400 INVALID_CURSOR. */
-function decodeKeyset(raw: string): HistoryKeyset {
-	try {
-		return keysetSchema.parse(
-			JSON.parse(
-				new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
-					fromBase64Url(raw),
-				),
-			),
-		);
-	} catch {
-		throw new ApiError("INVALID_CURSOR", "The cursor is malformed");
-	}
-}
-
 function toSummary({
 	placed_us: _,
 	...summary
@@ -153,7 +134,9 @@ export async function listOrders(
 	db: Db,
 	params: { userId: string; limit: number; cursor?: string },
 ): Promise<{ data: OrderSummary[]; nextCursor: string | null }> {
-	const after = params.cursor ? decodeKeyset(params.cursor) : undefined;
+	const after = params.cursor
+		? decodeKeyset(params.cursor, (v) => keysetSchema.parse(v) as HistoryKeyset)
+		: undefined;
 	const { rows } = await db.execute<OrderSummaryRow>(
 		orderHistorySql(params.userId, params.limit + 1, after),
 	);

@@ -1,7 +1,11 @@
 import type { SQL } from "drizzle-orm";
 import { batch } from "../../db/batch";
-import { fromBase64Url, toBase64Url } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
+import {
+	decodeKeyset,
+	encodeKeyset,
+	timeIdKeyset,
+} from "../../lib/keyset-cursor";
 import type { Services } from "../../services";
 import { issuePasswordResetToken } from "../auth/password-reset.service";
 import {
@@ -18,28 +22,9 @@ import {
 	userListSql,
 } from "./admin.users.queries";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const notFound = () => new ApiError("NOT_FOUND", "User not found");
 
 /** Opaque keyset cursors: base64url of `{t, id}` (created_at in epoch µs). */
-function encodeCursor(k: UserKeyset): string {
-	return toBase64Url(new TextEncoder().encode(JSON.stringify(k)));
-}
-
-function decodeCursor(raw: string): UserKeyset {
-	try {
-		const k = JSON.parse(
-			new TextDecoder().decode(fromBase64Url(raw)),
-		) as UserKeyset;
-		if (
-			Number.isSafeInteger(k.t) &&
-			typeof k.id === "string" &&
-			UUID.test(k.id)
-		)
-			return { t: k.t, id: k.id };
-	} catch {}
-	throw new ApiError("INVALID_CURSOR", "The cursor is malformed");
-}
 
 async function page<Row, K extends string>(
 	{ db }: Services,
@@ -47,7 +32,7 @@ async function page<Row, K extends string>(
 	build: (limit: number, after?: UserKeyset) => SQL,
 	p: { limit: number; cursor?: string },
 ) {
-	const after = p.cursor ? decodeCursor(p.cursor) : undefined;
+	const after = p.cursor ? decodeKeyset(p.cursor, timeIdKeyset) : undefined;
 	const res = await db.execute<
 		Record<K, Row & { id: string }> & { sort_key: string }
 	>(build(p.limit + 1, after));
@@ -57,7 +42,7 @@ async function page<Row, K extends string>(
 		data: rows.map((r) => r[field]),
 		nextCursor:
 			res.rows.length > p.limit && last
-				? encodeCursor({ t: Number(last.sort_key), id: last[field].id })
+				? encodeKeyset({ t: Number(last.sort_key), id: last[field].id })
 				: null,
 	};
 }
