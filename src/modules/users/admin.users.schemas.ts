@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { safeText, uintParam } from "../../lib/validation";
+import { addressSchema } from "../me/me.schemas";
 
 const isoTime = z.iso.datetime();
 const role = z.enum(["customer", "admin"]);
@@ -35,17 +36,7 @@ export const adminUserListSchema = z.object({
 export const adminUserDetailSchema = adminUserSchema
 	.extend({
 		addresses: z.array(
-			z.object({
-				id: z.uuid(),
-				name: z.string(),
-				line1: z.string(),
-				line2: z.string().nullable(),
-				city: z.string(),
-				region: z.string().nullable(),
-				postalCode: z.string(),
-				country: z.string(),
-				phone: z.string().nullable(),
-			}),
+			addressSchema.omit({ createdAt: true, updatedAt: true }),
 		),
 		recentOrders: z.array(
 			z.object({
