@@ -108,8 +108,16 @@ async function main(): Promise<void> {
 		env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
 	});
 	let ready = false;
+	let skip = 0;
 	const forward = (out: NodeJS.WriteStream) => (line: string) => {
 		if (WRANGLER_REQUEST_LINE.test(line)) return;
+		// wrangler's "crons are not triggered locally" notice: this runner does trigger them.
+		if (line.includes("Scheduled Workers are not automatically triggered"))
+			skip = 6;
+		if (skip > 0) {
+			skip--;
+			return;
+		}
 		out.write(`${line}\n`);
 		if (!ready && /Ready on http/.test(line)) {
 			ready = true;
