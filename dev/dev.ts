@@ -17,7 +17,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** wrangler's own line per request; the Worker already logs each request (with its id). */
 const WRANGLER_REQUEST_LINE =
-	/\[wrangler:info\] [A-Z]+ \S+ \d{3}\b|^\s*\[wrangler:info\] (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /;
+	/\[wrangler:info\] (GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) \S+ \d{3} /;
+/** Colour codes, stripped before matching (wrangler colours its output on a terminal). */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 /** The cron in wrangler.toml; wrangler dev does not fire crons by itself. */
 const CRON = "*/5 * * * *";
 
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
 	let ready = false;
 	let skip = 0;
 	const forward = (out: NodeJS.WriteStream) => (line: string) => {
-		if (WRANGLER_REQUEST_LINE.test(line)) return;
+		if (WRANGLER_REQUEST_LINE.test(line.replace(ANSI, ""))) return;
 		// wrangler's "crons are not triggered locally" notice: this runner does trigger them.
 		if (line.includes("Scheduled Workers are not automatically triggered"))
 			skip = 6;
