@@ -206,7 +206,7 @@ async function main(): Promise<void> {
 			[
 				"filtered list",
 				[
-					"/v1/products?category=apparel&minPrice=1000&maxPrice=10000&inStock=true&color=black&sort=price_asc",
+					"/v1/products?category=apparel&minPrice=1000&maxPrice=10000&inStock=true&option.color=black&sort=price_asc",
 				],
 			],
 			["search", ["/v1/products?q=merino"]],

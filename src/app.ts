@@ -12,6 +12,7 @@ import { adminRoutes } from "./modules/admin/admin.routes";
 import { authRoutes } from "./modules/auth/auth.routes";
 import { cartRoutes } from "./modules/cart/cart.routes";
 import { catalogRoutes } from "./modules/catalog/catalog.routes";
+import { docsRoutes } from "./modules/docs/docs.routes";
 import { devMailboxRoutes } from "./modules/emails/dev-mailbox.routes";
 import { healthRoutes } from "./modules/health/health.routes";
 import { meRoutes } from "./modules/me/me.routes";
@@ -62,8 +63,11 @@ export function createApp() {
 	const app = createRouter();
 	app.use(requestId({ limitLength: 128 }));
 	// A JSON API: nothing may be framed, and a response rendered as a document loads nothing.
+	// A handler that sets one of these headers itself keeps it (images: a cross-origin
+	// Cross-Origin-Resource-Policy; /docs: a CSP that lets the docs page load its script).
 	app.use(
 		secureHeaders({
+			overwrite: false,
 			xFrameOptions: "DENY",
 			contentSecurityPolicy: {
 				defaultSrc: ["'none'"],
@@ -94,7 +98,10 @@ export function createApp() {
 	app.onError(onError);
 	app.notFound(notFound);
 
-	return app.route("/health", healthRoutes).route("/v1", v1);
+	return app
+		.route("/health", healthRoutes)
+		.route("/docs", docsRoutes)
+		.route("/v1", v1);
 }
 
 const PRIVATE_PATHS = [

@@ -84,6 +84,11 @@ export const configSchema = z
 		JWT_AUDIENCE: z.string().min(1),
 		CORS_ORIGINS: csv,
 		STOREFRONT_URL: z.url({ protocol: /^https?$/ }),
+		/**
+		 * SameSite of the refresh and cart cookies: `Strict` when storefront and API are
+		 * same-site, `None` when a storefront on another site must send them (README).
+		 */
+		COOKIE_SAMESITE: z.enum(["Strict", "Lax", "None"]).default("Strict"),
 		MAX_BODY_BYTES: intFromString(1024, 50 * 1024 * 1024).default(1024 * 1024),
 		RATE_LIMIT_LOGIN_IP: rateLimit("20/5m"),
 		RATE_LIMIT_LOGIN_EMAIL: rateLimit("10/15m"),

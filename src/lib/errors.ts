@@ -11,6 +11,11 @@ export const ERROR_STATUS = {
 	INVALID_RESET_TOKEN: 400,
 	INVALID_CURSOR: 400,
 	INVALID_SIGNATURE: 400,
+	/**
+	 * A wrong current password on a password change: a 400 about the form field, not a 401,
+	 * which clients read as "session expired" and sign the user out.
+	 */
+	INVALID_CURRENT_PASSWORD: 400,
 	UNAUTHENTICATED: 401,
 	INVALID_CREDENTIALS: 401,
 	INVALID_REFRESH_TOKEN: 401,

@@ -279,7 +279,7 @@ describe("POST /v1/me/password limits", () => {
 		for (let i = 0; i < 5; i++)
 			expect(
 				(await change(user.accessToken, "wrong-password-123")).status,
-			).toBe(401);
+			).toBe(400);
 		await expectRateLimited(await change(user.accessToken, PASSWORD), 5);
 		const other = await register();
 		expect((await change(other.accessToken, PASSWORD)).status).toBe(204);

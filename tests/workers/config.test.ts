@@ -122,4 +122,38 @@ describe("configuration", () => {
 			},
 		]);
 	});
+
+	describe("COOKIE_SAMESITE", () => {
+		const clearedCookies = async (overrides: Record<string, unknown>) => {
+			const res = await createApp().request(
+				`${BASE}/v1/auth/logout`,
+				{ method: "POST" },
+				{ ...env, ...overrides },
+			);
+			expect(res.status).toBe(204);
+			return res.headers.getSetCookie().join("\n");
+		};
+
+		it("defaults to Strict (same-site storefronts)", async () => {
+			expect(
+				loadConfig({ ...env, COOKIE_SAMESITE: undefined }).COOKIE_SAMESITE,
+			).toBe("Strict");
+			expect(await clearedCookies({ COOKIE_SAMESITE: undefined })).toMatch(
+				/^vs_refresh=;.*; Secure; SameSite=Strict$/m,
+			);
+		});
+
+		it("sets SameSite=None (still Secure, HttpOnly) for a storefront on another site", async () => {
+			const cookie = await clearedCookies({ COOKIE_SAMESITE: "None" });
+			expect(cookie).toMatch(
+				/^vs_refresh=;.*HttpOnly; Secure; SameSite=None$/m,
+			);
+		});
+
+		it("refuses anything but Strict, Lax or None", () => {
+			expect(issuesFor({ COOKIE_SAMESITE: "none-please" })).toEqual([
+				expect.objectContaining({ variable: "COOKIE_SAMESITE" }),
+			]);
+		});
+	});
 });

@@ -169,8 +169,9 @@ export async function changePassword(
 	);
 	if (!row || !ok)
 		throw new ApiError(
-			"INVALID_CREDENTIALS",
+			"INVALID_CURRENT_PASSWORD",
 			"The current password is incorrect",
+			{ field: "currentPassword" },
 		);
 	assertStrongPassword(params.newPassword, row.email);
 	const passwordHash = await hashPassword(params.newPassword);

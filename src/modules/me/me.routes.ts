@@ -90,7 +90,7 @@ export const meRoutes = router
 			security: bearerAuth,
 			summary: "Change the password; every other session is revoked",
 			description:
-				"A wrong current password is 401 INVALID_CREDENTIALS; a weak new one 400 WEAK_PASSWORD. Wrong current passwords are rate limited per user (429).",
+				"A wrong current password is 400 INVALID_CURRENT_PASSWORD (`details.field` = `currentPassword`; not a 401, so the session stays signed in); a weak new one 400 WEAK_PASSWORD. Wrong current passwords are rate limited per user (429).",
 			request: { body: jsonBody(changePasswordBody) },
 			responses: {
 				204: { description: "changed" },
@@ -98,7 +98,7 @@ export const meRoutes = router
 					"VALIDATION_FAILED",
 					"WEAK_PASSWORD",
 					"UNAUTHENTICATED",
-					"INVALID_CREDENTIALS",
+					"INVALID_CURRENT_PASSWORD",
 					"RATE_LIMITED",
 				),
 			},
@@ -117,7 +117,7 @@ export const meRoutes = router
 				currentPassword: body.currentPassword,
 				newPassword: body.newPassword,
 			}).catch(async (err: unknown) => {
-				if (err instanceof ApiError && err.code === "INVALID_CREDENTIALS")
+				if (err instanceof ApiError && err.code === "INVALID_CURRENT_PASSWORD")
 					await countAttempt(c, failures);
 				throw err;
 			});
