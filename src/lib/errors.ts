@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
 	UNAUTHENTICATED: 401,
 	INVALID_CREDENTIALS: 401,
 	INVALID_REFRESH_TOKEN: 401,
+	/** The access token was issued before its user's sessions were ended (lib/revocation.ts). */
+	TOKEN_REVOKED: 401,
 	FORBIDDEN: 403,
 	NOT_FOUND: 404,
 	METHOD_NOT_ALLOWED: 405,

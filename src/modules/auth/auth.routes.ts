@@ -10,6 +10,7 @@ import {
 	jsonBody,
 	jsonContent,
 } from "../../lib/openapi";
+import { revokeAccessTokens } from "../../lib/revocation";
 import { createRouter } from "../../lib/router";
 import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
 import { authUser, requireAuth } from "../../middleware/auth";
@@ -279,13 +280,18 @@ export const authRoutes = createRouter()
 			tags,
 			summary: "End every session of the signed-in user",
 			description:
-				"Refresh tokens stop working at once; access tokens already issued stay valid until they expire (at most 15 minutes).",
+				"Refresh tokens stop working at once, and so do access tokens on guarded routes (admin, and writes to the account, addresses, cart, orders: 401 TOKEN_REVOKED); for reads they stay valid until they expire (at most 15 minutes). 503 DEPENDENCY_UNAVAILABLE (nothing changed) when the revocation store cannot be reached.",
 			security: bearerAuth,
 			middleware: [requireAuth()] as const,
-			responses: { ...noContent, ...errorResponses("UNAUTHENTICATED") },
+			responses: {
+				...noContent,
+				...errorResponses("UNAUTHENTICATED", "DEPENDENCY_UNAVAILABLE"),
+			},
 		}),
 		async (c) => {
-			await revokeAllSessions(c.var.services.db, { userId: authUser(c).id });
+			const userId = authUser(c).id;
+			await revokeAccessTokens(c.var.services, userId);
+			await revokeAllSessions(c.var.services.db, { userId });
 			clearRefreshCookie(c);
 			return c.body(null, 204);
 		},

@@ -148,7 +148,9 @@ export async function login(
 
 /**
  * Changes the password of a signed-in user after checking the current one: 2 round trips. Every
- * other session (and any outstanding reset token) is revoked; the caller's session survives.
+ * other session (and any outstanding reset token) is revoked; the caller's session survives (its
+ * refresh token mints a new access token), but every access token issued so far, the caller's
+ * included, is revoked (Redis marker, set before the change).
  */
 export async function changePassword(
 	db: Db,
@@ -157,6 +159,8 @@ export async function changePassword(
 		sessionId?: string;
 		currentPassword: string;
 		newPassword: string;
+		/** Sets the user's revocation marker before anything changes (lib/revocation.ts). */
+		revokeAccessTokens: (userId: string) => Promise<unknown>;
 	},
 ): Promise<void> {
 	const [row] = await db
@@ -174,6 +178,7 @@ export async function changePassword(
 		);
 	assertStrongPassword(params.newPassword, row.email);
 	const passwordHash = await hashPassword(params.newPassword);
+	await params.revokeAccessTokens(params.userId);
 	await batch(db, {
 		password: db
 			.update(users)

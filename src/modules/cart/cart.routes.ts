@@ -5,7 +5,7 @@ import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { optionalAuth } from "../../middleware/auth";
+import { optionalAuth, rejectRevokedToken } from "../../middleware/auth";
 import { requireAllowedOrigin } from "../../middleware/http";
 import {
 	addItemBody,
@@ -103,7 +103,7 @@ export const cartRoutes = router
 			security,
 			summary: "Add a variant to the cart (or raise its line)",
 			description: `Without an access token or cart token, a guest cart is created and its token returned (body \`cartToken\`, \`X-Cart-Token\` header and the vs_cart cookie). Stock is checked live. 404: unknown variant or cart token. 409 UNAVAILABLE: the variant or its product is not active. 409 details: OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}. ${writes}`,
-			middleware: [requireAllowedOrigin()] as const,
+			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
 			request: { body: jsonBody(addItemBody) },
 			responses: {
 				201: jsonContent(cartSchema, "the updated cart"),
@@ -144,7 +144,7 @@ export const cartRoutes = router
 			security,
 			summary: "Set a line's quantity (0 removes it)",
 			description: `404: not a line of this cart. 409 UNAVAILABLE: the variant or its product is no longer active (the line can still be removed). 409 details: OUT_OF_STOCK {available}. ${writes}`,
-			middleware: [requireAllowedOrigin()] as const,
+			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
 			request: { params: itemIdParam, body: jsonBody(setQuantityBody) },
 			responses: {
 				200: jsonContent(cartSchema, "the updated cart"),
@@ -181,7 +181,7 @@ export const cartRoutes = router
 			security,
 			summary: "Remove a line",
 			description: `404: not a line of this cart. ${writes}`,
-			middleware: [requireAllowedOrigin()] as const,
+			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
 			request: { params: itemIdParam },
 			responses: {
 				204: { description: "removed" },
@@ -211,7 +211,7 @@ export const cartRoutes = router
 			security,
 			summary: "Empty the cart (idempotent)",
 			description: writes,
-			middleware: [requireAllowedOrigin()] as const,
+			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
 			responses: {
 				204: { description: "emptied (or there was nothing to empty)" },
 				...errorResponses("UNAUTHENTICATED", "FORBIDDEN"),

@@ -7,7 +7,11 @@ import {
 	jsonContent,
 } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { authUser, requireAuth } from "../../middleware/auth";
+import {
+	authUser,
+	rejectRevokedToken,
+	requireAuth,
+} from "../../middleware/auth";
 import {
 	addressIdParam,
 	addressSchema,
@@ -67,6 +71,7 @@ export const addressRoutes = router
 			tags,
 			security: bearerAuth,
 			summary: "Save an address",
+			middleware: [rejectRevokedToken("closed")] as const,
 			request: { body: jsonBody(createAddressBody) },
 			responses: {
 				201: jsonContent(addressSchema, "created"),
@@ -88,6 +93,7 @@ export const addressRoutes = router
 			tags,
 			security: bearerAuth,
 			summary: "Change one of my addresses",
+			middleware: [rejectRevokedToken("closed")] as const,
 			description: "Someone else's address is a 404, like a missing one.",
 			request: { params: addressIdParam, body: jsonBody(updateAddressBody) },
 			responses: {
@@ -112,6 +118,7 @@ export const addressRoutes = router
 			tags,
 			security: bearerAuth,
 			summary: "Delete one of my addresses",
+			middleware: [rejectRevokedToken("closed")] as const,
 			description: "Someone else's address is a 404, like a missing one.",
 			request: { params: addressIdParam },
 			responses: {

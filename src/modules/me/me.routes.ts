@@ -6,8 +6,13 @@ import {
 	jsonBody,
 	jsonContent,
 } from "../../lib/openapi";
+import { revokeAccessTokens } from "../../lib/revocation";
 import { createRouter } from "../../lib/router";
-import { authUser, requireAuth } from "../../middleware/auth";
+import {
+	authUser,
+	rejectRevokedToken,
+	requireAuth,
+} from "../../middleware/auth";
 import { countAttempt, enforceRateLimits } from "../../middleware/rate-limit";
 import {
 	changePasswordBody,
@@ -67,6 +72,7 @@ export const meRoutes = router
 			tags,
 			security: bearerAuth,
 			summary: "Update the signed-in user's name",
+			middleware: [rejectRevokedToken("closed")] as const,
 			request: { body: jsonBody(updateMeBody) },
 			responses: {
 				200: profile,
@@ -89,8 +95,9 @@ export const meRoutes = router
 			tags,
 			security: bearerAuth,
 			summary: "Change the password; every other session is revoked",
+			middleware: [rejectRevokedToken("closed")] as const,
 			description:
-				"A wrong current password is 401 INVALID_CREDENTIALS; a weak new one 400 WEAK_PASSWORD. Wrong current passwords are rate limited per user (429).",
+				"A wrong current password is 401 INVALID_CREDENTIALS; a weak new one 400 WEAK_PASSWORD. Wrong current passwords are rate limited per user (429). Every access token of the user issued so far, this one included, is revoked at once (guarded routes answer 401 TOKEN_REVOKED): refresh to continue (this session's refresh token still works).",
 			request: { body: jsonBody(changePasswordBody) },
 			responses: {
 				204: { description: "changed" },
@@ -111,7 +118,9 @@ export const meRoutes = router
 				["password_user", user.id],
 			];
 			await enforceRateLimits(c, failures, "peek");
-			await changePassword(c.var.services.db, {
+			const { services } = c.var;
+			await changePassword(services.db, {
+				revokeAccessTokens: (userId) => revokeAccessTokens(services, userId),
 				userId: user.id,
 				sessionId: user.sessionId,
 				currentPassword: body.currentPassword,
