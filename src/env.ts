@@ -94,6 +94,7 @@ export const configSchema = z
 		RATE_LIMIT_FORGOT_EMAIL_ALL: rateLimit("10/1h"),
 		RATE_LIMIT_REFRESH_IP: rateLimit("60/1m"),
 		RATE_LIMIT_PASSWORD_USER: rateLimit("5/15m"),
+		RATE_LIMIT_GUEST_CART_IP: rateLimit("30/1h"),
 		/** `sendgrid` (production) or `log` (development: log line + dev mailbox). */
 		EMAIL_PROVIDER: z.enum(["sendgrid", "log"]).default("sendgrid"),
 		// Empty means unset, so .dev.vars can list it blank (wrangler warns about absent secrets).

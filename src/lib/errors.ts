@@ -26,6 +26,8 @@ export const ERROR_STATUS = {
 	CURRENCY_MISMATCH: 409,
 	QUANTITY_LIMIT: 409,
 	CART_FULL: 409,
+	/** An account keeps at most 50 addresses (me.service.ts MAX_ADDRESSES). */
+	ADDRESS_LIMIT: 409,
 	/** An order cannot do that in its current status (the message and details name it). */
 	INVALID_ORDER_STATE: 409,
 	/** The variant or its product is not active (see the stock rule, catalog/stock.queries.ts). */

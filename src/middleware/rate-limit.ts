@@ -17,6 +17,7 @@ const LIMITS = {
 	forgot_email_all: "RATE_LIMIT_FORGOT_EMAIL_ALL",
 	refresh_ip: "RATE_LIMIT_REFRESH_IP",
 	password_user: "RATE_LIMIT_PASSWORD_USER",
+	guest_cart_ip: "RATE_LIMIT_GUEST_CART_IP",
 } as const satisfies Record<string, keyof Config>;
 
 type LimitName = keyof typeof LIMITS;

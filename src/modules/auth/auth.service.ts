@@ -96,6 +96,10 @@ export async function registerUser(
 	}
 }
 
+/** A token whose account no longer exists authenticates nobody (401, never a 500 or a 404). */
+export const accountGone = () =>
+	new ApiError("UNAUTHENTICATED", "This account no longer exists");
+
 const invalidCredentials = () =>
 	new ApiError("INVALID_CREDENTIALS", "Email or password is incorrect");
 
@@ -167,11 +171,9 @@ export async function changePassword(
 		.select({ email: users.email, passwordHash: users.passwordHash })
 		.from(users)
 		.where(eq(users.id, params.userId));
-	const { ok } = await verifyPassword(
-		params.currentPassword,
-		row?.passwordHash,
-	);
-	if (!row || !ok)
+	if (!row) throw accountGone();
+	const { ok } = await verifyPassword(params.currentPassword, row.passwordHash);
+	if (!ok)
 		throw new ApiError(
 			"INVALID_CREDENTIALS",
 			"The current password is incorrect",

@@ -7,6 +7,7 @@ import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { optionalAuth, rejectRevokedToken } from "../../middleware/auth";
 import { requireAllowedOrigin } from "../../middleware/http";
+import { clientNetwork, enforceRateLimits } from "../../middleware/rate-limit";
 import {
 	addItemBody,
 	cartSchema,
@@ -102,7 +103,7 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Add a variant to the cart (or raise its line)",
-			description: `Without an access token or cart token, a guest cart is created and its token returned (body \`cartToken\`, \`X-Cart-Token\` header and the vs_cart cookie). Stock is checked live. 404: unknown variant or cart token. 409 UNAVAILABLE: the variant or its product is not active. 409 details: OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}. ${writes}`,
+			description: `Without an access token or cart token, a guest cart is created and its token returned (body \`cartToken\`, \`X-Cart-Token\` header and the vs_cart cookie). New guest carts are rate limited per client network (\`RATE_LIMIT_GUEST_CART_IP\`, 429). Stock is checked live. 404: unknown variant or cart token. 409 UNAVAILABLE: the variant or its product is not active. 409 details: OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}. ${writes}`,
 			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
 			request: { body: jsonBody(addItemBody) },
 			responses: {
@@ -117,6 +118,8 @@ export const cartRoutes = router
 					"QUANTITY_LIMIT",
 					"CURRENCY_MISMATCH",
 					"CART_FULL",
+					"RATE_LIMITED",
+					"TOKEN_REVOKED",
 				),
 			},
 		}),
@@ -125,6 +128,8 @@ export const cartRoutes = router
 			const body = c.req.valid("json");
 			const { owner, presented } = await cartOwnerOf(c);
 			if (!owner && !presented) {
+				// New guest carts are rows anyone can make: capped per client network.
+				await enforceRateLimits(c, [["guest_cart_ip", clientNetwork(c)]]);
 				const { cart, cartToken } = await addItemToNewGuestCart(db, body);
 				setCartCookie(c, cartToken);
 				c.header(CART_TOKEN_HEADER, cartToken);
@@ -180,7 +185,7 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Remove a line",
-			description: `404: not a line of this cart. ${writes}`,
+			description: `404: not a line of this cart. $writes`,
 			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
 			request: { params: itemIdParam },
 			responses: {

@@ -19,7 +19,7 @@ import {
 	toUserJson,
 	userSchema,
 } from "../auth/auth.schemas";
-import { changePassword } from "../auth/auth.service";
+import { accountGone, changePassword } from "../auth/auth.service";
 import { addressRoutes } from "./addresses.routes";
 import { meSchema, updateMeBody } from "./me.schemas";
 import { getProfileWithRecentOrders, updateProfile } from "./me.service";
@@ -29,10 +29,6 @@ const profile = jsonContent(
 	userSchema,
 	"the signed-in user's profile (no secrets)",
 );
-
-/** A token for an account that no longer exists authenticates nobody. */
-const gone = () =>
-	new ApiError("UNAUTHENTICATED", "This account no longer exists");
 
 /** Everything under /v1/me: access token required, and every query is scoped to its user. */
 const router = createRouter();
@@ -59,7 +55,7 @@ export const meRoutes = router
 			const me = await getProfileWithRecentOrders(c.var.services.db, {
 				userId: authUser(c).id,
 			});
-			if (!me) throw gone();
+			if (!me) throw accountGone();
 			const { recentOrders, ...user } = me;
 			c.header("Cache-Control", "no-store");
 			return c.json({ ...toUserJson(user), recentOrders }, 200);
@@ -84,7 +80,7 @@ export const meRoutes = router
 				userId: authUser(c).id,
 				name: c.req.valid("json").name,
 			});
-			if (!user) throw gone();
+			if (!user) throw accountGone();
 			return c.json(toUserJson(user), 200);
 		},
 	)
