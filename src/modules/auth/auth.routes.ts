@@ -113,7 +113,11 @@ export const authRoutes = createRouter()
 			const { guestCart, presented } = await guestCartToMerge(c);
 			const { user, session, cartMerge } = await registerUser(
 				c.var.services.db,
-				{ ...body, guestCart },
+				{
+					...body,
+					guestCart,
+					hashRounds: c.var.services.config.PASSWORD_HASH_ROUNDS,
+				},
 			);
 			c.var.services.emails.sendLater(
 				{
@@ -170,6 +174,7 @@ export const authRoutes = createRouter()
 			const { user, session, cartMerge } = await login(c.var.services.db, {
 				...body,
 				guestCart,
+				hashRounds: c.var.services.config.PASSWORD_HASH_ROUNDS,
 			}).catch(async (err: unknown) => {
 				if (err instanceof ApiError && err.code === "INVALID_CREDENTIALS")
 					await countAttempt(c, failures);

@@ -55,12 +55,14 @@ export async function registerUser(
 		password: string;
 		name: string;
 		guestCart?: GuestCart;
+		/** PASSWORD_HASH_ROUNDS. */
+		hashRounds: number;
 	},
 ): Promise<SignedIn> {
 	const { guestCart } = params;
 	assertStrongPassword(params.password, params.email);
 	const id = uuidv7();
-	const passwordHash = await hashPassword(params.password);
+	const passwordHash = await hashPassword(params.password, params.hashRounds);
 	const { issued, statements } = await newSession(db, id);
 	const merge =
 		guestCart && guestCartMergeStatements(db, { userId: id, ...guestCart });
@@ -110,7 +112,13 @@ const invalidCredentials = () =>
  */
 export async function login(
 	db: Db,
-	params: { email: string; password: string; guestCart?: GuestCart },
+	params: {
+		email: string;
+		password: string;
+		guestCart?: GuestCart;
+		/** PASSWORD_HASH_ROUNDS: the cost every login pays, and below which hashes are upgraded. */
+		hashRounds: number;
+	},
 ): Promise<SignedIn> {
 	const { guestCart } = params;
 	const [row] = await db
@@ -125,6 +133,7 @@ export async function login(
 	const { ok, needsRehash } = await verifyPassword(
 		params.password,
 		row?.passwordHash,
+		params.hashRounds,
 	);
 	if (!row || !ok || row.disabledAt) throw invalidCredentials();
 	const { issued, statements } = await newSession(db, row.id);
@@ -135,7 +144,12 @@ export async function login(
 		rehash: needsRehash
 			? db
 					.update(users)
-					.set({ passwordHash: await hashPassword(params.password) })
+					.set({
+						passwordHash: await hashPassword(
+							params.password,
+							params.hashRounds,
+						),
+					})
 					.where(eq(users.id, row.id))
 			: undefined,
 		...merge,
@@ -163,6 +177,8 @@ export async function changePassword(
 		sessionId?: string;
 		currentPassword: string;
 		newPassword: string;
+		/** PASSWORD_HASH_ROUNDS. */
+		hashRounds: number;
 		/** Sets the user's revocation marker before anything changes (lib/revocation.ts). */
 		revokeAccessTokens: (userId: string) => Promise<unknown>;
 	},
@@ -172,14 +188,21 @@ export async function changePassword(
 		.from(users)
 		.where(eq(users.id, params.userId));
 	if (!row) throw accountGone();
-	const { ok } = await verifyPassword(params.currentPassword, row.passwordHash);
+	const { ok } = await verifyPassword(
+		params.currentPassword,
+		row.passwordHash,
+		params.hashRounds,
+	);
 	if (!ok)
 		throw new ApiError(
 			"INVALID_CREDENTIALS",
 			"The current password is incorrect",
 		);
 	assertStrongPassword(params.newPassword, row.email);
-	const passwordHash = await hashPassword(params.newPassword);
+	const passwordHash = await hashPassword(
+		params.newPassword,
+		params.hashRounds,
+	);
 	await params.revokeAccessTokens(params.userId);
 	await batch(db, {
 		password: db

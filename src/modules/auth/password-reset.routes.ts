@@ -91,6 +91,7 @@ export const passwordResetRoutes = createRouter()
 			const { services } = c.var;
 			await resetPassword(services.db, {
 				...c.req.valid("json"),
+				hashRounds: services.config.PASSWORD_HASH_ROUNDS,
 				revokeAccessTokens: (userId) => revokeAccessTokens(services, userId),
 			});
 			return c.body(null, 204);

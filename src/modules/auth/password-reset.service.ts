@@ -62,6 +62,8 @@ export async function resetPassword(
 	params: {
 		token: string;
 		password: string;
+		/** PASSWORD_HASH_ROUNDS. */
+		hashRounds: number;
 		/** Sets the user's revocation marker before anything changes (lib/revocation.ts). */
 		revokeAccessTokens: (userId: string) => Promise<unknown>;
 	},
@@ -82,7 +84,7 @@ export async function resetPassword(
 	if (!account) throw invalidToken();
 	const reason = weakPasswordReason(params.password, account.email);
 	if (reason) throw new ApiError("WEAK_PASSWORD", reason);
-	const passwordHash = await hashPassword(params.password);
+	const passwordHash = await hashPassword(params.password, params.hashRounds);
 	await params.revokeAccessTokens(account.id);
 	const { rows } = await db.execute<{ id: string }>(sql`
 		with consumed as (

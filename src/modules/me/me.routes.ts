@@ -117,6 +117,7 @@ export const meRoutes = router
 			const { services } = c.var;
 			await changePassword(services.db, {
 				revokeAccessTokens: (userId) => revokeAccessTokens(services, userId),
+				hashRounds: services.config.PASSWORD_HASH_ROUNDS,
 				userId: user.id,
 				sessionId: user.sessionId,
 				currentPassword: body.currentPassword,
