@@ -156,6 +156,7 @@ export const cartRoutes = router
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
+					"TOKEN_REVOKED",
 					"FORBIDDEN",
 					"NOT_FOUND",
 					"UNAVAILABLE",
@@ -193,6 +194,7 @@ export const cartRoutes = router
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
+					"TOKEN_REVOKED",
 					"FORBIDDEN",
 					"NOT_FOUND",
 				),
@@ -219,7 +221,7 @@ export const cartRoutes = router
 			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
 			responses: {
 				204: { description: "emptied (or there was nothing to empty)" },
-				...errorResponses("UNAUTHENTICATED", "FORBIDDEN"),
+				...errorResponses("UNAUTHENTICATED", "TOKEN_REVOKED", "FORBIDDEN"),
 			},
 		}),
 		async (c) => {

@@ -116,7 +116,13 @@ export const addressRoutes = router
 			request: { params: addressIdParam, body: jsonBody(updateAddressBody) },
 			responses: {
 				200: jsonContent(addressSchema, "updated"),
-				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED", "NOT_FOUND"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"TOKEN_REVOKED",
+					"DEPENDENCY_UNAVAILABLE",
+					"NOT_FOUND",
+				),
 			},
 		}),
 		async (c) => {
@@ -141,7 +147,13 @@ export const addressRoutes = router
 			request: { params: addressIdParam },
 			responses: {
 				204: { description: "deleted" },
-				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED", "NOT_FOUND"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"TOKEN_REVOKED",
+					"DEPENDENCY_UNAVAILABLE",
+					"NOT_FOUND",
+				),
 			},
 		}),
 		async (c) => {

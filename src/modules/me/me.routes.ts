@@ -72,7 +72,12 @@ export const meRoutes = router
 			request: { body: jsonBody(updateMeBody) },
 			responses: {
 				200: profile,
-				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"TOKEN_REVOKED",
+					"DEPENDENCY_UNAVAILABLE",
+				),
 			},
 		}),
 		async (c) => {
@@ -101,6 +106,8 @@ export const meRoutes = router
 					"VALIDATION_FAILED",
 					"WEAK_PASSWORD",
 					"UNAUTHENTICATED",
+					"TOKEN_REVOKED",
+					"DEPENDENCY_UNAVAILABLE",
 					"INVALID_CREDENTIALS",
 					"RATE_LIMITED",
 				),

@@ -46,6 +46,8 @@ export const orderCancelRoutes = createRouter().openapi(
 			200: jsonContent(orderSchema, "the cancelled order"),
 			...errorResponses(
 				"UNAUTHENTICATED",
+				"TOKEN_REVOKED",
+				"DEPENDENCY_UNAVAILABLE",
 				"NOT_FOUND",
 				"INVALID_ORDER_STATE",
 				"PAYMENT_PROVIDER_UNAVAILABLE",

@@ -47,6 +47,8 @@ export const checkoutRoutes = router.openapi(
 			...errorResponses(
 				"VALIDATION_FAILED",
 				"UNAUTHENTICATED",
+				"TOKEN_REVOKED",
+				"DEPENDENCY_UNAVAILABLE",
 				"FORBIDDEN",
 				"NOT_FOUND",
 				"CART_EMPTY",

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { revokeAccessTokens } from "../../../src/lib/revocation";
 import { signToken } from "./auth";
+import { testServices } from "./db";
 import { call, expectError } from "./http";
 
 interface ProtectedRoute {
@@ -88,11 +90,20 @@ export function protectedRouteCases(
 			expect(error.message).toMatch(/expired/i);
 		});
 
-		if (route.role === "admin")
+		if (route.role === "admin") {
 			it("answers 403 FORBIDDEN for a valid customer token", async () => {
 				const token = await signToken({ role: "customer" });
 				const res = await request(route, { Authorization: `Bearer ${token}` });
 				await expectError(res, 403, "FORBIDDEN");
 			});
+
+			it("answers 401 TOKEN_REVOKED for an admin token issued before its user's sessions ended", async () => {
+				const sub = crypto.randomUUID();
+				const token = await signToken({ role: "admin", sub });
+				await revokeAccessTokens(testServices(), sub);
+				const res = await request(route, { Authorization: `Bearer ${token}` });
+				await expectError(res, 401, "TOKEN_REVOKED");
+			});
+		}
 	});
 }
