@@ -90,13 +90,15 @@ export function protectedRouteCases(
 			expect(error.message).toMatch(/expired/i);
 		});
 
-		if (route.role === "admin") {
+		if (route.role === "admin")
 			it("answers 403 FORBIDDEN for a valid customer token", async () => {
 				const token = await signToken({ role: "customer" });
 				const res = await request(route, { Authorization: `Bearer ${token}` });
 				await expectError(res, 403, "FORBIDDEN");
 			});
 
+		// The /v1/admin mount checks the revocation marker (probe apps of other tests do not).
+		if (route.role === "admin" && route.path.startsWith("/v1/admin/"))
 			it("answers 401 TOKEN_REVOKED for an admin token issued before its user's sessions ended", async () => {
 				const sub = crypto.randomUUID();
 				const token = await signToken({ role: "admin", sub });
@@ -104,6 +106,5 @@ export function protectedRouteCases(
 				const res = await request(route, { Authorization: `Bearer ${token}` });
 				await expectError(res, 401, "TOKEN_REVOKED");
 			});
-		}
 	});
 }
