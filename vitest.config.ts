@@ -22,6 +22,12 @@ export const TEST_VARS = {
 	RATE_LIMIT_FORGOT_EMAIL_ALL: "10/1h",
 	RATE_LIMIT_REFRESH_IP: "60/1m",
 	RATE_LIMIT_PASSWORD_USER: "5/15m",
+	// Most tests add to carts without CF-Connecting-IP, all as one client; the limit's own test
+	// sets a low one.
+	RATE_LIMIT_GUEST_CART_IP: "100000/1m",
+	// One chained PBKDF2 call (100,000 iterations) keeps the suite fast; production refuses
+	// fewer than 6, and tests/workers/password.test.ts runs the production cost.
+	PASSWORD_HASH_ROUNDS: "1",
 	EMAIL_PROVIDER: "log",
 	EMAIL_FROM_ADDRESS: "shop@voidshop.test",
 	EMAIL_FROM_NAME: "VoidShop",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { setLogLevel } from "./lib/log";
+import { PRODUCTION_HASH_ROUNDS } from "./modules/auth/password";
 
 /**
  * Runtime configuration, parsed once per isolate from the Worker's env (vars + secrets).
@@ -99,6 +100,12 @@ export const configSchema = z
 		RATE_LIMIT_FORGOT_EMAIL_ALL: rateLimit("10/1h"),
 		RATE_LIMIT_REFRESH_IP: rateLimit("60/1m"),
 		RATE_LIMIT_PASSWORD_USER: rateLimit("5/15m"),
+		RATE_LIMIT_GUEST_CART_IP: rateLimit("30/1h"),
+		/**
+		 * Password hashing cost: chained PBKDF2-SHA256 calls of 100,000 iterations each. 6 (600,000,
+		 * OWASP's floor) by default and at least that in production; tests may go lower.
+		 */
+		PASSWORD_HASH_ROUNDS: intFromString(1, 20).default(PRODUCTION_HASH_ROUNDS),
 		/** `sendgrid` (production) or `log` (development: log line + dev mailbox). */
 		EMAIL_PROVIDER: z.enum(["sendgrid", "log"]).default("sendgrid"),
 		// Empty means unset, so .dev.vars can list it blank (wrangler warns about absent secrets).
@@ -155,6 +162,13 @@ export const configSchema = z
 			});
 		}
 		if (cfg.ENVIRONMENT !== "production") return;
+		if (cfg.PASSWORD_HASH_ROUNDS < PRODUCTION_HASH_ROUNDS) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["PASSWORD_HASH_ROUNDS"],
+				message: `must be at least ${PRODUCTION_HASH_ROUNDS} in production (600,000 PBKDF2-SHA256 iterations, OWASP's floor)`,
+			});
+		}
 		if (cfg.EMAIL_PROVIDER === "log") {
 			ctx.addIssue({
 				code: "custom",

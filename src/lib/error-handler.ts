@@ -76,18 +76,15 @@ export const notFound: NotFoundHandler<AppEnv> = (c) =>
 	);
 
 /**
- * An error for the log. Drizzle's "Failed query" message lists the query's parameters (emails,
- * token hashes, addresses), so everything after `params:` is redacted.
+ * An error for the log (log() redacts Drizzle's "Failed query" parameters from every field).
  */
 function describe(err: unknown) {
 	if (!(err instanceof Error)) return String(err);
-	const redact = (text: string | undefined) =>
-		text?.replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/, "\nparams: [redacted]");
 	const cause = err.cause instanceof Error ? err.cause : undefined;
 	return {
 		name: err.name,
-		message: redact(err.message),
-		stack: redact(err.stack),
+		message: err.message,
+		stack: err.stack,
 		...(cause && { cause: { name: cause.name, message: cause.message } }),
 	};
 }

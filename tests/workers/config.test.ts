@@ -60,6 +60,8 @@ describe("configuration", () => {
 		CORS_ORIGINS: "https://shop.example.com",
 		EMAIL_PROVIDER: "sendgrid",
 		SENDGRID_API_KEY: "SG.production-key",
+		// The test env's one round is a test-only setting: production takes the default (6).
+		PASSWORD_HASH_ROUNDS: undefined,
 	};
 
 	it("refuses local-only settings in production", () => {
@@ -68,9 +70,24 @@ describe("configuration", () => {
 			"CORS_ORIGINS",
 			"EMAIL_PROVIDER",
 			"NEON_LOCAL_FETCH_ENDPOINT",
+			"PASSWORD_HASH_ROUNDS",
 			"STRIPE_LOCAL_URL",
 			"UPSTASH_REDIS_REST_URL",
 		]);
+	});
+
+	it("refuses a password hashing cost below OWASP's 600,000 iterations in production", () => {
+		for (const rounds of ["1", "5"])
+			expect(
+				issuesFor({ ...production, PASSWORD_HASH_ROUNDS: rounds }),
+			).toEqual([
+				expect.objectContaining({
+					variable: "PASSWORD_HASH_ROUNDS",
+					message: expect.stringContaining("at least 6"),
+				}),
+			]);
+		expect(issuesFor({ ...production, PASSWORD_HASH_ROUNDS: "6" })).toEqual([]);
+		expect(loadConfig({ ...env, ...production }).PASSWORD_HASH_ROUNDS).toBe(6);
 	});
 
 	it("refuses the local Stripe stand-in's keys in production", () => {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { uintParam } from "../../lib/validation";
 import { nameField, userSchema } from "../auth/auth.schemas";
 import { orderSummarySchema } from "../orders/orders.schemas";
 
@@ -55,4 +56,17 @@ export const addressSchema = z
 
 export const addressIdParam = z.object({
 	id: z.uuid().openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const addressListSchema = z.object({
+	data: z.array(addressSchema),
+	nextCursor: z.string().nullable(),
+});
+
+export const addressListQuery = z.object({
+	limit: uintParam(50)
+		.pipe(z.number().min(1))
+		.default(20)
+		.openapi({ type: "integer", minimum: 1, maximum: 50, default: 20 }),
+	cursor: z.string().max(512).optional(),
 });
