@@ -11,6 +11,7 @@ export const TEST_VARS = {
 	JWT_AUDIENCE: "voidshop-test-api",
 	CORS_ORIGINS: "http://localhost:3000",
 	STOREFRONT_URL: "http://localhost:3000",
+	PUBLIC_API_URL: "https://api.voidshop.test",
 	MAX_BODY_BYTES: "65536",
 	RATE_LIMIT_LOGIN_IP: "20/5m",
 	RATE_LIMIT_LOGIN_EMAIL: "5/15m",

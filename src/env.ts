@@ -84,6 +84,14 @@ export const configSchema = z
 		JWT_AUDIENCE: z.string().min(1),
 		CORS_ORIGINS: csv,
 		STOREFRONT_URL: z.url({ protocol: /^https?$/ }),
+		/**
+		 * The API's public origin (https://api.shop.example), named as `servers` in the OpenAPI
+		 * document; unset, the document names the relative `/v1`. Never taken from the request's Host.
+		 */
+		PUBLIC_API_URL: z
+			.url({ protocol: /^https?$/ })
+			.optional()
+			.transform((v) => v?.replace(/\/+$/, "") || undefined),
 		MAX_BODY_BYTES: intFromString(1024, 50 * 1024 * 1024).default(1024 * 1024),
 		RATE_LIMIT_LOGIN_IP: rateLimit("20/5m"),
 		RATE_LIMIT_LOGIN_EMAIL: rateLimit("10/15m"),
