@@ -37,6 +37,19 @@ export const TEST_VARS = {
 	REFRESH_REUSE_GRACE: "30s",
 };
 
+/**
+ * The fuzzer's seed and runs per operation (tests/workers/fuzz.test.ts): fixed in `npm test`;
+ * `npm run fuzz` draws a random seed (printed, and named on failure) and runs longer;
+ * `FUZZ_SEED=<seed>` / `FUZZ_RUNS=<n>` set either.
+ */
+const longFuzz = process.env.npm_lifecycle_event === "fuzz";
+const FUZZ_VARS = {
+	FUZZ_SEED:
+		process.env.FUZZ_SEED ??
+		(longFuzz ? String(Math.floor(Math.random() * 2 ** 31)) : ""),
+	FUZZ_RUNS: process.env.FUZZ_RUNS ?? (longFuzz ? "300" : ""),
+};
+
 export default defineConfig({
 	test: {
 		// At the root so the stack (Node code) is loaded with Node resolution, not workerd's.
@@ -58,6 +71,7 @@ export default defineConfig({
 									STRIPE_LOCAL_URL: stack.stripeUrl,
 									TEST_FAULT_DEAD_URL: stack.faults.dead,
 									TEST_FAULT_HANG_URL: stack.faults.hang,
+									...FUZZ_VARS,
 									TEST_LOCAL_HOSTS: [
 										stack.neonFetchEndpoint,
 										stack.upstashUrl,
