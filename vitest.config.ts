@@ -12,6 +12,7 @@ export const TEST_VARS = {
 	CORS_ORIGINS: "http://localhost:3000",
 	STOREFRONT_URL: "http://localhost:3000",
 	COOKIE_SAMESITE: "Strict",
+	PUBLIC_API_URL: "https://api.voidshop.test",
 	MAX_BODY_BYTES: "65536",
 	RATE_LIMIT_LOGIN_IP: "20/5m",
 	RATE_LIMIT_LOGIN_EMAIL: "5/15m",
@@ -43,6 +44,19 @@ export const TEST_VARS = {
 	REFRESH_REUSE_GRACE: "30s",
 };
 
+/**
+ * The fuzzer's seed and runs per operation (tests/workers/fuzz.test.ts): fixed in `npm test`;
+ * `npm run fuzz` draws a random seed (printed, and named on failure) and runs longer;
+ * `FUZZ_SEED=<seed>` / `FUZZ_RUNS=<n>` set either.
+ */
+const longFuzz = process.env.npm_lifecycle_event === "fuzz";
+const FUZZ_VARS = {
+	FUZZ_SEED:
+		process.env.FUZZ_SEED ??
+		(longFuzz ? String(Math.floor(Math.random() * 2 ** 31)) : ""),
+	FUZZ_RUNS: process.env.FUZZ_RUNS ?? (longFuzz ? "300" : ""),
+};
+
 export default defineConfig({
 	test: {
 		// At the root so the stack (Node code) is loaded with Node resolution, not workerd's.
@@ -64,6 +78,7 @@ export default defineConfig({
 									STRIPE_LOCAL_URL: stack.stripeUrl,
 									TEST_FAULT_DEAD_URL: stack.faults.dead,
 									TEST_FAULT_HANG_URL: stack.faults.hang,
+									...FUZZ_VARS,
 									TEST_LOCAL_HOSTS: [
 										stack.neonFetchEndpoint,
 										stack.upstashUrl,

@@ -90,6 +90,13 @@ export const configSchema = z
 		 * same-site, `None` when a storefront on another site must send them (README).
 		 */
 		COOKIE_SAMESITE: z.enum(["Strict", "Lax", "None"]).default("Strict"),
+		 * The API's public origin (https://api.shop.example), named as `servers` in the OpenAPI
+		 * document; unset, the document names the relative `/v1`. Never taken from the request's Host.
+		 */
+		PUBLIC_API_URL: z
+			.url({ protocol: /^https?$/ })
+			.optional()
+			.transform((v) => v?.replace(/\/+$/, "") || undefined),
 		MAX_BODY_BYTES: intFromString(1024, 50 * 1024 * 1024).default(1024 * 1024),
 		RATE_LIMIT_LOGIN_IP: rateLimit("20/5m"),
 		RATE_LIMIT_LOGIN_EMAIL: rateLimit("10/15m"),

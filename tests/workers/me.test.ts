@@ -153,6 +153,50 @@ describe("/v1/me/addresses", () => {
 		);
 	});
 
+	it("refuses a country that is not an assigned ISO 3166-1 alpha-2 code, on create and on update, storing nothing", async () => {
+		const { accessToken } = await register();
+		// "ß" upper-cases to "SS" (South Sudan) and "ı" to "I": checked before upper-casing.
+		for (const country of ["ß", "ZZ", "XX", "UK", "ıT", "Ｄｅ", "D"]) {
+			const error = await expectError(
+				await create(accessToken, { ...address, country }),
+				400,
+				"VALIDATION_FAILED",
+			);
+			expect(JSON.stringify(error.details)).toContain("country");
+		}
+		const { id } = (await (await create(accessToken)).json()) as { id: string };
+		await expectError(
+			await call(
+				`/v1/me/addresses/${id}`,
+				json(
+					{ country: "ß" },
+					{ method: "PATCH", headers: bearer(accessToken) },
+				),
+			),
+			400,
+			"VALIDATION_FAILED",
+		);
+		const list = await call("/v1/me/addresses", {
+			headers: bearer(accessToken),
+		});
+		expect(await list.json()).toEqual({
+			items: [expect.objectContaining({ id, country: "GB" })],
+		});
+	});
+
+	it("accepts every assigned code in either case, e.g. ss and South Sudan's SS", async () => {
+		const { accessToken } = await register();
+		for (const [sent, stored] of [
+			["ss", "SS"],
+			[" de ", "DE"],
+			["AX", "AX"],
+		]) {
+			const res = await create(accessToken, { ...address, country: sent });
+			expect(res.status).toBe(201);
+			expect(await res.json()).toMatchObject({ country: stored });
+		}
+	});
+
 	it("updates my address with PATCH and deletes it with DELETE", async () => {
 		const { accessToken } = await register();
 		const { id } = (await (await create(accessToken)).json()) as { id: string };

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { uintParam } from "../../lib/validation";
+import { isCountryCode } from "../../lib/countries";
 import { nameField, userSchema } from "../auth/auth.schemas";
 import { orderSummarySchema } from "../orders/orders.schemas";
 
@@ -23,11 +24,14 @@ const addressFields = {
 	city: z.string().trim().min(1).max(100),
 	region: optionalText(100),
 	postalCode: z.string().trim().min(1).max(20),
+	// Checked as two ASCII letters before upper-casing (which would turn "ß" into "SS"), then
+	// against the assigned codes.
 	country: z
 		.string()
 		.trim()
+		.regex(/^[A-Za-z]{2}$/, "must be an ISO 3166-1 alpha-2 code")
 		.toUpperCase()
-		.regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code")
+		.refine(isCountryCode, "must be an assigned ISO 3166-1 alpha-2 code")
 		.openapi({ example: "DE" }),
 	phone: optionalText(32),
 };
