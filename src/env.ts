@@ -90,6 +90,7 @@ export const configSchema = z
 		 * same-site, `None` when a storefront on another site must send them (README).
 		 */
 		COOKIE_SAMESITE: z.enum(["Strict", "Lax", "None"]).default("Strict"),
+		/**
 		 * The API's public origin (https://api.shop.example), named as `servers` in the OpenAPI
 		 * document; unset, the document names the relative `/v1`. Never taken from the request's Host.
 		 */

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { uintParam } from "../../lib/validation";
 import { isCountryCode } from "../../lib/countries";
+import { uintParam } from "../../lib/validation";
 import { nameField, userSchema } from "../auth/auth.schemas";
 import { orderSummarySchema } from "../orders/orders.schemas";
 
