@@ -180,7 +180,8 @@ describe("/v1/me/addresses", () => {
 			headers: bearer(accessToken),
 		});
 		expect(await list.json()).toEqual({
-			items: [expect.objectContaining({ id, country: "GB" })],
+			data: [expect.objectContaining({ id, country: "GB" })],
+			nextCursor: null,
 		});
 	});
 

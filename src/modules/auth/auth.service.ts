@@ -100,7 +100,9 @@ export async function registerUser(
 
 /** A token whose account no longer exists authenticates nobody (401, never a 500 or a 404). */
 export const accountGone = () =>
-	new ApiError("UNAUTHENTICATED", "This account no longer exists");
+	new ApiError("UNAUTHENTICATED", "This account no longer exists", undefined, {
+		"WWW-Authenticate": 'Bearer realm="voidshop", error="invalid_token"',
+	});
 
 const invalidCredentials = () =>
 	new ApiError("INVALID_CREDENTIALS", "Email or password is incorrect");

@@ -93,7 +93,7 @@ describe("API1 broken object level authorization", () => {
 			headers: whoHeaders(victim),
 		});
 		expect(await addresses.json()).toMatchObject({
-			items: [{ id: address.id, city: ADDRESS.city }],
+			data: [{ id: address.id, city: ADDRESS.city }],
 		});
 		for (const [order, who] of [
 			[victimOrder, whoHeaders(victim)],
