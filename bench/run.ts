@@ -138,6 +138,7 @@ async function main(): Promise<void> {
 					JWT_AUDIENCE: "voidshop-api",
 					CORS_ORIGINS: "http://localhost:3000",
 					STOREFRONT_URL: "http://localhost:3000",
+					IMAGE_BASE_URL: "http://127.0.0.1:8787/v1/images",
 					MAX_BODY_BYTES: "1048576",
 					EMAIL_PROVIDER: "log",
 					EMAIL_FROM_ADDRESS: "shop@voidshop.test",

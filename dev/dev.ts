@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { LOCAL_IMAGE_BASE_URL } from "../src/lib/image-url";
 import { readDevVars } from "./dev-vars";
 import { migrate } from "./migrate";
 import { seedLocalCatalog } from "./seed-catalog";
@@ -101,6 +102,11 @@ async function main(): Promise<void> {
 		NEON_LOCAL_FETCH_ENDPOINT: `${stack.neonHttpUrl}/sql`,
 		UPSTASH_REDIS_REST_URL: stack.upstashUrl,
 		...(stripe && { STRIPE_LOCAL_URL: stripe.url }),
+		// The example's local image URL follows the Worker's actual port.
+		...(vars.IMAGE_BASE_URL === LOCAL_IMAGE_BASE_URL &&
+			port !== 8787 && {
+				IMAGE_BASE_URL: `http://127.0.0.1:${port}/v1/images`,
+			}),
 	};
 	const args = [
 		"dev",

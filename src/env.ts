@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { setImageBaseUrl } from "./lib/image-url";
 import { setLogLevel } from "./lib/log";
 
 /**
@@ -84,6 +85,19 @@ export const configSchema = z
 		JWT_AUDIENCE: z.string().min(1),
 		CORS_ORIGINS: csv,
 		STOREFRONT_URL: z.url({ protocol: /^https?$/ }),
+		/**
+		 * Public base URL under which image keys are served: the Worker's own
+		 * `https://<api host>/v1/images`, or a CDN / R2 custom domain serving the bucket. Image URLs
+		 * in responses are `<base>/<key>`. Defaults to `wrangler dev`'s address outside production.
+		 */
+		IMAGE_BASE_URL: z
+			.url({ protocol: /^https?$/ })
+			.refine(
+				(u) => !/[?#]/.test(u),
+				"must be a base URL without query or fragment",
+			)
+			.transform((u) => u.replace(/\/+$/, ""))
+			.optional(),
 		MAX_BODY_BYTES: intFromString(1024, 50 * 1024 * 1024).default(1024 * 1024),
 		RATE_LIMIT_LOGIN_IP: rateLimit("20/5m"),
 		RATE_LIMIT_LOGIN_EMAIL: rateLimit("10/15m"),
@@ -150,6 +164,23 @@ export const configSchema = z
 			});
 		}
 		if (cfg.ENVIRONMENT !== "production") return;
+		if (cfg.IMAGE_BASE_URL === undefined) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["IMAGE_BASE_URL"],
+				message:
+					"is required in production (the public URL image keys are served under)",
+			});
+		} else if (
+			new URL(cfg.IMAGE_BASE_URL).protocol !== "https:" ||
+			/^(localhost|127\.|\[::1\])/.test(new URL(cfg.IMAGE_BASE_URL).host)
+		) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["IMAGE_BASE_URL"],
+				message: "must be a public https URL in production",
+			});
+		}
 		if (cfg.EMAIL_PROVIDER === "log") {
 			ctx.addIssue({
 				code: "custom",
@@ -248,6 +279,7 @@ export function loadConfig(env: object): Config {
 	}
 	if (cached.result instanceof ConfigError) throw cached.result;
 	setLogLevel(cached.result.LOG_LEVEL);
+	setImageBaseUrl(cached.result.IMAGE_BASE_URL);
 	return cached.result;
 }
 

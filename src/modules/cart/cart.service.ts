@@ -2,8 +2,8 @@ import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { imageUrl } from "../../lib/image-url";
 import { randomToken, sha256Hex } from "../../lib/tokens";
-import { imageUrl } from "../catalog/catalog.service";
 import {
 	type AddRow,
 	addItemSql,
@@ -32,7 +32,12 @@ export interface CartLine {
 	productSlug: string;
 	productName: string;
 	options: Record<string, string>;
-	image: { url: string; alt: string } | null;
+	image: {
+		url: string;
+		alt: string;
+		width: number | null;
+		height: number | null;
+	} | null;
 	unitPrice: number;
 	quantity: number;
 	lineTotal: number;
@@ -84,7 +89,12 @@ function toCart(rows: CartRow[]): Cart {
 			productName: r.product_name,
 			options: r.options,
 			image: r.image_key
-				? { url: imageUrl(r.image_key), alt: r.image_alt ?? "" }
+				? {
+						url: imageUrl(r.image_key),
+						alt: r.image_alt ?? "",
+						width: r.image_width,
+						height: r.image_height,
+					}
 				: null,
 			unitPrice: r.price,
 			quantity: r.quantity,
