@@ -115,7 +115,7 @@ async function explain(
 		`explain (analyze, format json) ${query.sql}`,
 		query.params,
 	);
-	const [result] = rows[0]?.["QUERY PLAN"] as {
+	const [result] = (rows[0]?.["QUERY PLAN"] ?? []) as {
 		Plan: PlanNode & { "Total Cost": number };
 		"Execution Time": number;
 	}[];
