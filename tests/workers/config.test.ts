@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
 import { ConfigError, loadConfig } from "../../src/env";
+import { imageUrl } from "../../src/lib/image-url";
 import { BASE, expectError } from "./helpers/http";
 
 function requestWith(overrides: Record<string, unknown>) {
@@ -111,6 +112,32 @@ describe("configuration", () => {
 		expect(issues).toEqual([
 			expect.objectContaining({ variable: "JWT_SECRET" }),
 		]);
+	});
+
+	it("requires a public https IMAGE_BASE_URL in production, and a plain base URL everywhere", () => {
+		for (const value of [
+			undefined,
+			"http://images.example.com/v1/images",
+			"https://127.0.0.1:8787/v1/images",
+			"https://localhost/v1/images",
+		])
+			expect(
+				issuesFor({ ...production, IMAGE_BASE_URL: value }),
+				String(value),
+			).toEqual([expect.objectContaining({ variable: "IMAGE_BASE_URL" })]);
+		expect(
+			issuesFor({ IMAGE_BASE_URL: "https://cdn.example.com/i?x=1" }),
+		).toEqual([expect.objectContaining({ variable: "IMAGE_BASE_URL" })]);
+		expect(
+			issuesFor({ ...production, IMAGE_BASE_URL: "https://cdn.example.com/" }),
+		).toEqual([]);
+		expect(imageUrl("k.png")).toBe("https://cdn.example.com/k.png");
+		// Outside production it may be left out: wrangler dev's address.
+		expect(
+			issuesFor({ ENVIRONMENT: "development", IMAGE_BASE_URL: undefined }),
+		).toEqual([]);
+		expect(imageUrl("k.png")).toBe("http://127.0.0.1:8787/v1/images/k.png");
+		loadConfig(env);
 	});
 
 	it("requires a SendGrid key when SendGrid is the provider", () => {
