@@ -1,5 +1,8 @@
-/** Where `wrangler dev` serves images when IMAGE_BASE_URL is not set (never in production). */
-export const LOCAL_IMAGE_BASE_URL = "http://127.0.0.1:8787/v1/images";
+/**
+ * Where `wrangler dev` serves images when neither IMAGE_BASE_URL nor PUBLIC_API_URL is set
+ * (never in production).
+ */
+export const LOCAL_IMAGE_BASE_URL = "http://localhost:8787/v1/images";
 
 let base = LOCAL_IMAGE_BASE_URL;
 
