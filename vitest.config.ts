@@ -13,6 +13,8 @@ export const TEST_VARS = {
 	STOREFRONT_URL: "http://localhost:3000",
 	COOKIE_SAMESITE: "Strict",
 	PUBLIC_API_URL: "https://api.voidshop.test",
+	// Another host than the one tests call, so absolute image URLs provably come from config.
+	IMAGE_BASE_URL: "https://images.voidshop.test/v1/images",
 	MAX_BODY_BYTES: "65536",
 	RATE_LIMIT_LOGIN_IP: "20/5m",
 	RATE_LIMIT_LOGIN_EMAIL: "5/15m",

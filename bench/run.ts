@@ -18,9 +18,7 @@
 import { execFileSync } from "node:child_process";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import type { SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
-import { PgDialect } from "drizzle-orm/pg-core";
 import { Miniflare, supportedCompatibilityDate } from "miniflare";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../dev/embedded-postgres";
@@ -29,8 +27,6 @@ import { type SeedDb, seedCatalog } from "../dev/seed-catalog";
 import { createFreshPostgresDatabase, startStack } from "../dev/stack";
 import { startStripeStandin } from "../dev/stripe-standin";
 import * as schema from "../src/db/schema";
-import { facetsSql } from "../src/modules/catalog/facets.queries";
-import { listProductsSql } from "../src/modules/catalog/product-list.queries";
 import { cartScenarios } from "./carts";
 import { CONCURRENCY, load, type Result, SECONDS } from "./load";
 import { loginScenario } from "./logins";
@@ -43,45 +39,6 @@ const COMPATIBILITY_DATE = [
 	"2026-11-01",
 	supportedCompatibilityDate,
 ].sort()[0] as string;
-
-/**
- * The natural plans (no planner settings) of the search and facet statements on the seeded
- * catalog, reduced to their scan lines, so a sequential scan of products or variants shows.
- */
-async function printPlans(pool: pg.Pool): Promise<void> {
-	const dialect = new PgDialect({ casing: "snake_case" });
-	const statements: [string, SQL][] = [
-		[
-			"search 'sandel'",
-			listProductsSql({ q: "sandel", options: {} }, "relevance", 24, undefined),
-		],
-		[
-			"search 't-shirt'",
-			listProductsSql(
-				{ q: "t-shirt", options: {} },
-				"relevance",
-				24,
-				undefined,
-			),
-		],
-		[
-			"facets category=apparel",
-			facetsSql({ category: "apparel", options: {} }),
-		],
-	];
-	for (const [name, statement] of statements) {
-		const query = dialect.sqlToQuery(statement);
-		const { rows } = await pool.query<{ "QUERY PLAN": string }>(
-			`explain ${query.sql}`,
-			query.params,
-		);
-		const scans = rows
-			.map((r) => r["QUERY PLAN"].trim())
-			.filter((line) => /Scan/.test(line))
-			.map((line) => line.replace(/^->\s*/, "").replace(/\s*\(cost.*$/, ""));
-		console.log(`plan of ${name}:\n  ${[...new Set(scans)].join("\n  ")}`);
-	}
-}
 
 async function main(): Promise<void> {
 	console.log("building the production bundle…");
@@ -141,6 +98,7 @@ async function main(): Promise<void> {
 					JWT_AUDIENCE: "voidshop-api",
 					CORS_ORIGINS: "http://localhost:3000",
 					STOREFRONT_URL: "http://localhost:3000",
+					IMAGE_BASE_URL: "http://127.0.0.1:8787/v1/images",
 					MAX_BODY_BYTES: "1048576",
 					EMAIL_PROVIDER: "log",
 					EMAIL_FROM_ADDRESS: "shop@voidshop.test",
@@ -209,7 +167,6 @@ async function main(): Promise<void> {
 		const { rows: named } = await pool.query<{ name: string }>(
 			"select name from products where status = 'active' order by slug limit 1",
 		);
-		await printPlans(pool);
 		await pool.end();
 		if (seeded === "skipped") throw new Error("bench database was not empty");
 		const exactName = encodeURIComponent(named[0]?.name ?? "merino");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { setImageBaseUrl } from "./lib/image-url";
 import { setLogLevel } from "./lib/log";
 import { PRODUCTION_HASH_ROUNDS } from "./modules/auth/password";
 
@@ -98,6 +99,20 @@ export const configSchema = z
 			.url({ protocol: /^https?$/ })
 			.optional()
 			.transform((v) => v?.replace(/\/+$/, "") || undefined),
+		/**
+		 * Public base URL under which image keys are served: the Worker's own
+		 * `https://<api host>/v1/images`, or a CDN / R2 custom domain serving the bucket. Image URLs
+		 * in responses are `<base>/<key>`. Unset: PUBLIC_API_URL + `/v1/images`, else (outside
+		 * production) `wrangler dev`'s address.
+		 */
+		IMAGE_BASE_URL: z
+			.url({ protocol: /^https?$/ })
+			.refine(
+				(u) => !/[?#]/.test(u),
+				"must be a base URL without query or fragment",
+			)
+			.transform((u) => u.replace(/\/+$/, ""))
+			.optional(),
 		MAX_BODY_BYTES: intFromString(1024, 50 * 1024 * 1024).default(1024 * 1024),
 		RATE_LIMIT_LOGIN_IP: rateLimit("20/5m"),
 		RATE_LIMIT_LOGIN_EMAIL: rateLimit("10/15m"),
@@ -177,6 +192,27 @@ export const configSchema = z
 				message: `must be at least ${PRODUCTION_HASH_ROUNDS} in production (600,000 PBKDF2-SHA256 iterations, OWASP's floor)`,
 			});
 		}
+		const imageBase = imageBaseOf(cfg);
+		const imageVariable = cfg.IMAGE_BASE_URL
+			? "IMAGE_BASE_URL"
+			: "PUBLIC_API_URL";
+		if (imageBase === undefined) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["IMAGE_BASE_URL"],
+				message:
+					"is required in production unless PUBLIC_API_URL is set (image URLs are absolute)",
+			});
+		} else if (
+			new URL(imageBase).protocol !== "https:" ||
+			/^(localhost|127\.|\[::1\])/.test(new URL(imageBase).host)
+		) {
+			ctx.addIssue({
+				code: "custom",
+				path: [imageVariable],
+				message: "must be a public https URL in production (image URLs use it)",
+			});
+		}
 		if (cfg.EMAIL_PROVIDER === "log") {
 			ctx.addIssue({
 				code: "custom",
@@ -239,6 +275,17 @@ export const configSchema = z
 
 export type Config = z.output<typeof configSchema>;
 
+/** Where image keys are served: IMAGE_BASE_URL, else the Worker's own /v1/images. */
+function imageBaseOf(cfg: {
+	IMAGE_BASE_URL?: string;
+	PUBLIC_API_URL?: string;
+}): string | undefined {
+	return (
+		cfg.IMAGE_BASE_URL ??
+		(cfg.PUBLIC_API_URL && `${cfg.PUBLIC_API_URL}/v1/images`)
+	);
+}
+
 export class ConfigError extends Error {
 	readonly issues: { variable: string; message: string }[];
 
@@ -275,6 +322,7 @@ export function loadConfig(env: object): Config {
 	}
 	if (cached.result instanceof ConfigError) throw cached.result;
 	setLogLevel(cached.result.LOG_LEVEL);
+	setImageBaseUrl(imageBaseOf(cached.result));
 	return cached.result;
 }
 

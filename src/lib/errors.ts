@@ -47,6 +47,10 @@ export const ERROR_STATUS = {
 	LAST_ADMIN: 409,
 	/** An admin may not demote or disable themselves. */
 	CANNOT_CHANGE_SELF: 409,
+	/** An upload whose bytes are the declared image type but whose header cannot be read. */
+	INVALID_IMAGE: 400,
+	/** An image wider, taller or with more pixels than a storefront should be asked to decode. */
+	IMAGE_TOO_LARGE: 413,
 	IDEMPOTENCY_KEY_REUSED: 422,
 	SHIPPING_METHOD_UNAVAILABLE: 422,
 	PAYLOAD_TOO_LARGE: 413,

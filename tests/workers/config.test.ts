@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
 import { ConfigError, loadConfig } from "../../src/env";
+import { imageUrl } from "../../src/lib/image-url";
 import { BASE, expectError } from "./helpers/http";
 
 function requestWith(overrides: Record<string, unknown>) {
@@ -128,6 +129,46 @@ describe("configuration", () => {
 		expect(issues).toEqual([
 			expect.objectContaining({ variable: "JWT_SECRET" }),
 		]);
+	});
+
+	it("serves images under IMAGE_BASE_URL, else PUBLIC_API_URL/v1/images: public https in production", () => {
+		const none = { IMAGE_BASE_URL: undefined, PUBLIC_API_URL: undefined };
+		for (const [overrides, variable] of [
+			[none, "IMAGE_BASE_URL"],
+			[
+				{ IMAGE_BASE_URL: "http://images.example.com/v1/images" },
+				"IMAGE_BASE_URL",
+			],
+			[
+				{ IMAGE_BASE_URL: "https://127.0.0.1:8787/v1/images" },
+				"IMAGE_BASE_URL",
+			],
+			[{ IMAGE_BASE_URL: "https://localhost/v1/images" }, "IMAGE_BASE_URL"],
+			[{ ...none, PUBLIC_API_URL: "http://api.example.com" }, "PUBLIC_API_URL"],
+		] as const)
+			expect(
+				issuesFor({ ...production, ...overrides }),
+				JSON.stringify(overrides),
+			).toEqual([expect.objectContaining({ variable })]);
+		expect(
+			issuesFor({ IMAGE_BASE_URL: "https://cdn.example.com/i?x=1" }),
+		).toEqual([expect.objectContaining({ variable: "IMAGE_BASE_URL" })]);
+		expect(
+			issuesFor({ ...production, IMAGE_BASE_URL: "https://cdn.example.com/" }),
+		).toEqual([]);
+		expect(imageUrl("k.png")).toBe("https://cdn.example.com/k.png");
+		expect(
+			issuesFor({
+				...production,
+				IMAGE_BASE_URL: undefined,
+				PUBLIC_API_URL: "https://api.example.com",
+			}),
+		).toEqual([]);
+		expect(imageUrl("k.png")).toBe("https://api.example.com/v1/images/k.png");
+		// Outside production both may be left out: wrangler dev's address.
+		expect(issuesFor({ ENVIRONMENT: "development", ...none })).toEqual([]);
+		expect(imageUrl("k.png")).toBe("http://localhost:8787/v1/images/k.png");
+		loadConfig(env);
 	});
 
 	it("requires a SendGrid key when SendGrid is the provider", () => {

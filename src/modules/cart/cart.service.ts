@@ -2,9 +2,9 @@ import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { ApiError, PG, pgError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { imageUrl } from "../../lib/image-url";
 import { randomToken, sha256Hex } from "../../lib/tokens";
 import { accountGone } from "../auth/auth.service";
-import { imageUrl } from "../catalog/catalog.service";
 import {
 	type AddRow,
 	addItemSql,
@@ -33,7 +33,12 @@ export interface CartLine {
 	productSlug: string;
 	productName: string;
 	options: Record<string, string>;
-	image: { url: string; alt: string } | null;
+	image: {
+		url: string;
+		alt: string;
+		width: number | null;
+		height: number | null;
+	} | null;
 	unitPrice: number;
 	quantity: number;
 	lineTotal: number;
@@ -85,7 +90,12 @@ function toCart(rows: CartRow[]): Cart {
 			productName: r.product_name,
 			options: r.options,
 			image: r.image_key
-				? { url: imageUrl(r.image_key), alt: r.image_alt ?? "" }
+				? {
+						url: imageUrl(r.image_key),
+						alt: r.image_alt ?? "",
+						width: r.image_width,
+						height: r.image_height,
+					}
 				: null,
 			unitPrice: r.price,
 			quantity: r.quantity,

@@ -11,6 +11,7 @@ import {
 } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { imageUrl } from "../../lib/image-url";
 import {
 	canonicalOptions,
 	type ProductOption,
@@ -18,7 +19,6 @@ import {
 	withNewValues,
 } from "./admin.variant-options";
 import { stillReferencedBy, translateWriteErrors } from "./admin.write-errors";
-import { imageUrl } from "./catalog.service";
 import {
 	type DetailRow,
 	priceRange,

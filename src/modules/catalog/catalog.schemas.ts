@@ -299,4 +299,4 @@ export const categoryDetailSchema = z.object({
 
 export const imageKeySchema = z
 	.string()
-	.regex(/^[0-9a-f]{64}\.(jpg|png|webp|avif)$/, "not an image key");
+	.regex(/^[0-9a-f]{64}\.(jpg|png|webp|avif|gif)$/, "not an image key");
