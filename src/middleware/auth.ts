@@ -101,11 +101,17 @@ export const rejectRevokedToken = (policy: RevocationPolicy) =>
 		}
 		await check.catch((err: unknown) => {
 			if (err instanceof ApiError) throw err;
+			log(
+				"warn",
+				policy === "closed"
+					? "revocation check failed; request refused (fail closed)"
+					: "revocation check failed; request allowed",
+				{
+					requestId: c.get("requestId"),
+					error: err instanceof Error ? err.message : String(err),
+				},
+			);
 			if (policy === "closed") throw revocationUnavailable();
-			log("warn", "revocation check failed; request allowed", {
-				requestId: c.get("requestId"),
-				error: err instanceof Error ? err.message : String(err),
-			});
 		});
 		await next();
 	});
