@@ -146,7 +146,8 @@ describe("admin catalog writes purge cached public responses", () => {
 		const still = await call(detail);
 		expect(cacheOf(still)).toBe("hit");
 		// …until its memo expires (CATALOG_VERSION_TTL; here forced with a TTL of 0).
-		const expired = createServices({ ...env, CATALOG_VERSION_TTL: "0s" });
+		const noMemo: Record<string, string> = { CATALOG_VERSION_TTL: "0s" };
+		const expired = createServices({ ...env, ...noMemo });
 		const generation = await catalogVersion(expired);
 		expect(Number(generation)).toBeGreaterThan(0);
 		expect(cacheOf(await call(detail))).toBe("miss");
