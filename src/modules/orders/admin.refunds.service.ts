@@ -20,6 +20,7 @@ import {
 	isProviderFailure,
 	providerUnavailable,
 } from "../payments/stripe.calls";
+import { recordRefund } from "../stats/business-events";
 import { lockOrderSql } from "./admin.actions.queries";
 import { adminOrderSql } from "./admin.orders.queries";
 import type { AdminOrder, RefundBody } from "./admin.orders.schemas";
@@ -220,6 +221,8 @@ export async function refundOrder(
 		),
 	});
 	const snapshot = done.settle.rows[0]?.order as OrderSnapshot | null;
+	if (snapshot && done.refund.rows[0]?.succeeded_now)
+		recordRefund(services.analytics, snapshot, refund);
 	if (refund.status === "succeeded" && snapshot)
 		await services.emails.send(refundIssuedEmail(snapshot, refund));
 	return { status: 201, body: done.response.rows[0]?.body, replayed: false };

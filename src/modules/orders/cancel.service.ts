@@ -15,6 +15,7 @@ import {
 	providerUnavailable,
 	refundPayment,
 } from "../payments/stripe.calls";
+import { recordRefund } from "../stats/business-events";
 import { internalCancelReasonSql } from "./admin.actions.queries";
 import { cancelledEmail, refundIssuedEmail } from "./order-emails";
 import { type OrderReader, readableBy } from "./orders.access";
@@ -112,6 +113,11 @@ async function cancelPaid(
 	const snapshot = done.cancel?.rows[0]?.order;
 	if (!after || !snapshot) throw new ApiError("NOT_FOUND", "Order not found");
 	if (after.status !== "cancelled") throw invalidOrderState(after.status);
+	if (refund && "settle" in done) {
+		const settled = done.settle.rows[0]?.order;
+		if (settled && done.refund.rows[0]?.succeeded_now)
+			recordRefund(services.analytics, settled, refund);
+	}
 	await services.emails.send(cancelledEmail(snapshot));
 	if (refund?.status === "succeeded")
 		await services.emails.send(refundIssuedEmail(snapshot, refund));

@@ -12,6 +12,7 @@ import {
 	markPaidSql,
 	type Paid,
 } from "../orders/transitions.queries";
+import { recordOrderPaid } from "../stats/business-events";
 import { refundPayment } from "./stripe.calls";
 
 const uuid = z.uuid();
@@ -66,6 +67,7 @@ export async function applySucceededPayment<
 		amount: pi.amount_received,
 		currency: pi.currency,
 	};
+	if (outcome === "paid" && order) recordOrderPaid(services.analytics, order);
 	if (order?.status === "paid" && opts.confirm !== false)
 		await services.emails.send(confirmationEmail(order));
 	if (outcome === "amount_mismatch")

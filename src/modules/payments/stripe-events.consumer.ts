@@ -12,6 +12,7 @@ import {
 	orderSnapshotSql,
 } from "../orders/snapshot.queries";
 import type { Attribution } from "../orders/transitions.queries";
+import { recordRefund } from "../stats/business-events";
 import {
 	applyCancellation,
 	applySucceededPayment,
@@ -172,6 +173,8 @@ async function onRefund(
 			processed,
 		});
 		order = reconciled.settle.rows[0]?.order ?? null;
+		if (order && reconciled.refund.rows[0]?.succeeded_now)
+			recordRefund(services.analytics, order, refund);
 		if (reconciled.cancel?.rows[0]?.cancelled && order)
 			await services.emails.send(cancelledEmail(order));
 	}
