@@ -50,7 +50,7 @@ interface ProductInput {
 type ProductPatch = Partial<Omit<ProductInput, "options" | "variants">>;
 
 /** The admin view of a product: any status, stock figures, variant statuses. */
-function adminProduct(p: DetailRow) {
+export function adminProduct(p: DetailRow) {
 	return {
 		id: p.id,
 		slug: p.slug,
@@ -70,7 +70,7 @@ function adminProduct(p: DetailRow) {
 	};
 }
 
-const detail = (db: Db, id: string) =>
+export const detail = (db: Db, id: string) =>
 	db.execute<DetailRow>(productDetailSql(id, false));
 
 /** The initial stock of new variants, as ledger rows (the ledger explains every unit). */

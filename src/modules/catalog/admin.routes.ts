@@ -2,6 +2,7 @@ import { createRouter } from "../../lib/router";
 import { adminCategoryRoutes } from "./admin.categories.routes";
 import { adminImageRoutes } from "./admin.images.routes";
 import { adminInventoryRoutes } from "./admin.inventory.routes";
+import { adminOptionRoutes } from "./admin.options.routes";
 import { adminProductRoutes } from "./admin.products.routes";
 import { adminVariantRoutes } from "./admin.variants.routes";
 import { purgeCatalogOnWrite } from "./catalog-version";
@@ -16,5 +17,6 @@ export const adminCatalogRoutes = router
 	.route("/", adminCategoryRoutes)
 	.route("/", adminProductRoutes)
 	.route("/", adminVariantRoutes)
+	.route("/", adminOptionRoutes)
 	.route("/", adminInventoryRoutes)
 	.route("/", adminImageRoutes);

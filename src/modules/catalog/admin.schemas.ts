@@ -40,6 +40,31 @@ const optionSchema = z.strictObject({
 	values: z.array(optionValue).min(1).max(100),
 });
 
+export const optionParams = z.object({
+	id: z.uuid(),
+	name: optionName,
+});
+
+export const optionRenameSchema = z.strictObject({
+	name: optionName.openapi({ description: "The option's new name" }),
+});
+
+export const valueOrderSchema = z.strictObject({
+	values: z
+		.array(optionValue)
+		.min(1)
+		.max(100)
+		.refine((v) => new Set(v).size === v.length, "values must be distinct")
+		.openapi({
+			description: "Every current value exactly once, in the new order",
+		}),
+});
+
+export const valueRenameSchema = z.strictObject({
+	from: optionValue,
+	to: optionValue,
+});
+
 const variantOptions = z
 	.record(optionName, optionValue)
 	.refine((o) => Object.keys(o).length <= 3, "at most 3 options");
