@@ -1,6 +1,7 @@
 import { log } from "./lib/log";
 import { purgeExpiredAuthTokens } from "./modules/auth/auth.jobs";
 import { purgeStaleGuestCarts } from "./modules/cart/cart.jobs";
+import { purgeOrphanImages } from "./modules/catalog/image-cleanup.jobs";
 import {
 	expireUnpaidOrders,
 	purgeExpiredIdempotencyKeys,
@@ -14,7 +15,8 @@ interface ScheduledJob {
 
 /**
  * Periodic maintenance, every run of the cron trigger: expired auth tokens, stale guest carts,
- * unpaid orders past their payment deadline, expired Idempotency-Key records.
+ * unpaid orders past their payment deadline, expired Idempotency-Key records, R2 objects of
+ * deleted images.
  */
 const jobs: ScheduledJob[] = [
 	{ name: "purge-auth-tokens", run: ({ db }) => purgeExpiredAuthTokens(db) },
@@ -26,6 +28,10 @@ const jobs: ScheduledJob[] = [
 	{
 		name: "purge-idempotency-keys",
 		run: ({ db }) => purgeExpiredIdempotencyKeys(db),
+	},
+	{
+		name: "purge-orphan-images",
+		run: (services) => purgeOrphanImages(services),
 	},
 ];
 

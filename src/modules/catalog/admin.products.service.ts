@@ -3,6 +3,7 @@ import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import {
 	cartItems,
+	images,
 	inventoryLedger,
 	orderItems,
 	productOptions,
@@ -19,6 +20,7 @@ import {
 } from "./admin.variant-options";
 import { stillReferencedBy, translateWriteErrors } from "./admin.write-errors";
 import { imageUrl } from "./catalog.service";
+import { queueImageDeletionsSql } from "./image-cleanup.jobs";
 import {
 	type DetailRow,
 	priceRange,
@@ -193,8 +195,9 @@ export async function updateProduct(
 }
 
 /**
- * Deletes a product (options, variants, images and ledger go with it). A product something
- * still references with a restricting key (orders, later) is archived instead.
+ * Deletes a product (options, variants, images and ledger go with it); its images' R2 objects
+ * are queued for the cleanup job in the same statement. A product something still references
+ * with a restricting key (orders, cart lines) is archived instead, its images kept.
  */
 export async function deleteProduct(
 	db: Db,
@@ -202,11 +205,12 @@ export async function deleteProduct(
 ): Promise<"deleted" | "archived"> {
 	const { id } = params;
 	try {
-		const deleted = await db
-			.delete(products)
-			.where(eq(products.id, id))
-			.returning({ id: products.id });
-		if (!deleted[0]) throw new ApiError("NOT_FOUND", "Product not found");
+		const { rows } = await db.execute<{ id: string }>(sql`
+			with del as (delete from ${products} where id = ${id}::uuid returning id),
+			gone as (select i.id, i.key from ${images} i, del where i.product_id = del.id),
+			${queueImageDeletionsSql("gone")}
+			select id from del`);
+		if (!rows[0]) throw new ApiError("NOT_FOUND", "Product not found");
 		return "deleted";
 	} catch (err) {
 		if (!stillReferencedBy(err)) throw err;
