@@ -147,7 +147,8 @@ export async function refundOrder(
 				payment_intent: row.payment_intent_id ?? "",
 				amount: row.amount ?? 0,
 				reason: "requested_by_customer",
-				metadata: { orderId, purpose: "admin_refund" },
+				// reservationId lets the refund's webhook attach a reservation whose batch 2 never ran.
+				metadata: { orderId, purpose: "admin_refund", reservationId: refundId },
 			},
 			// From the client's key and request, not the reservation: when Stripe made the refund
 			// but the answer was lost (a timeout), the client's retry gets that refund back.

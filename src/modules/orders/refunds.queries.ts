@@ -40,6 +40,22 @@ function lockOrderSql(ref: OrderRef): SQL {
 	return sql`select id from orders where id = ${orderIdSql(ref)} for update`;
 }
 
+/**
+ * Gives an admin refund's reservation its Stripe refund id, when the request that made the
+ * refund died before its own second batch did it (the reservation is still unattached and no
+ * row has that Stripe id yet); a no-op otherwise.
+ */
+function attachReservationSql(
+	ref: OrderRef,
+	reservationId: string,
+	stripeRefundId: string,
+): SQL {
+	return sql`update refunds set stripe_refund_id = ${stripeRefundId}, updated_at = now()
+		where id = ${reservationId}::uuid and order_id = ${orderIdSql(ref)}
+			and stripe_refund_id is null
+			and not exists (select 1 from refunds where stripe_refund_id = ${stripeRefundId})`;
+}
+
 /** What upsertRefundSql answers: did THIS statement see the refund succeed (first time)? */
 export interface RefundUpserted extends Record<string, unknown> {
 	succeeded_now: boolean;
@@ -126,10 +142,20 @@ export function refundStatements(
 		refund: RefundFacts;
 		who: Attribution;
 		cancel?: { orderId: string; reason: string };
+		/**
+		 * The admin refund's reservation (a `pending` row without a Stripe id) that this Stripe
+		 * refund was made for: attached first, so the refund settles that row instead of a new one.
+		 */
+		reservationId?: string;
 	},
 ) {
 	return {
 		lock: db.execute(lockOrderSql(p.ref)),
+		attach: p.reservationId
+			? db.execute(
+					attachReservationSql(p.ref, p.reservationId, p.refund.stripeRefundId),
+				)
+			: undefined,
 		cancel: p.cancel
 			? db.execute<Cancelled>(cancelPaidOrderSql({ ...p.cancel, ...p.who }))
 			: undefined,

@@ -17,12 +17,20 @@ import { refundPayment } from "./stripe.calls";
 
 const uuid = z.uuid();
 
+/** `metadata[field]` of a Stripe object we created, when it is a well-formed UUID. */
+export function metadataUuid(
+	metadata: Stripe.Metadata | null | undefined,
+	field: string,
+): string | null {
+	const parsed = uuid.safeParse(metadata?.[field]);
+	return parsed.success ? parsed.data : null;
+}
+
 /** `metadata.orderId` of a Stripe object we created, when it is a well-formed order id. */
 export function metadataOrderId(
 	metadata: Stripe.Metadata | null | undefined,
 ): string | null {
-	const parsed = uuid.safeParse(metadata?.orderId);
-	return parsed.success ? parsed.data : null;
+	return metadataUuid(metadata, "orderId");
 }
 
 /** Statements that ride in a transition's batch, after it (named as for `batch()`). */

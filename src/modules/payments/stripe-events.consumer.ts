@@ -17,6 +17,7 @@ import {
 	applyCancellation,
 	applySucceededPayment,
 	metadataOrderId,
+	metadataUuid,
 } from "./payments.service";
 import {
 	type StripeEventMessage,
@@ -159,6 +160,10 @@ async function onRefund(
 				ref,
 				who,
 				cancel,
+				reservationId:
+					purpose === "admin_refund"
+						? (metadataUuid(refund.metadata, "reservationId") ?? undefined)
+						: undefined,
 				refund: {
 					stripeRefundId: refund.id,
 					amount: refund.amount,
