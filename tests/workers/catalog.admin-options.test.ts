@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { holdingLocks } from "./helpers/admin";
 import {
 	admin,
 	createCategory,
@@ -8,6 +10,7 @@ import {
 	post,
 	unique,
 } from "./helpers/catalog";
+import { testDb } from "./helpers/db";
 import { call, dbRoundTrips, expectError, json } from "./helpers/http";
 
 /** A product with Color {Red, Blue} × Size {S, M, L}; variants Red/S, Blue/S, Red/M (L unused). */
@@ -237,5 +240,63 @@ describe("DELETE /v1/admin/products/{id}/options/{name}", () => {
 			404,
 			"NOT_FOUND",
 		);
+	});
+});
+
+describe("variant options always match the product's options (the database decides)", () => {
+	it("refuses, at commit, variant options naming no option or an unlisted value", async () => {
+		const p = await tee();
+		const id = p.variants[0]?.id ?? "";
+		for (const options of [
+			{ Colour: "Red", Size: "S" },
+			{ Color: "Green", Size: "S" },
+			{ Color: "Red" },
+		])
+			await expect(
+				testDb().execute(
+					sql`update variants set options = ${JSON.stringify(options)}::jsonb where id = ${id}::uuid`,
+				),
+			).rejects.toMatchObject({
+				cause: {
+					code: "23514",
+					constraint: "variants_options_match_product",
+				},
+			});
+		expect((await stored(p)).variants[0]?.options).toEqual({
+			Color: "Red",
+			Size: "S",
+		});
+	});
+
+	it("an option rename racing a variant written from the old option names: one consistent outcome", async () => {
+		const p = await tee();
+		const [rename, add] = await holdingLocks(
+			sql`select id from products where id = ${p.id}::uuid for update`,
+			500,
+			async () => {
+				const renamed = admin(
+					optionsPath(p, "Color"),
+					patch({ name: "Colour" }),
+				);
+				// The add reads the options now (still "Color"), then waits for the lock too.
+				const added = admin(
+					`/v1/admin/products/${p.id}/variants`,
+					post({
+						sku: `SKU-${unique()}`,
+						price: 900,
+						options: { Color: "Blue", Size: "M" },
+					}),
+				);
+				return Promise.all([renamed, added]);
+			},
+		);
+		expect(rename.status).toBe(200);
+		expect([201, 409]).toContain(add.status);
+		const after = await stored(p);
+		const names = after.options.map((o) => o.name).sort();
+		expect(names).toEqual(["Colour", "Size"]);
+		for (const v of after.variants)
+			expect(Object.keys(v.options).sort()).toEqual(names);
+		expect(after.variants).toHaveLength(add.status === 201 ? 4 : 3);
 	});
 });
