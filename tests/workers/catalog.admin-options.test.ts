@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { adminProductSchema } from "../../src/modules/catalog/admin.schemas";
 import { holdingLocks } from "./helpers/admin";
 import {
 	admin,
@@ -52,6 +53,8 @@ describe("PATCH /v1/admin/products/{id}/options/{name}", () => {
 		expect(res.status).toBe(200);
 		expect(dbRoundTrips(res)).toBe(1);
 		const body = (await res.json()) as Product;
+		// The answer is exactly the declared AdminProduct schema (nothing missing, nothing extra).
+		expect(adminProductSchema.parse(body)).toEqual(body);
 		expect(body.options.map((o) => o.name)).toEqual(["Colour", "Size"]);
 		expect(body.variants.map((v) => v.options)).toEqual(
 			expect.arrayContaining([

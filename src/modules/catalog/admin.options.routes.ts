@@ -1,5 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
+import {
+	bearerAuth,
+	errorResponses,
+	jsonBody,
+	jsonContent,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { requirePermission } from "../../middleware/auth";
 import {
@@ -9,6 +14,7 @@ import {
 	reorderOptionValues,
 } from "./admin.options.service";
 import {
+	adminProductSchema,
 	optionParams,
 	optionRenameSchema,
 	valueOrderSchema,
@@ -39,7 +45,10 @@ export const adminOptionRoutes = createRouter()
 			description: `The name is matched case-insensitively; another option of that name: 409 CONFLICT. ${oneTrip}`,
 			middleware: canWrite,
 			request: { params: optionParams, body: jsonBody(optionRenameSchema) },
-			responses: { 200: { description: "the product" }, ...refusals },
+			responses: {
+				200: jsonContent(adminProductSchema, "the product"),
+				...refusals,
+			},
 		}),
 		async (c) => {
 			const { id, name } = c.req.valid("param");
@@ -64,7 +73,10 @@ export const adminOptionRoutes = createRouter()
 			description: `Unknown \`from\`: 404; \`to\` already a value: 409 CONFLICT. ${oneTrip}`,
 			middleware: canWrite,
 			request: { params: optionParams, body: jsonBody(valueRenameSchema) },
-			responses: { 200: { description: "the product" }, ...refusals },
+			responses: {
+				200: jsonContent(adminProductSchema, "the product"),
+				...refusals,
+			},
 		}),
 		async (c) => {
 			const { id, name } = c.req.valid("param");
@@ -88,7 +100,10 @@ export const adminOptionRoutes = createRouter()
 			description: `\`values\` must list every current value exactly once (else 400). ${oneTrip}`,
 			middleware: canWrite,
 			request: { params: optionParams, body: jsonBody(valueOrderSchema) },
-			responses: { 200: { description: "the product" }, ...refusals },
+			responses: {
+				200: jsonContent(adminProductSchema, "the product"),
+				...refusals,
+			},
 		}),
 		async (c) => {
 			const { id, name } = c.req.valid("param");
@@ -112,7 +127,10 @@ export const adminOptionRoutes = createRouter()
 			description: `Allowed when no variant, or every variant of the product (archived ones too), has the same value for it: the key leaves every variant. Otherwise 409 CONFLICT \`{reason: "in_use", values}\`. ${oneTrip}`,
 			middleware: canWrite,
 			request: { params: optionParams },
-			responses: { 200: { description: "the product" }, ...refusals },
+			responses: {
+				200: jsonContent(adminProductSchema, "the product"),
+				...refusals,
+			},
 		}),
 		async (c) => {
 			const { id, name } = c.req.valid("param");
