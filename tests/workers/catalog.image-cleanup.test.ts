@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { eq, inArray } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { imageDeletions } from "../../src/db/schema";
+import { adminProductSchema } from "../../src/modules/catalog/admin.schemas";
 import { admin, pngOfSize, someProduct, uploadImage } from "./helpers/catalog";
 import { runCron } from "./helpers/cron";
 import { testDb } from "./helpers/db";
@@ -28,6 +29,9 @@ describe("R2 cleanup of deleted product images (cron job purge-orphan-images)", 
 		const p = await someProduct();
 		const a = await upload(p.id);
 		const b = await upload(p.id);
+		// With images: the admin view is exactly its declared schema.
+		const view = await (await admin(`/v1/admin/products/${p.id}`)).json();
+		expect(adminProductSchema.parse(view)).toEqual(view);
 		const res = await admin(`/v1/admin/products/${p.id}`, { method: "DELETE" });
 		expect(await res.json()).toMatchObject({ outcome: "deleted" });
 		expect(dbRoundTrips(res)).toBe(1);
