@@ -5,6 +5,7 @@ import { purgeOrphanImages } from "./modules/catalog/image-cleanup.jobs";
 import {
 	expireUnpaidOrders,
 	purgeExpiredIdempotencyKeys,
+	releaseStaleRefundReservations,
 } from "./modules/orders/expiry.jobs";
 import type { Services } from "./services";
 
@@ -16,7 +17,7 @@ interface ScheduledJob {
 /**
  * Periodic maintenance, every run of the cron trigger: expired auth tokens, stale guest carts,
  * unpaid orders past their payment deadline, expired Idempotency-Key records, R2 objects of
- * deleted images.
+ * deleted images, admin refund reservations left by a request that died.
  */
 const jobs: ScheduledJob[] = [
 	{ name: "purge-auth-tokens", run: ({ db }) => purgeExpiredAuthTokens(db) },
@@ -32,6 +33,10 @@ const jobs: ScheduledJob[] = [
 	{
 		name: "purge-orphan-images",
 		run: (services) => purgeOrphanImages(services),
+	},
+	{
+		name: "release-stale-refund-reservations",
+		run: ({ db }) => releaseStaleRefundReservations(db),
 	},
 ];
 

@@ -3,6 +3,8 @@ import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AdminOrder } from "../../src/modules/orders/admin.orders.schemas";
 import { adminGet, adminPost, holdingLocks, newAdmin } from "./helpers/admin";
+import { runCron } from "./helpers/cron";
+import { testDb } from "./helpers/db";
 import { dbRoundTrips, expectError } from "./helpers/http";
 import { forward, interceptOrigin } from "./helpers/network";
 import {
@@ -330,5 +332,56 @@ describe("a refund whose request died between Stripe and its second batch", () =
 		expect(((await rest.json()) as RefundAnswer).refund.amount).toBe(
 			o.total - 500,
 		);
+	});
+});
+
+describe("a refund whose request died before Stripe was asked", () => {
+	it("leaves a reservation the cron releases after an hour, so the amount is refundable again", async () => {
+		captureQueues();
+		vi.spyOn(console, "warn").mockImplementation(() => {});
+		vi.spyOn(console, "error").mockImplementation(() => {});
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		// Batch 1 (the reservation) goes through; then Stripe fails and so does the database, so
+		// the request cannot give the reservation back (as if the Worker died).
+		let databaseCalls = 0;
+		const database = interceptOrigin(NEON_ORIGIN, (call) =>
+			++databaseCalls === 1
+				? forward(call)
+				: Response.json({ message: "gone (test)" }, { status: 503 }),
+		);
+		const stripe = stripeDown(500);
+		const died = await refund(admin, o.orderId, {
+			amount: 700,
+			reason: "never reached Stripe",
+		});
+		stripe.restore();
+		database.restore();
+		expect(died.status).toBeGreaterThanOrEqual(500);
+		const [stuck] = await refundsOf(o.orderId);
+		expect(stuck).toMatchObject({ status: "pending", stripeRefundId: null });
+		// It holds the amount back: the whole total is no longer refundable.
+		await expectError(
+			await refund(admin, o.orderId, { amount: o.total, reason: "all" }),
+			409,
+			"REFUND_TOO_LARGE",
+		);
+
+		await runCron();
+		expect(await refundsOf(o.orderId)).toHaveLength(1); // younger than an hour: kept
+		await testDb().execute(
+			sql`update refunds set created_at = now() - interval '2 hours' where id = ${stuck?.id}::uuid`,
+		);
+		await runCron();
+		expect(await refundsOf(o.orderId)).toEqual([]);
+		expect(await timelineOf(o.orderId)).toContain(
+			"refund_reservation_released system",
+		);
+		const all = await refund(admin, o.orderId, {
+			amount: o.total,
+			reason: "all",
+		});
+		expect(all.status).toBe(201);
+		expect(((await all.json()) as RefundAnswer).refund.amount).toBe(o.total);
 	});
 });
