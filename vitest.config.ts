@@ -11,6 +11,10 @@ export const TEST_VARS = {
 	JWT_AUDIENCE: "voidshop-test-api",
 	CORS_ORIGINS: "http://localhost:3000",
 	STOREFRONT_URL: "http://localhost:3000",
+	COOKIE_SAMESITE: "Strict",
+	PUBLIC_API_URL: "https://api.voidshop.test",
+	// Another host than the one tests call, so absolute image URLs provably come from config.
+	IMAGE_BASE_URL: "https://images.voidshop.test/v1/images",
 	MAX_BODY_BYTES: "65536",
 	RATE_LIMIT_LOGIN_IP: "20/5m",
 	RATE_LIMIT_LOGIN_EMAIL: "5/15m",
@@ -21,6 +25,12 @@ export const TEST_VARS = {
 	RATE_LIMIT_FORGOT_EMAIL_ALL: "10/1h",
 	RATE_LIMIT_REFRESH_IP: "60/1m",
 	RATE_LIMIT_PASSWORD_USER: "5/15m",
+	// Most tests add to carts without CF-Connecting-IP, all as one client; the limit's own test
+	// sets a low one.
+	RATE_LIMIT_GUEST_CART_IP: "100000/1m",
+	// One chained PBKDF2 call (100,000 iterations) keeps the suite fast; production refuses
+	// fewer than 6, and tests/workers/password.test.ts runs the production cost.
+	PASSWORD_HASH_ROUNDS: "1",
 	EMAIL_PROVIDER: "log",
 	EMAIL_FROM_ADDRESS: "shop@voidshop.test",
 	EMAIL_FROM_NAME: "VoidShop",
@@ -37,6 +47,19 @@ export const TEST_VARS = {
 	// Test files run side by side and share Redis: a long memo keeps one file's catalog writes
 	// from turning another file's expected cache hits into misses (see catalog.cache-purge.test.ts).
 	CATALOG_VERSION_TTL: "60s",
+};
+
+/**
+ * The fuzzer's seed and runs per operation (tests/workers/fuzz.test.ts): fixed in `npm test`;
+ * `npm run fuzz` draws a random seed (printed, and named on failure) and runs longer;
+ * `FUZZ_SEED=<seed>` / `FUZZ_RUNS=<n>` set either.
+ */
+const longFuzz = process.env.npm_lifecycle_event === "fuzz";
+const FUZZ_VARS = {
+	FUZZ_SEED:
+		process.env.FUZZ_SEED ??
+		(longFuzz ? String(Math.floor(Math.random() * 2 ** 31)) : ""),
+	FUZZ_RUNS: process.env.FUZZ_RUNS ?? (longFuzz ? "300" : ""),
 };
 
 export default defineConfig({
@@ -60,6 +83,7 @@ export default defineConfig({
 									STRIPE_LOCAL_URL: stack.stripeUrl,
 									TEST_FAULT_DEAD_URL: stack.faults.dead,
 									TEST_FAULT_HANG_URL: stack.faults.hang,
+									...FUZZ_VARS,
 									TEST_LOCAL_HOSTS: [
 										stack.neonFetchEndpoint,
 										stack.upstashUrl,

@@ -29,6 +29,8 @@ export async function load(
 	okStatus = 200,
 	/** Stop after this many requests (scenarios that consume prepared state, e.g. carts). */
 	limit = Number.POSITIVE_INFINITY,
+	/** Closed-loop clients (one, for a per-request cost free of queueing). */
+	concurrency = CONCURRENCY,
 ): Promise<Result> {
 	const requestFor: RequestFor =
 		typeof paths === "function"
@@ -41,7 +43,7 @@ export async function load(
 	const deadline = performance.now() + SECONDS * 1000;
 	const started = performance.now();
 	await Promise.all(
-		Array.from({ length: CONCURRENCY }, async (_, client) => {
+		Array.from({ length: concurrency }, async (_, client) => {
 			while (performance.now() < deadline && next < limit) {
 				const [path, init] = requestFor(next++, client);
 				const t0 = performance.now();

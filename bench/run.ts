@@ -4,7 +4,9 @@
  * cold (Cache API disabled: every request runs the query) and cached (warm edge cache):
  * requests/s, p50/p99 latency and database round trips per request (from Server-Timing).
  * Cart scenarios (never cached) run once: add-to-cart into existing guest carts (one per client)
- * and get-cart of a five-line guest cart.
+ * and get-cart of a five-line guest cart. Login runs with ONE client, at one chained PBKDF2 call
+ * (100,000 iterations: the cost before the chain) and at the production cost (6 calls, 600,000),
+ * so its latency is the hash's CPU plus two loopback round trips.
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres  (a fresh database on that
  *   server is created and dropped; default: a throwaway embedded PostgreSQL 17)
@@ -18,9 +20,7 @@
 import { execFileSync } from "node:child_process";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import type { SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
-import { PgDialect } from "drizzle-orm/pg-core";
 import { Miniflare, supportedCompatibilityDate } from "miniflare";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../dev/embedded-postgres";
@@ -29,10 +29,9 @@ import { type SeedDb, seedCatalog } from "../dev/seed-catalog";
 import { createFreshPostgresDatabase, startStack } from "../dev/stack";
 import { startStripeStandin } from "../dev/stripe-standin";
 import * as schema from "../src/db/schema";
-import { facetsSql } from "../src/modules/catalog/facets.queries";
-import { listProductsSql } from "../src/modules/catalog/product-list.queries";
 import { cartScenarios } from "./carts";
 import { CONCURRENCY, load, type Result, SECONDS } from "./load";
+import { loginScenario } from "./logins";
 import { orderScenarios } from "./orders";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -42,45 +41,6 @@ const COMPATIBILITY_DATE = [
 	"2026-11-01",
 	supportedCompatibilityDate,
 ].sort()[0] as string;
-
-/**
- * The natural plans (no planner settings) of the search and facet statements on the seeded
- * catalog, reduced to their scan lines, so a sequential scan of products or variants shows.
- */
-async function printPlans(pool: pg.Pool): Promise<void> {
-	const dialect = new PgDialect({ casing: "snake_case" });
-	const statements: [string, SQL][] = [
-		[
-			"search 'sandel'",
-			listProductsSql({ q: "sandel", options: {} }, "relevance", 24, undefined),
-		],
-		[
-			"search 't-shirt'",
-			listProductsSql(
-				{ q: "t-shirt", options: {} },
-				"relevance",
-				24,
-				undefined,
-			),
-		],
-		[
-			"facets category=apparel",
-			facetsSql({ category: "apparel", options: {} }),
-		],
-	];
-	for (const [name, statement] of statements) {
-		const query = dialect.sqlToQuery(statement);
-		const { rows } = await pool.query<{ "QUERY PLAN": string }>(
-			`explain ${query.sql}`,
-			query.params,
-		);
-		const scans = rows
-			.map((r) => r["QUERY PLAN"].trim())
-			.filter((line) => /Scan/.test(line))
-			.map((line) => line.replace(/^->\s*/, "").replace(/\s*\(cost.*$/, ""));
-		console.log(`plan of ${name}:\n  ${[...new Set(scans)].join("\n  ")}`);
-	}
-}
 
 async function main(): Promise<void> {
 	console.log("building the production bundle…");
@@ -120,7 +80,7 @@ async function main(): Promise<void> {
 			connectionString: stack.connectionString,
 			wsProxy: stack.neonWsProxy,
 		});
-		const worker = (cache: boolean) =>
+		const worker = (cache: boolean, vars: Record<string, string> = {}) =>
 			new Miniflare({
 				modules: [{ type: "ESModule", path: `${root}dist/index.js` }],
 				modulesRoot: `${root}dist`,
@@ -140,6 +100,7 @@ async function main(): Promise<void> {
 					JWT_AUDIENCE: "voidshop-api",
 					CORS_ORIGINS: "http://localhost:3000",
 					STOREFRONT_URL: "http://localhost:3000",
+					IMAGE_BASE_URL: "http://127.0.0.1:8787/v1/images",
 					MAX_BODY_BYTES: "1048576",
 					EMAIL_PROVIDER: "log",
 					EMAIL_FROM_ADDRESS: "shop@voidshop.test",
@@ -149,6 +110,9 @@ async function main(): Promise<void> {
 					STRIPE_WEBHOOK_SECRET: STRIPE_WEBHOOK_SECRET,
 					STRIPE_LOCAL_URL: stripe.url,
 					CATALOG_VERSION_TTL: process.env.CATALOG_VERSION_TTL ?? "2s",
+					// Every bench client is one network; the scenarios make hundreds of guest carts.
+					RATE_LIMIT_GUEST_CART_IP: "1000000/1m",
+					...vars,
 				},
 				// One JSON log line per request would dominate the measurement.
 				handleRuntimeStdio: (out: Readable, err: Readable) => {
@@ -158,9 +122,16 @@ async function main(): Promise<void> {
 			});
 		const cold = worker(false);
 		const cached = worker(true);
-		workers.push(cold, cached);
+		// Password hashing before the chain (one PBKDF2 call of 100,000) for the login row's baseline;
+		// `cold` runs the default, production cost (6 chained calls, 600,000).
+		const singleRound = worker(false, { PASSWORD_HASH_ROUNDS: "1" });
+		workers.push(cold, cached, singleRound);
 		// Awaited now so a runtime that fails to start lands in `finally` (database dropped).
-		const [coldUrl, cachedUrl] = await Promise.all([cold.ready, cached.ready]);
+		const [coldUrl, cachedUrl, singleRoundUrl] = await Promise.all([
+			cold.ready,
+			cached.ready,
+			singleRound.ready,
+		]);
 
 		const pool = new pg.Pool({ connectionString: fresh.url, max: 2 });
 		const bucket = (await cold.getR2Bucket("IMAGES")) as unknown as {
@@ -199,7 +170,6 @@ async function main(): Promise<void> {
 		const { rows: named } = await pool.query<{ name: string }>(
 			"select name from products where status = 'active' order by slug limit 1",
 		);
-		await printPlans(pool);
 		await pool.end();
 		if (seeded === "skipped") throw new Error("bench database was not empty");
 		const exactName = encodeURIComponent(named[0]?.name ?? "merino");
@@ -210,7 +180,7 @@ async function main(): Promise<void> {
 			[
 				"filtered list",
 				[
-					"/v1/products?category=apparel&minPrice=1000&maxPrice=10000&inStock=true&color=black&sort=price_asc",
+					"/v1/products?category=apparel&minPrice=1000&maxPrice=10000&inStock=true&option.color=black&sort=price_asc",
 				],
 			],
 			["search", ["/v1/products?q=merino"]],
@@ -244,6 +214,8 @@ async function main(): Promise<void> {
 		if (!only) {
 			results.push(...(await cartScenarios(coldOrigin, stockedIds)));
 			results.push(...(await orderScenarios(coldOrigin, stockedIds)));
+			results.push(await loginScenario(singleRoundUrl.origin, 1));
+			results.push(await loginScenario(coldOrigin, 6));
 		}
 		console.log(
 			`\n${CONCURRENCY} concurrent clients, ${SECONDS}s per row, real PostgreSQL via the local Neon proxy, workerd compatibility date ${COMPATIBILITY_DATE}\n`,

@@ -7,53 +7,44 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { readDevVars } from "./dev-vars";
 import { migrate } from "./migrate";
+import { localPorts } from "./ports";
 import { seedLocalCatalog } from "./seed-catalog";
-import { seedUsers } from "./seed-users";
-import {
-	DEFAULT_POSTGRES_DIR,
-	portFromEnv,
-	type Stack,
-	startStack,
-} from "./stack";
+import { DEMO_USERS, seedUsers } from "./seed-users";
+import { DEFAULT_POSTGRES_DIR, type Stack, startStack } from "./stack";
 import { type StripeStandin, startStripeStandin } from "./stripe-standin";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-function portFrom(
-	envName: string,
-	fallbackUrl: string | undefined,
-	fallback: number,
-): number {
-	const raw =
-		process.env[envName] ??
-		(fallbackUrl ? new URL(fallbackUrl).port : undefined);
-	const port = Number(raw ?? fallback);
-	if (!Number.isInteger(port) || port < 0 || port > 65535)
-		throw new Error(`${envName} must be a port number, got "${raw}"`);
-	return port;
-}
+/** wrangler's own line per request; the Worker already logs each request (with its id). */
+const WRANGLER_REQUEST_LINE =
+	/\[wrangler:info\] (GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) \S+ \d{3} /;
+/** Colour codes, stripped before matching (wrangler colours its output on a terminal). */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+/** The cron in wrangler.toml; wrangler dev does not fire crons by itself. */
+const CRON = "*/5 * * * *";
 
 async function main(): Promise<void> {
 	const vars = readDevVars();
+	const ports = localPorts(vars);
 	const started = Date.now();
 	const stack: Stack = await startStack({
 		databaseUrl: process.env.LOCAL_DATABASE_URL || undefined,
 		postgresDataDir: process.env.EMBEDDED_POSTGRES_DIR || DEFAULT_POSTGRES_DIR,
-		postgresPort: portFromEnv("EMBEDDED_POSTGRES_PORT", 8791),
+		postgresPort: ports.postgres,
 		redisUrl: process.env.LOCAL_REDIS_URL,
-		neonPort: portFrom("NEON_PROXY_PORT", vars.NEON_LOCAL_FETCH_ENDPOINT, 8788),
-		upstashPort: portFrom("UPSTASH_PORT", vars.UPSTASH_REDIS_REST_URL, 8789),
+		neonPort: ports.neonProxy,
+		upstashPort: ports.upstash,
 		upstashToken: vars.UPSTASH_REDIS_REST_TOKEN ?? "local-dev-token",
 		log: (line) => console.log(`[stack] ${line}`),
 	});
-	const port = portFrom("PORT", undefined, 8787);
+	const port = ports.worker;
 	// With STRIPE_LOCAL_URL in .dev.vars the Worker talks to the local stand-in, which sends its
 	// signed webhooks back to the Worker; without it, to Stripe itself (see README).
 	let stripe: StripeStandin | undefined;
 	if (vars.STRIPE_LOCAL_URL) {
 		try {
 			stripe = await startStripeStandin({
-				port: portFrom("STRIPE_STANDIN_PORT", vars.STRIPE_LOCAL_URL, 8790),
+				port: ports.stripe,
 				webhookSecret: vars.STRIPE_WEBHOOK_SECRET ?? "",
 				webhookUrl: `http://127.0.0.1:${port}/v1/webhooks/stripe`,
 				log: (line) => console.log(`[stripe] ${line}`),
@@ -114,9 +105,92 @@ async function main(): Promise<void> {
 		args.push("--var", `${key}:${value}`);
 	wrangler = spawn(`${root}node_modules/.bin/wrangler`, args, {
 		cwd: root,
-		stdio: "inherit",
+		stdio: ["inherit", "pipe", "pipe"],
+		// Offline there is no Request.cf to download: use wrangler's placeholder without the warning.
+		env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
 	});
+	let ready = false;
+	let skip = 0;
+	const forward = (out: NodeJS.WriteStream) => (line: string) => {
+		if (WRANGLER_REQUEST_LINE.test(line.replace(ANSI, ""))) return;
+		// wrangler's "crons are not triggered locally" notice: this runner does trigger them.
+		if (line.includes("Scheduled Workers are not automatically triggered"))
+			skip = 6;
+		if (skip > 0) {
+			skip--;
+			return;
+		}
+		out.write(`${line}\n`);
+		if (!ready && /Ready on http/.test(line)) {
+			ready = true;
+			console.log(banner(port, vars, stripe?.url));
+		}
+	};
+	if (wrangler.stdout) lines(wrangler.stdout, forward(process.stdout));
+	if (wrangler.stderr) lines(wrangler.stderr, forward(process.stderr));
 	wrangler.on("exit", (code) => void stop(code ?? 0));
+	// Production runs the maintenance cron every 5 minutes; so does the local stack.
+	const cron = setInterval(() => {
+		fetch(
+			`http://127.0.0.1:${port}/cdn-cgi/local/scheduled?cron=${encodeURIComponent(CRON)}`,
+		).catch(() => {});
+	}, 5 * 60_000);
+	cron.unref();
+}
+
+function lines(
+	stream: NodeJS.ReadableStream,
+	onLine: (line: string) => void,
+): void {
+	let rest = "";
+	stream.setEncoding("utf8");
+	stream.on("data", (chunk: string) => {
+		const parts = (rest + chunk).split("\n");
+		rest = parts.pop() ?? "";
+		for (const part of parts) onLine(part);
+	});
+	stream.on("end", () => {
+		if (rest) onLine(rest);
+	});
+}
+
+/** What a newcomer needs, on one screen, once wrangler is ready. */
+function banner(
+	port: number,
+	vars: Record<string, string | undefined>,
+	stripeUrl: string | undefined,
+): string {
+	const api = `http://localhost:${port}`;
+	const row = (label: string, value: string) => `  ${label.padEnd(14)}${value}`;
+	const [admin, customer] = DEMO_USERS;
+	return [
+		"",
+		"  VoidShop is running (Ctrl-C stops everything)",
+		"",
+		row("API", `${api}   (${api}/health/ready)`),
+		row("Docs", `${api}/docs   (OpenAPI: ${api}/v1/openapi.json)`),
+		row(
+			"Dev mailbox",
+			`${api}/v1/dev/emails   (emails arrive ~5 s after the request: queue batching)`,
+		),
+		row("Admin", `${admin.email} / ${admin.password}`),
+		row("Customer", `${customer.email} / ${customer.password}`),
+		row(
+			"Stripe",
+			stripeUrl
+				? `local stand-in ${stripeUrl}   (confirm with pm_card_visa, decline with pm_card_chargeDeclined)`
+				: "Stripe test mode (STRIPE_LOCAL_URL is not set)",
+		),
+		row(
+			"Storefront",
+			`CORS_ORIGINS ${vars.CORS_ORIGINS ?? "(unset)"}; cookies SameSite=${vars.COOKIE_SAMESITE || "Strict"} (use localhost, not 127.0.0.1)`,
+		),
+		row(
+			"Cron",
+			`every 5 min, or now: curl "${api}/cdn-cgi/local/scheduled?cron=${encodeURIComponent(CRON)}"`,
+		),
+		"",
+	].join("\n");
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,7 @@
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import ws from "ws";
 import { readDevVars } from "./dev-vars";
+import { localPorts } from "./ports";
 
 /** Where a Node script's database is: the local stack's relay, or Neon itself. */
 export interface DbTarget {
@@ -25,24 +26,31 @@ export function openPool({ connectionString, wsProxy }: DbTarget): Pool {
 }
 
 /**
- * `--neon`: DATABASE_URL is a Neon connection string. Otherwise the running local stack, from
- * .dev.vars (or the environment): the proxy serves /sql and the /v2 relay on the same port.
+ * `--neon`: DATABASE_URL is a Neon connection string. Otherwise the running local stack: the
+ * proxy (its /v2 relay) on the port `npm run dev` bound, NEON_PROXY_PORT or .dev.vars' endpoint.
  */
 export function scriptTarget(neon: boolean): DbTarget {
+	return resolveScriptTarget(neon, readDevVars(), process.env);
+}
+
+export function resolveScriptTarget(
+	neon: boolean,
+	vars: Record<string, string | undefined>,
+	env: Record<string, string | undefined>,
+): DbTarget {
 	if (neon) {
-		const connectionString = process.env.DATABASE_URL;
+		const connectionString = env.DATABASE_URL;
 		if (!connectionString)
 			throw new Error("DATABASE_URL must be set to the Neon connection string");
 		return { connectionString };
 	}
-	const vars = readDevVars();
-	const connectionString = process.env.DATABASE_URL ?? vars.DATABASE_URL;
-	const endpoint =
-		process.env.NEON_LOCAL_FETCH_ENDPOINT ?? vars.NEON_LOCAL_FETCH_ENDPOINT;
-	if (!connectionString || !endpoint) {
+	const connectionString = env.DATABASE_URL || vars.DATABASE_URL;
+	if (!connectionString)
 		throw new Error(
-			"DATABASE_URL and NEON_LOCAL_FETCH_ENDPOINT must be set (see .dev.vars.example); is `npm run dev` running?",
+			"DATABASE_URL must be set (see .dev.vars.example); is `npm run dev` running?",
 		);
-	}
-	return { connectionString, wsProxy: `${new URL(endpoint).host}/v2` };
+	return {
+		connectionString,
+		wsProxy: `127.0.0.1:${localPorts(vars, env).neonProxy}/v2`,
+	};
 }

@@ -91,6 +91,14 @@ export async function createPostgresBackend(
 	pool.on("error", (err) =>
 		log(`neon proxy: idle PostgreSQL connection failed: ${err.message}`),
 	);
+	// A connection that dies while checked out (backend terminated, server restarting) fails its
+	// query, which the client gets as an error; without a listener its 'error' event would also
+	// crash the whole stack.
+	pool.on("connect", (client) =>
+		client.on("error", (err) =>
+			log(`neon proxy: PostgreSQL connection failed: ${err.message}`),
+		),
+	);
 	const url = new URL(databaseUrl);
 	const target = {
 		host: url.hostname || "127.0.0.1",

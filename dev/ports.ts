@@ -39,6 +39,44 @@ export function listen(
 	});
 }
 
+type Vars = Record<string, string | undefined>;
+
+/**
+ * A local port: the variable `name` when set (0 picks a free port), else the port of
+ * `fallbackUrl` (a URL from .dev.vars), else `fallback`. The one resolver behind `npm run dev`,
+ * `npm run stack`, the Stripe stand-in and the scripts (db:migrate, seed, admin:create).
+ */
+export function portFrom(
+	name: string,
+	fallback: number,
+	fallbackUrl?: string,
+	env: Vars = process.env,
+): number {
+	const raw =
+		env[name] || (fallbackUrl ? new URL(fallbackUrl).port : undefined) || "";
+	if (raw === "") return fallback;
+	const port = Number(raw);
+	if (!Number.isInteger(port) || port < 0 || port > 65535)
+		throw new Error(`${name} must be a port number, got "${raw}"`);
+	return port;
+}
+
+/** The local stack's ports as `npm run dev` binds them (environment first, then .dev.vars). */
+export function localPorts(vars: Vars, env: Vars = process.env) {
+	return {
+		worker: portFrom("PORT", 8787, undefined, env),
+		neonProxy: portFrom(
+			"NEON_PROXY_PORT",
+			8788,
+			env.NEON_LOCAL_FETCH_ENDPOINT || vars.NEON_LOCAL_FETCH_ENDPOINT,
+			env,
+		),
+		upstash: portFrom("UPSTASH_PORT", 8789, vars.UPSTASH_REDIS_REST_URL, env),
+		stripe: portFrom("STRIPE_STANDIN_PORT", 8790, vars.STRIPE_LOCAL_URL, env),
+		postgres: portFrom("EMBEDDED_POSTGRES_PORT", 8791, undefined, env),
+	};
+}
+
 /** host:port as it must appear in a URL authority (IPv6 literals need brackets). */
 export function authority(host: string, port: number): string {
 	return `${host.includes(":") ? `[${host}]` : host}:${port}`;

@@ -16,7 +16,7 @@ import {
 	startEmbeddedPostgres,
 } from "./embedded-postgres";
 import { startNeonProxy } from "./neon-proxy";
-import { runFromCli } from "./ports";
+import { portFrom, runFromCli } from "./ports";
 import { startUpstashBridge } from "./upstash-bridge";
 
 export interface StackOptions {
@@ -135,24 +135,15 @@ export const DEFAULT_POSTGRES_DIR = fileURLToPath(
 	new URL("../.data/postgres", import.meta.url),
 );
 
-export function portFromEnv(name: string, fallback: number): number {
-	const raw = process.env[name];
-	if (raw === undefined || raw === "") return fallback;
-	const port = Number(raw);
-	if (!Number.isInteger(port) || port < 0 || port > 65535)
-		throw new Error(`${name} must be a port number, got "${raw}"`);
-	return port;
-}
-
 async function main(): Promise<{ close(): Promise<void> }> {
 	const env = process.env;
 	const stack = await startStack({
 		databaseUrl: env.LOCAL_DATABASE_URL || undefined,
 		redisUrl: env.LOCAL_REDIS_URL || undefined,
 		postgresDataDir: env.EMBEDDED_POSTGRES_DIR || DEFAULT_POSTGRES_DIR,
-		postgresPort: portFromEnv("EMBEDDED_POSTGRES_PORT", 8791),
-		neonPort: portFromEnv("NEON_PROXY_PORT", 8788),
-		upstashPort: portFromEnv("UPSTASH_PORT", 8789),
+		postgresPort: portFrom("EMBEDDED_POSTGRES_PORT", 8791),
+		neonPort: portFrom("NEON_PROXY_PORT", 8788),
+		upstashPort: portFrom("UPSTASH_PORT", 8789),
 		upstashToken: env.UPSTASH_REDIS_REST_TOKEN || "local-dev-token",
 	});
 	console.log(`database: ${stack.backends.db}, redis: ${stack.backends.redis}`);

@@ -29,6 +29,7 @@ import {
 	authority,
 	closeServer,
 	listen,
+	portFrom,
 	readBody,
 	runFromCli,
 	sendJson,
@@ -294,21 +295,12 @@ function decode(segment: string): string {
 	}
 }
 
-function portFromEnv(name: string, fallback: number): number {
-	const raw = process.env[name];
-	if (raw === undefined || raw === "") return fallback;
-	const port = Number(raw);
-	if (!Number.isInteger(port) || port < 0 || port > 65535)
-		throw new Error(`${name} must be a port number, got "${raw}"`);
-	return port;
-}
-
 async function main(): Promise<{ close(): Promise<void> }> {
 	const env = process.env;
 	const secret = env.STRIPE_WEBHOOK_SECRET || "whsec_local_dev_secret";
 	const webhookUrl = env.STRIPE_WEBHOOK_URL || undefined;
 	const standin = await startStripeStandin({
-		port: portFromEnv("STRIPE_STANDIN_PORT", 8790),
+		port: portFrom("STRIPE_STANDIN_PORT", 8790),
 		webhookSecret: secret,
 		webhookUrl,
 		control: env.STRIPE_STANDIN_CONTROL === "1",

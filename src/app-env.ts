@@ -6,6 +6,8 @@ export interface AuthUser {
 	role: "customer" | "admin";
 	/** The session (refresh-token family) the token was minted for, when it came from one. */
 	sessionId?: string;
+	/** When the token was issued (`iat`, in epoch ms), compared with the user's revocation marker. */
+	issuedAtMs: number;
 }
 
 export type AppEnv = {

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { setImageBaseUrl } from "./lib/image-url";
 import { setLogLevel } from "./lib/log";
+import { PRODUCTION_HASH_ROUNDS } from "./modules/auth/password";
 
 /**
  * Runtime configuration, parsed once per isolate from the Worker's env (vars + secrets).
@@ -84,6 +86,33 @@ export const configSchema = z
 		JWT_AUDIENCE: z.string().min(1),
 		CORS_ORIGINS: csv,
 		STOREFRONT_URL: z.url({ protocol: /^https?$/ }),
+		/**
+		 * SameSite of the refresh and cart cookies: `Strict` when storefront and API are
+		 * same-site, `None` when a storefront on another site must send them (README).
+		 */
+		COOKIE_SAMESITE: z.enum(["Strict", "Lax", "None"]).default("Strict"),
+		/**
+		 * The API's public origin (https://api.shop.example), named as `servers` in the OpenAPI
+		 * document; unset, the document names the relative `/v1`. Never taken from the request's Host.
+		 */
+		PUBLIC_API_URL: z
+			.url({ protocol: /^https?$/ })
+			.optional()
+			.transform((v) => v?.replace(/\/+$/, "") || undefined),
+		/**
+		 * Public base URL under which image keys are served: the Worker's own
+		 * `https://<api host>/v1/images`, or a CDN / R2 custom domain serving the bucket. Image URLs
+		 * in responses are `<base>/<key>`. Unset: PUBLIC_API_URL + `/v1/images`, else (outside
+		 * production) `wrangler dev`'s address.
+		 */
+		IMAGE_BASE_URL: z
+			.url({ protocol: /^https?$/ })
+			.refine(
+				(u) => !/[?#]/.test(u),
+				"must be a base URL without query or fragment",
+			)
+			.transform((u) => u.replace(/\/+$/, ""))
+			.optional(),
 		MAX_BODY_BYTES: intFromString(1024, 50 * 1024 * 1024).default(1024 * 1024),
 		RATE_LIMIT_LOGIN_IP: rateLimit("20/5m"),
 		RATE_LIMIT_LOGIN_EMAIL: rateLimit("10/15m"),
@@ -94,6 +123,12 @@ export const configSchema = z
 		RATE_LIMIT_FORGOT_EMAIL_ALL: rateLimit("10/1h"),
 		RATE_LIMIT_REFRESH_IP: rateLimit("60/1m"),
 		RATE_LIMIT_PASSWORD_USER: rateLimit("5/15m"),
+		RATE_LIMIT_GUEST_CART_IP: rateLimit("30/1h"),
+		/**
+		 * Password hashing cost: chained PBKDF2-SHA256 calls of 100,000 iterations each. 6 (600,000,
+		 * OWASP's floor) by default and at least that in production; tests may go lower.
+		 */
+		PASSWORD_HASH_ROUNDS: intFromString(1, 20).default(PRODUCTION_HASH_ROUNDS),
 		/** `sendgrid` (production) or `log` (development: log line + dev mailbox). */
 		EMAIL_PROVIDER: z.enum(["sendgrid", "log"]).default("sendgrid"),
 		// Empty means unset, so .dev.vars can list it blank (wrangler warns about absent secrets).
@@ -156,6 +191,34 @@ export const configSchema = z
 			});
 		}
 		if (cfg.ENVIRONMENT !== "production") return;
+		if (cfg.PASSWORD_HASH_ROUNDS < PRODUCTION_HASH_ROUNDS) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["PASSWORD_HASH_ROUNDS"],
+				message: `must be at least ${PRODUCTION_HASH_ROUNDS} in production (600,000 PBKDF2-SHA256 iterations, OWASP's floor)`,
+			});
+		}
+		const imageBase = imageBaseOf(cfg);
+		const imageVariable = cfg.IMAGE_BASE_URL
+			? "IMAGE_BASE_URL"
+			: "PUBLIC_API_URL";
+		if (imageBase === undefined) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["IMAGE_BASE_URL"],
+				message:
+					"is required in production unless PUBLIC_API_URL is set (image URLs are absolute)",
+			});
+		} else if (
+			new URL(imageBase).protocol !== "https:" ||
+			/^(localhost|127\.|\[::1\])/.test(new URL(imageBase).host)
+		) {
+			ctx.addIssue({
+				code: "custom",
+				path: [imageVariable],
+				message: "must be a public https URL in production (image URLs use it)",
+			});
+		}
 		if (cfg.EMAIL_PROVIDER === "log") {
 			ctx.addIssue({
 				code: "custom",
@@ -218,6 +281,17 @@ export const configSchema = z
 
 export type Config = z.output<typeof configSchema>;
 
+/** Where image keys are served: IMAGE_BASE_URL, else the Worker's own /v1/images. */
+function imageBaseOf(cfg: {
+	IMAGE_BASE_URL?: string;
+	PUBLIC_API_URL?: string;
+}): string | undefined {
+	return (
+		cfg.IMAGE_BASE_URL ??
+		(cfg.PUBLIC_API_URL && `${cfg.PUBLIC_API_URL}/v1/images`)
+	);
+}
+
 export class ConfigError extends Error {
 	readonly issues: { variable: string; message: string }[];
 
@@ -254,6 +328,7 @@ export function loadConfig(env: object): Config {
 	}
 	if (cached.result instanceof ConfigError) throw cached.result;
 	setLogLevel(cached.result.LOG_LEVEL);
+	setImageBaseUrl(imageBaseOf(cached.result));
 	return cached.result;
 }
 

@@ -17,8 +17,8 @@ export interface Services {
 	config: Config;
 	/** Database round trips of this invocation, reported in Server-Timing and log lines. */
 	meter: DbMeter;
-	db: Db;
-	redis: Redis;
+	readonly db: Db;
+	readonly redis: Redis;
 	emails: EmailQueue;
 	/** Stripe API client, built on first use (most invocations never call Stripe). */
 	readonly stripe: Stripe;
@@ -46,12 +46,21 @@ export function createServices(
 	const config = loadConfig(env);
 	const meter = new DbMeter();
 	const waitUntil = (work: Promise<unknown>) => ctx?.waitUntil(work);
+	// Clients are built on first use: a cached response or a 404 never needs them.
+	let db: Db | undefined;
+	let redis: Redis | undefined;
 	let stripe: Stripe | undefined;
 	return {
 		config,
 		meter,
-		db: createDb(config, meter),
-		redis: createRedis(config),
+		get db() {
+			db ??= createDb(config, meter);
+			return db;
+		},
+		get redis() {
+			redis ??= createRedis(config);
+			return redis;
+		},
 		emails: emailQueue(env.EMAIL_QUEUE, waitUntil),
 		get stripe() {
 			stripe ??= createStripe(config);

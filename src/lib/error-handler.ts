@@ -5,7 +5,7 @@ import {
 	DEPENDENCY_RETRY_AFTER_SECONDS,
 	isDependencyFailure,
 } from "./dependency-errors";
-import { ApiError, type ErrorCode, errorBody } from "./errors";
+import { ApiError, type ErrorCode, errorBody, PG, pgError } from "./errors";
 import { log } from "./log";
 
 /** Maps hono's own HTTPExceptions (body parsing, media type gate, body limit) onto our codes. */
@@ -39,8 +39,34 @@ export function errorResponse(c: Context<AppEnv>, err: ApiError): Response {
 	);
 }
 
+/**
+ * A write on behalf of the signed-in user that the database refuses because the user row is gone
+ * (deleted while their access token is still valid): the token names nobody, so 401, not a 500.
+ * Only the token's own user is written through these foreign keys (`<table>_user_id_users_id_fk`).
+ */
+function isSignedInUserGone(c: Context<AppEnv>, err: unknown): boolean {
+	const pg = pgError(err);
+	return (
+		c.get("user") !== undefined &&
+		pg?.code === PG.FOREIGN_KEY_VIOLATION &&
+		/_user_id_users_id_fk$/.test(pg.constraint ?? "")
+	);
+}
+
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
 	if (err instanceof ApiError) return errorResponse(c, err);
+	if (isSignedInUserGone(c, err))
+		return errorResponse(
+			c,
+			new ApiError(
+				"UNAUTHENTICATED",
+				"This account no longer exists",
+				undefined,
+				{
+					"WWW-Authenticate": 'Bearer realm="voidshop", error="invalid_token"',
+				},
+			),
+		);
 	if (err instanceof HTTPException && err.status < 500)
 		return errorResponse(c, fromHttpException(err));
 	if (isDependencyFailure(err)) {
@@ -76,18 +102,15 @@ export const notFound: NotFoundHandler<AppEnv> = (c) =>
 	);
 
 /**
- * An error for the log. Drizzle's "Failed query" message lists the query's parameters (emails,
- * token hashes, addresses), so everything after `params:` is redacted.
+ * An error for the log (log() redacts Drizzle's "Failed query" parameters from every field).
  */
 function describe(err: unknown) {
 	if (!(err instanceof Error)) return String(err);
-	const redact = (text: string | undefined) =>
-		text?.replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/, "\nparams: [redacted]");
 	const cause = err.cause instanceof Error ? err.cause : undefined;
 	return {
 		name: err.name,
-		message: redact(err.message),
-		stack: redact(err.stack),
+		message: err.message,
+		stack: err.stack,
 		...(cause && { cause: { name: cause.name, message: cause.message } }),
 	};
 }

@@ -11,9 +11,16 @@ export const ERROR_STATUS = {
 	INVALID_RESET_TOKEN: 400,
 	INVALID_CURSOR: 400,
 	INVALID_SIGNATURE: 400,
+	/**
+	 * A wrong current password on a password change: a 400 about the form field, not a 401,
+	 * which clients read as "session expired" and sign the user out.
+	 */
+	INVALID_CURRENT_PASSWORD: 400,
 	UNAUTHENTICATED: 401,
 	INVALID_CREDENTIALS: 401,
 	INVALID_REFRESH_TOKEN: 401,
+	/** The access token was issued before its user's sessions were ended (lib/revocation.ts). */
+	TOKEN_REVOKED: 401,
 	FORBIDDEN: 403,
 	NOT_FOUND: 404,
 	METHOD_NOT_ALLOWED: 405,
@@ -24,6 +31,8 @@ export const ERROR_STATUS = {
 	CURRENCY_MISMATCH: 409,
 	QUANTITY_LIMIT: 409,
 	CART_FULL: 409,
+	/** An account keeps at most 50 addresses (me.service.ts MAX_ADDRESSES). */
+	ADDRESS_LIMIT: 409,
 	/** An order cannot do that in its current status (the message and details name it). */
 	INVALID_ORDER_STATE: 409,
 	/** The variant or its product is not active (see the stock rule, catalog/stock.queries.ts). */
@@ -38,6 +47,10 @@ export const ERROR_STATUS = {
 	LAST_ADMIN: 409,
 	/** An admin may not demote or disable themselves. */
 	CANNOT_CHANGE_SELF: 409,
+	/** An upload whose bytes are the declared image type but whose header cannot be read. */
+	INVALID_IMAGE: 400,
+	/** An image wider, taller or with more pixels than a storefront should be asked to decode. */
+	IMAGE_TOO_LARGE: 413,
 	IDEMPOTENCY_KEY_REUSED: 422,
 	SHIPPING_METHOD_UNAVAILABLE: 422,
 	PAYLOAD_TOO_LARGE: 413,

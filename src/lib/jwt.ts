@@ -18,11 +18,15 @@ function key(config: Config): Uint8Array {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A 15-minute HS256 access token: `sub`, `role`, `sid` (session), `iss`, `aud`, `iat`, `exp`. */
+/**
+ * A 15-minute HS256 access token: `sub`, `role`, `sid` (session), `iss`, `aud`, `iat`, `exp`.
+ * `iat` carries milliseconds (a NumericDate may be fractional, RFC 7519 §2) so a token minted
+ * just after a revocation event is told apart from one minted just before it (lib/revocation.ts).
+ */
 export function signAccessToken(
 	config: Config,
-	user: AuthUser,
-	now = Math.floor(Date.now() / 1000),
+	user: Pick<AuthUser, "id" | "role" | "sessionId">,
+	nowMs = Date.now(),
 ): Promise<string> {
 	const claims = user.sessionId
 		? { role: user.role, sid: user.sessionId }
@@ -32,8 +36,8 @@ export function signAccessToken(
 		.setSubject(user.id)
 		.setIssuer(config.JWT_ISSUER)
 		.setAudience(config.JWT_AUDIENCE)
-		.setIssuedAt(now)
-		.setExpirationTime(now + ACCESS_TOKEN_TTL_SECONDS)
+		.setIssuedAt(nowMs / 1000)
+		.setExpirationTime(Math.floor(nowMs / 1000) + ACCESS_TOKEN_TTL_SECONDS)
 		.sign(key(config));
 }
 
@@ -68,9 +72,10 @@ export async function verifyAccessToken(
 		) {
 			throw unauthenticated("Invalid access token");
 		}
+		const issuedAtMs = Math.round((payload.iat as number) * 1000);
 		return typeof payload.sid === "string"
-			? { id: payload.sub, role, sessionId: payload.sid }
-			: { id: payload.sub, role };
+			? { id: payload.sub, role, sessionId: payload.sid, issuedAtMs }
+			: { id: payload.sub, role, issuedAtMs };
 	} catch (err) {
 		if (err instanceof ApiError) throw err;
 		if (err instanceof errors.JWTExpired)

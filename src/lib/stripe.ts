@@ -28,4 +28,5 @@ export function createStripe(config: Config): Stripe {
 }
 
 /** Verifies webhook signatures with Web Crypto (no Node crypto in Workers). */
-export const stripeCrypto = Stripe.createSubtleCryptoProvider();
+export const stripeCrypto: Stripe.CryptoProvider =
+	Stripe.createSubtleCryptoProvider();

@@ -17,6 +17,7 @@ const LIMITS = {
 	forgot_email_all: "RATE_LIMIT_FORGOT_EMAIL_ALL",
 	refresh_ip: "RATE_LIMIT_REFRESH_IP",
 	password_user: "RATE_LIMIT_PASSWORD_USER",
+	guest_cart_ip: "RATE_LIMIT_GUEST_CART_IP",
 } as const satisfies Record<string, keyof Config>;
 
 type LimitName = keyof typeof LIMITS;
@@ -24,6 +25,13 @@ type Check = [LimitName, string];
 
 /** The outcome whose headers this request already carries, so a later, looser check keeps them. */
 const shown = new WeakMap<Context<AppEnv>, Outcome>();
+
+/**
+ * Requests in which a limit check already failed or timed out: their later checks and counts
+ * skip Redis (fail open at once), so a hung Redis costs a request one RATE_LIMIT_TIMEOUT_MS, not
+ * one per check (a failed login makes three rounds of them).
+ */
+const redisFailed = new WeakSet<Context<AppEnv>>();
 
 /** A limiter on this request's Redis client (cheap to build: no state beyond its settings). */
 function limiter(c: Context<AppEnv>, name: LimitName): Ratelimit {
@@ -104,6 +112,15 @@ export async function enforceRateLimits(
 	mode: "count" | "peek" = "count",
 ): Promise<void> {
 	const { RATE_LIMIT_TIMEOUT_MS } = c.var.services.config;
+	if (redisFailed.has(c)) {
+		for (const [name] of checks)
+			log("warn", "rate limit check failed; request allowed", {
+				requestId: c.get("requestId"),
+				limit: name,
+				error: "skipped: Redis failed earlier in this request",
+			});
+		return;
+	}
 	const outcomes = await Promise.all(
 		checks.map(async ([name, key]): Promise<Outcome | undefined> => {
 			try {
@@ -118,6 +135,7 @@ export async function enforceRateLimits(
 				if (r.reason === "timeout") throw new Error("timed out");
 				return { name, ...r };
 			} catch (err) {
+				redisFailed.add(c);
 				log("warn", "rate limit check failed; request allowed", {
 					requestId: c.get("requestId"),
 					limit: name,
@@ -163,18 +181,21 @@ export async function countAttempt(
 	c: Context<AppEnv>,
 	checks: Check[],
 ): Promise<void> {
+	if (redisFailed.has(c)) return;
 	await Promise.all(
-		checks.map(([name, key]) =>
-			limiter(c, name)
-				.limit(key)
-				.catch((err: unknown) =>
-					log("warn", "rate limit count failed", {
-						requestId: c.get("requestId"),
-						limit: name,
-						error: err instanceof Error ? err.message : String(err),
-					}),
-				),
-		),
+		checks.map(async ([name, key]) => {
+			try {
+				const r = await limiter(c, name).limit(key);
+				if (r.reason === "timeout") throw new Error("timed out");
+			} catch (err) {
+				redisFailed.add(c);
+				log("warn", "rate limit count failed", {
+					requestId: c.get("requestId"),
+					limit: name,
+					error: err instanceof Error ? err.message : String(err),
+				});
+			}
+		}),
 	);
 }
 

@@ -230,6 +230,23 @@ describe("GET /v1/openapi.json", () => {
 		});
 	});
 
+	it("names the configured PUBLIC_API_URL as its server, whatever Host the request carries", async () => {
+		const res = await call("/v1/openapi.json", {
+			headers: { Host: "evil.example", "X-Forwarded-Host": "evil.example" },
+		});
+		const doc = (await res.json()) as { servers: { url: string }[] };
+		expect(doc.servers).toEqual([{ url: "https://api.voidshop.test/v1" }]);
+		const other = await createApp().request(
+			"http://evil.example/v1/openapi.json",
+			{},
+			{ ...env, PUBLIC_API_URL: undefined },
+		);
+		// Unconfigured: a URL relative to wherever the document was fetched from.
+		expect(
+			((await other.json()) as { servers: { url: string }[] }).servers,
+		).toEqual([{ url: "/v1" }]);
+	});
+
 	it("documents every error response with the envelope, under the status the runtime answers with", async () => {
 		const doc = (await (await call("/v1/openapi.json")).json()) as {
 			paths: Record<

@@ -172,13 +172,19 @@ describe("POST /v1/me/password", () => {
 		expect((await login(current.email, NEW_PASSWORD)).status).toBe(200);
 	});
 
-	it("answers 401 INVALID_CREDENTIALS when the current password is wrong", async () => {
+	it("answers 400 INVALID_CURRENT_PASSWORD (not 401: the session stays valid) when the current password is wrong", async () => {
 		const { accessToken } = await register();
 		const res = await change(accessToken, {
 			currentPassword: "not-my-password",
 			newPassword: NEW_PASSWORD,
 		});
-		await expectError(res, 401, "INVALID_CREDENTIALS");
+		const error = await expectError(res, 400, "INVALID_CURRENT_PASSWORD");
+		expect(error.details).toEqual({ field: "currentPassword" });
+		// The access token still works: nothing about the session changed.
+		const me = await call("/v1/me", {
+			headers: { Authorization: `Bearer ${accessToken}` },
+		});
+		expect(me.status).toBe(200);
 	});
 
 	it("answers 400 WEAK_PASSWORD or VALIDATION_FAILED for an unacceptable new password", async () => {

@@ -279,9 +279,40 @@ describe("POST /v1/me/password limits", () => {
 		for (let i = 0; i < 5; i++)
 			expect(
 				(await change(user.accessToken, "wrong-password-123")).status,
-			).toBe(401);
+			).toBe(400);
 		await expectRateLimited(await change(user.accessToken, PASSWORD), 5);
 		const other = await register();
 		expect((await change(other.accessToken, PASSWORD)).status).toBe(204);
+	});
+});
+
+describe("a Redis that accepts and never answers", () => {
+	it("costs a login one RATE_LIMIT_TIMEOUT_MS, not one per check: a wrong password (three rounds of checks) too", async () => {
+		vi.spyOn(console, "warn").mockImplementation(() => {});
+		const user = await register();
+		const send = appWith({
+			UPSTASH_REDIS_REST_URL: (
+				env as unknown as { TEST_FAULT_HANG_URL: string }
+			).TEST_FAULT_HANG_URL,
+			RATE_LIMIT_TIMEOUT_MS: "400",
+		});
+		for (const [password, status] of [
+			[PASSWORD, 200],
+			["not-the-password-at-all", 401],
+		] as const) {
+			const started = Date.now();
+			const res = await send(
+				"/v1/auth/login",
+				json(
+					{ email: user.email, password },
+					{ headers: { "CF-Connecting-IP": uniqueIp() } },
+				),
+			);
+			const ms = Date.now() - started;
+			expect(res.status).toBe(status);
+			// One 400 ms wait, PBKDF2 and two round trips; each further check would add 400 ms.
+			expect(ms).toBeGreaterThanOrEqual(400);
+			expect(ms).toBeLessThan(800);
+		}
 	});
 });

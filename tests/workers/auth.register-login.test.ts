@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app";
 import { users } from "../../src/db/schema";
 import { hashPassword } from "../../src/modules/auth/password";
 import {
@@ -13,9 +14,14 @@ import {
 	uniqueIp,
 } from "./helpers/auth";
 import { testDb } from "./helpers/db";
-import { call, dbRoundTrips, expectError, json } from "./helpers/http";
+import { BASE, call, dbRoundTrips, expectError, json } from "./helpers/http";
 
 afterEach(() => vi.restoreAllMocks());
+
+/** The single-call format stored before the chain (one PBKDF2-SHA256 of 100,000), made under Node. */
+const LEGACY_HASH =
+	"pbkdf2-sha256$100000$tDIUm/oDKSm8i7BuocBauw==$gjhN6VGGAlxx72nLIlfM8Fq8QsPCWHLLMnNnIHyelps=";
+const LEGACY_PASSWORD = "node-made passphrase ✓";
 
 const registerRequest = (body: Record<string, unknown>) =>
 	call(
@@ -223,21 +229,67 @@ describe("POST /v1/auth/login", () => {
 		expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
 	});
 
-	it("upgrades a hash made with fewer iterations on the next login, still within 2 round trips", async () => {
+	it("upgrades an old single-call hash to the chained format on the next login, still within 2 round trips", async () => {
 		const { userId, email } = await register();
 		const db = testDb();
+		// The format stored before the chain: one PBKDF2-SHA256 call of 100,000 (made under Node).
 		await db
 			.update(users)
-			.set({ passwordHash: await hashPassword(PASSWORD, 1000) })
+			.set({ passwordHash: LEGACY_HASH })
 			.where(eq(users.id, userId));
-		const res = await login(email);
+		const res = await login(email, LEGACY_PASSWORD);
 		expect(res.status).toBe(200);
 		expect(dbRoundTrips(res)).toBe(2);
 		const [row] = await db.select().from(users).where(eq(users.id, userId));
+		// The test env's cost (PASSWORD_HASH_ROUNDS=1); the production cost is the next test's.
 		expect(row?.passwordHash).toMatch(
-			/^pbkdf2-sha256\$100000\$[^$]{24}\$[^$]{44}$/,
+			/^pbkdf2-sha256-chain\$1x100000\$[^$]{24}\$[^$]{44}$/,
 		);
-		expect((await login(email)).status).toBe(200);
+		expect((await login(email, LEGACY_PASSWORD)).status).toBe(200);
+		expect((await login(email, PASSWORD)).status).toBe(401);
+	});
+
+	it("at the production cost (6 rounds), registers with 600,000 iterations and upgrades a weaker hash at login", async () => {
+		const production = { ...env, PASSWORD_HASH_ROUNDS: "6" };
+		const send = (path: string, body: unknown) =>
+			createApp().request(
+				`${BASE}${path}`,
+				json(body, { headers: { "CF-Connecting-IP": uniqueIp() } }),
+				production,
+			);
+		const email = uniqueEmail();
+		const created = await send("/v1/auth/register", {
+			email,
+			password: PASSWORD,
+			name: "Production Cost",
+		});
+		expect(created.status).toBe(201);
+		const db = testDb();
+		const stored = async () =>
+			(
+				await db
+					.select({ hash: users.passwordHash })
+					.from(users)
+					.where(sql`lower(${users.email}) = lower(${email})`)
+			)[0]?.hash;
+		expect(await stored()).toMatch(/^pbkdf2-sha256-chain\$6x100000\$/);
+		// A hash at the test cost (1 round) is below production's: upgraded by the next login.
+		await db
+			.update(users)
+			.set({ passwordHash: await hashPassword(PASSWORD, 1) })
+			.where(sql`lower(${users.email}) = lower(${email})`);
+		const started = Date.now();
+		const signedIn = await send("/v1/auth/login", {
+			email,
+			password: PASSWORD,
+		});
+		const ms = Date.now() - started;
+		expect(signedIn.status).toBe(200);
+		expect(await stored()).toMatch(/^pbkdf2-sha256-chain\$6x100000\$/);
+		expect(
+			(await send("/v1/auth/login", { email, password: PASSWORD })).status,
+		).toBe(200);
+		console.log(`login at the production cost, upgrading the hash: ${ms} ms`);
 	});
 
 	it("answers 400 VALIDATION_FAILED for an extra field", async () => {

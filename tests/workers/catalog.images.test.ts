@@ -18,17 +18,32 @@ describe("GET /v1/images/:key", () => {
 		const image = (await (
 			await upload(p.id, pngOfSize(300), "image/png")
 		).json()) as Image;
-		const res = await call(image.url);
+		expect(image.url).toMatch(
+			/^https:\/\/images\.voidshop\.test\/v1\/images\//,
+		);
+		const res = await call(new URL(image.url).pathname);
 		expect(res.status).toBe(200);
 		expect(res.headers.get("Content-Type")).toBe("image/png");
 		expect(res.headers.get("Cache-Control")).toBe(
 			"public, max-age=31536000, immutable",
 		);
 		expect((await res.arrayBuffer()).byteLength).toBe(300);
-		const again = await call(image.url, {
+		// A storefront on another origin must be able to render it (<img>, also under COEP).
+		expect(res.headers.get("Cross-Origin-Resource-Policy")).toBe(
+			"cross-origin",
+		);
+		const again = await call(new URL(image.url).pathname, {
 			headers: { "If-None-Match": res.headers.get("ETag") ?? "" },
 		});
 		expect(again.status).toBe(304);
+		expect(again.headers.get("Cross-Origin-Resource-Policy")).toBe(
+			"cross-origin",
+		);
+		// Every other response keeps the API's default.
+		const json404 = await call(`/v1/images/${"0".repeat(64)}.png`);
+		expect(json404.headers.get("Cross-Origin-Resource-Policy")).toBe(
+			"same-origin",
+		);
 		await expectError(
 			await call(`/v1/images/${"0".repeat(64)}.png`),
 			404,

@@ -35,7 +35,7 @@ describe("POST /v1/admin/variants/:id/inventory", () => {
 			.select()
 			.from(inventoryLedger)
 			.where(eq(inventoryLedger.variantId, id))
-			.orderBy(inventoryLedger.createdAt);
+			.orderBy(inventoryLedger.seq);
 		expect(ledger.map((l) => [l.delta, l.onHandAfter, l.reason])).toEqual([
 			[10, 10, "initial stock"],
 			[-4, 6, "damaged in storage"],
@@ -122,6 +122,61 @@ describe("POST /v1/admin/variants/:id/inventory", () => {
 		expect(statuses.filter((s) => s === 409)).toHaveLength(3);
 		const [row] = await db().select().from(variants).where(eq(variants.id, id));
 		expect(row?.onHand).toBe(0);
+	});
+});
+
+describe("inventory ledger order (seq)", () => {
+	/** Replays a variant's ledger in `seq` order: each row's on_hand_after follows from the last. */
+	async function replayBreaks(id: string, order: "seq" | "created_at") {
+		const rows = await db()
+			.select()
+			.from(inventoryLedger)
+			.where(eq(inventoryLedger.variantId, id))
+			.orderBy(
+				...(order === "seq"
+					? [inventoryLedger.seq]
+					: [inventoryLedger.createdAt, inventoryLedger.id]),
+			);
+		let onHand = 0;
+		let breaks = 0;
+		for (const row of rows) {
+			if (onHand + row.delta !== row.onHandAfter) breaks++;
+			onHand = row.onHandAfter;
+		}
+		return { rows: rows.length, breaks };
+	}
+
+	it("replays in seq order when a transaction that started earlier writes its row later", async () => {
+		const id = await variantWithStock(10);
+		// A writer whose transaction starts first but reaches the variant last (as a checkout batch
+		// does when other statements come before its stock update): its created_at is the earliest.
+		const tx = db();
+		const late = tx.batch([
+			tx.execute(sql`select pg_sleep(0.4)`),
+			tx.execute(sql`with moved as (
+				update variants set on_hand = on_hand + 1 where id = ${id} returning on_hand)
+				insert into inventory_ledger (id, variant_id, delta, on_hand_after, reason)
+				select gen_random_uuid(), ${id}, 1, on_hand, 'late writer' from moved`),
+		]);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		expect(
+			(await adjust(id, { delta: -4, reason: "early writer" })).status,
+		).toBe(200);
+		await late;
+		expect(await replayBreaks(id, "seq")).toEqual({ rows: 3, breaks: 0 });
+		// The old order (created_at, id) puts the late writer before the adjustment it followed.
+		expect((await replayBreaks(id, "created_at")).breaks).toBeGreaterThan(0);
+	});
+
+	it("replays in seq order after many concurrent adjustments through the API", async () => {
+		const id = await variantWithStock(100);
+		const results = await Promise.all(
+			Array.from({ length: 24 }, (_, i) =>
+				adjust(id, { delta: i % 3 === 0 ? 3 : -2, reason: "concurrent" }),
+			),
+		);
+		expect(results.every((r) => r.status === 200)).toBe(true);
+		expect(await replayBreaks(id, "seq")).toEqual({ rows: 25, breaks: 0 });
 	});
 });
 

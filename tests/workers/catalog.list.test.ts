@@ -79,15 +79,33 @@ describe("GET /v1/products", () => {
 		expect(new Set(await q("inStock=true"))).toEqual(
 			new Set([made.redShirt?.id, made.cheapSock?.id]),
 		);
-		expect(new Set(await q("color=blue"))).toEqual(
+		expect(new Set(await q("option.color=blue"))).toEqual(
 			new Set([made.redShirt?.id, made.blueMug?.id]),
 		);
 		// The shirt's blue variant is out of stock: no single variant is blue and in stock.
-		expect(await q("color=Blue&inStock=true")).toEqual([]);
-		expect(new Set(await q("color=red&color=blue&sort=name"))).toEqual(
-			new Set([made.redShirt?.id, made.blueMug?.id]),
-		);
-		expect(await q("size=xl")).toEqual([]);
+		expect(await q("option.Color=Blue&inStock=true")).toEqual([]);
+		expect(
+			new Set(await q("option.color=red&option.color=blue&sort=name")),
+		).toEqual(new Set([made.redShirt?.id, made.blueMug?.id]));
+		expect(await q("option.size=xl")).toEqual([]);
+	});
+
+	it("ignores unknown parameters: tracking links and page numbers never empty the list", async () => {
+		const all = new Set(ids(await listPage(`category=${root.slug}`)));
+		expect(all.size).toBe(3);
+		for (const extra of [
+			"utm_source=newsletter&utm_medium=email",
+			"fbclid=IwAR0abc",
+			"page=2",
+			"bad%20key=1",
+			`gclid=${"x".repeat(300)}`,
+			"color=blue",
+		]) {
+			const res = await call(`/v1/products?category=${root.slug}&${extra}`);
+			expect(res.status, extra).toBe(200);
+			const page = (await res.json()) as { data: { id: string }[] };
+			expect(new Set(ids(page)), extra).toEqual(all);
+		}
 	});
 
 	it("sorts by price, name and newest", async () => {
@@ -156,7 +174,10 @@ describe("GET /v1/products", () => {
 			"sort=cheapest",
 			"inStock=yes",
 			"category=Bad Slug",
-			"bad%20key=1",
+			"option.bad%20key=1",
+			"option.=1",
+			`option.color=${"x".repeat(101)}`,
+			Array.from({ length: 9 }, (_, i) => `option.o${i}=1`).join("&"),
 		]) {
 			await expectError(
 				await call(`/v1/products?${query}`),

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { orderHistorySql } from "../../src/modules/orders/orders.queries";
@@ -7,6 +8,9 @@ import { testDb } from "./helpers/db";
 import { call, dbRoundTrips, expectError } from "./helpers/http";
 import { insertImage, insertOrder } from "./helpers/order-rows";
 import { placeOrder } from "./helpers/orders";
+
+const IMAGE_BASE = (env as unknown as { IMAGE_BASE_URL: string })
+	.IMAGE_BASE_URL;
 
 interface Summary {
 	id: string;
@@ -98,12 +102,21 @@ describe("GET /v1/orders", () => {
 				items: [
 					{
 						name: "Mug",
-						image: { url: `/v1/images/${imageKey}`, alt: "Mug, front" },
+						image: {
+							url: `${IMAGE_BASE}/${imageKey}`,
+							alt: "Mug, front",
+							width: null,
+							height: null,
+						},
 					},
 					{ name: "Plate", image: null },
 					{
 						name: "Bowl",
-						image: { url: `/v1/images/${"a".repeat(64)}.webp` },
+						image: {
+							url: `${IMAGE_BASE}/${"a".repeat(64)}.webp`,
+							width: null,
+							height: null,
+						},
 					},
 				],
 				placedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),

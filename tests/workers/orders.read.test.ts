@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { randomToken } from "../../src/lib/tokens";
 import { bearer, register } from "./helpers/auth";
@@ -10,6 +11,9 @@ import {
 	SNAPSHOT_SHIPPING,
 } from "./helpers/order-rows";
 import { placeOrder } from "./helpers/orders";
+
+const IMAGE_BASE = (env as unknown as { IMAGE_BASE_URL: string })
+	.IMAGE_BASE_URL;
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const asToken = (token: string) => ({ "X-Order-Token": token });
@@ -97,7 +101,12 @@ describe("GET /v1/orders/{id}", () => {
 					sku: expect.any(String),
 					name: "Red mug",
 					options: { Colour: "Red" },
-					image: { url: `/v1/images/${imageKey}`, alt: "A red mug" },
+					image: {
+						url: `${IMAGE_BASE}/${imageKey}`,
+						alt: "A red mug",
+						width: null,
+						height: null,
+					},
 					unitPrice: 1200,
 					quantity: 2,
 					lineTotal: 2400,
@@ -106,7 +115,11 @@ describe("GET /v1/orders/{id}", () => {
 					name: "Gone image",
 					productId: null,
 					variantId: null,
-					image: { url: `/v1/images/${"0".repeat(64)}.png` },
+					image: {
+						url: `${IMAGE_BASE}/${"0".repeat(64)}.png`,
+						width: null,
+						height: null,
+					},
 				}),
 				expect.objectContaining({ name: "No image", image: null }),
 			],

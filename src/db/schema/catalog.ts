@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import {
 	type AnyPgColumn,
+	bigint,
 	check,
 	customType,
 	foreignKey,
@@ -226,7 +227,9 @@ export const images = pgTable(
 		/** Content-addressed R2 key: sha256 of the bytes plus the type's extension. */
 		key: text().notNull(),
 		alt: text().notNull().default(""),
+		/** Gallery order; unique per product (a deferrable constraint, see migration 0009). */
 		position: integer().notNull().default(0),
+		/** Displayed size read from the bytes at upload; null only for rows older than that. */
 		width: integer(),
 		height: integer(),
 		contentType: text().notNull(),
@@ -234,11 +237,16 @@ export const images = pgTable(
 		createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 	},
 	(t) => [
-		index("images_product_position_idx").on(t.productId, t.position),
 		index("images_key_idx").on(t.key),
 		check(
 			"images_content_type",
-			sql`${t.contentType} in ('image/jpeg', 'image/png', 'image/webp', 'image/avif')`,
+			sql`${t.contentType} in ('image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif')`,
+		),
+		// The bounds of image-format.ts (MAX_IMAGE_SIDE, MAX_IMAGE_PIXELS).
+		check(
+			"images_dimensions",
+			sql`(${t.width} is null and ${t.height} is null) or (${t.width} between 1 and 16384
+				and ${t.height} between 1 and 16384 and ${t.width}::bigint * ${t.height} <= 50000000)`,
 		),
 		check("images_alt_length", sql`char_length(${t.alt}) <= 500`),
 	],
@@ -248,6 +256,12 @@ export const inventoryLedger = pgTable(
 	"inventory_ledger",
 	{
 		id: uuid().primaryKey(),
+		/**
+		 * The replay order. Drawn when the row is inserted, which every writer does after locking
+		 * the variant row (and holding it to commit), so per variant it follows the order the
+		 * changes were applied in; `created_at` is the transaction's start and misorders them.
+		 */
+		seq: bigint({ mode: "number" }).notNull().generatedAlwaysAsIdentity(),
 		variantId: uuid()
 			.notNull()
 			.references(() => variants.id, { onDelete: "cascade" }),
@@ -265,7 +279,7 @@ export const inventoryLedger = pgTable(
 		createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 	},
 	(t) => [
-		index("inventory_ledger_variant_idx").on(t.variantId, t.createdAt),
+		index("inventory_ledger_variant_seq_idx").on(t.variantId, t.seq),
 		index("inventory_ledger_order_idx")
 			.on(t.orderId)
 			.where(sql`${t.orderId} is not null`),

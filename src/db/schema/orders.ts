@@ -204,6 +204,9 @@ export const orderItems = pgTable(
 		options: jsonb().$type<Record<string, string>>().notNull().default({}),
 		/** R2 key of the line's image at checkout (variant image, else the product's first). */
 		imageKey: text(),
+		/** That image's displayed size at checkout (null when there is no image or it had none). */
+		imageWidth: integer(),
+		imageHeight: integer(),
 		unitPrice: integer().notNull(),
 		quantity: integer().notNull(),
 		lineTotal: integer().notNull(),

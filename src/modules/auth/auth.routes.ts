@@ -10,6 +10,7 @@ import {
 	jsonBody,
 	jsonContent,
 } from "../../lib/openapi";
+import { revokeAccessTokens } from "../../lib/revocation";
 import { createRouter } from "../../lib/router";
 import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
 import { authUser, requireAuth } from "../../middleware/auth";
@@ -112,7 +113,11 @@ export const authRoutes = createRouter()
 			const { guestCart, presented } = await guestCartToMerge(c);
 			const { user, session, cartMerge } = await registerUser(
 				c.var.services.db,
-				{ ...body, guestCart },
+				{
+					...body,
+					guestCart,
+					hashRounds: c.var.services.config.PASSWORD_HASH_ROUNDS,
+				},
 			);
 			c.var.services.emails.sendLater(
 				{
@@ -169,6 +174,7 @@ export const authRoutes = createRouter()
 			const { user, session, cartMerge } = await login(c.var.services.db, {
 				...body,
 				guestCart,
+				hashRounds: c.var.services.config.PASSWORD_HASH_ROUNDS,
 			}).catch(async (err: unknown) => {
 				if (err instanceof ApiError && err.code === "INVALID_CREDENTIALS")
 					await countAttempt(c, failures);
@@ -279,13 +285,18 @@ export const authRoutes = createRouter()
 			tags,
 			summary: "End every session of the signed-in user",
 			description:
-				"Refresh tokens stop working at once; access tokens already issued stay valid until they expire (at most 15 minutes).",
+				"Refresh tokens stop working at once, and so do access tokens on guarded routes (admin, and writes to the account, addresses, cart, orders: 401 TOKEN_REVOKED); for reads they stay valid until they expire (at most 15 minutes). 503 DEPENDENCY_UNAVAILABLE (nothing changed) when the revocation store cannot be reached.",
 			security: bearerAuth,
 			middleware: [requireAuth()] as const,
-			responses: { ...noContent, ...errorResponses("UNAUTHENTICATED") },
+			responses: {
+				...noContent,
+				...errorResponses("UNAUTHENTICATED", "DEPENDENCY_UNAVAILABLE"),
+			},
 		}),
 		async (c) => {
-			await revokeAllSessions(c.var.services.db, { userId: authUser(c).id });
+			const userId = authUser(c).id;
+			await revokeAccessTokens(c.var.services, userId);
+			await revokeAllSessions(c.var.services.db, { userId });
 			clearRefreshCookie(c);
 			return c.body(null, 204);
 		},

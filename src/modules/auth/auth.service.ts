@@ -55,12 +55,14 @@ export async function registerUser(
 		password: string;
 		name: string;
 		guestCart?: GuestCart;
+		/** PASSWORD_HASH_ROUNDS. */
+		hashRounds: number;
 	},
 ): Promise<SignedIn> {
 	const { guestCart } = params;
 	assertStrongPassword(params.password, params.email);
 	const id = uuidv7();
-	const passwordHash = await hashPassword(params.password);
+	const passwordHash = await hashPassword(params.password, params.hashRounds);
 	const { issued, statements } = await newSession(db, id);
 	const merge =
 		guestCart && guestCartMergeStatements(db, { userId: id, ...guestCart });
@@ -96,6 +98,12 @@ export async function registerUser(
 	}
 }
 
+/** A token whose account no longer exists authenticates nobody (401, never a 500 or a 404). */
+export const accountGone = () =>
+	new ApiError("UNAUTHENTICATED", "This account no longer exists", undefined, {
+		"WWW-Authenticate": 'Bearer realm="voidshop", error="invalid_token"',
+	});
+
 const invalidCredentials = () =>
 	new ApiError("INVALID_CREDENTIALS", "Email or password is incorrect");
 
@@ -106,7 +114,13 @@ const invalidCredentials = () =>
  */
 export async function login(
 	db: Db,
-	params: { email: string; password: string; guestCart?: GuestCart },
+	params: {
+		email: string;
+		password: string;
+		guestCart?: GuestCart;
+		/** PASSWORD_HASH_ROUNDS: the cost every login pays, and below which hashes are upgraded. */
+		hashRounds: number;
+	},
 ): Promise<SignedIn> {
 	const { guestCart } = params;
 	const [row] = await db
@@ -121,6 +135,7 @@ export async function login(
 	const { ok, needsRehash } = await verifyPassword(
 		params.password,
 		row?.passwordHash,
+		params.hashRounds,
 	);
 	if (!row || !ok || row.disabledAt) throw invalidCredentials();
 	const { issued, statements } = await newSession(db, row.id);
@@ -131,7 +146,12 @@ export async function login(
 		rehash: needsRehash
 			? db
 					.update(users)
-					.set({ passwordHash: await hashPassword(params.password) })
+					.set({
+						passwordHash: await hashPassword(
+							params.password,
+							params.hashRounds,
+						),
+					})
 					.where(eq(users.id, row.id))
 			: undefined,
 		...merge,
@@ -148,7 +168,9 @@ export async function login(
 
 /**
  * Changes the password of a signed-in user after checking the current one: 2 round trips. Every
- * other session (and any outstanding reset token) is revoked; the caller's session survives.
+ * other session (and any outstanding reset token) is revoked; the caller's session survives (its
+ * refresh token mints a new access token), but every access token issued so far, the caller's
+ * included, is revoked (Redis marker, set before the change).
  */
 export async function changePassword(
 	db: Db,
@@ -157,23 +179,34 @@ export async function changePassword(
 		sessionId?: string;
 		currentPassword: string;
 		newPassword: string;
+		/** PASSWORD_HASH_ROUNDS. */
+		hashRounds: number;
+		/** Sets the user's revocation marker before anything changes (lib/revocation.ts). */
+		revokeAccessTokens: (userId: string) => Promise<unknown>;
 	},
 ): Promise<void> {
 	const [row] = await db
 		.select({ email: users.email, passwordHash: users.passwordHash })
 		.from(users)
 		.where(eq(users.id, params.userId));
+	if (!row) throw accountGone();
 	const { ok } = await verifyPassword(
 		params.currentPassword,
-		row?.passwordHash,
+		row.passwordHash,
+		params.hashRounds,
 	);
-	if (!row || !ok)
+	if (!ok)
 		throw new ApiError(
-			"INVALID_CREDENTIALS",
+			"INVALID_CURRENT_PASSWORD",
 			"The current password is incorrect",
+			{ field: "currentPassword" },
 		);
 	assertStrongPassword(params.newPassword, row.email);
-	const passwordHash = await hashPassword(params.newPassword);
+	const passwordHash = await hashPassword(
+		params.newPassword,
+		params.hashRounds,
+	);
+	await params.revokeAccessTokens(params.userId);
 	await batch(db, {
 		password: db
 			.update(users)

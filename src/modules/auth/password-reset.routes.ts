@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
+import { revokeAccessTokens } from "../../lib/revocation";
 import { createRouter } from "../../lib/router";
 import { sha256Hex } from "../../lib/tokens";
 import {
@@ -74,7 +75,7 @@ export const passwordResetRoutes = createRouter()
 			tags,
 			summary: "Set a new password with an emailed reset token",
 			description:
-				"The token works once (unknown, used or expired: 400 INVALID_RESET_TOKEN); every session of the account is revoked.",
+				"The token works once (unknown, used or expired: 400 INVALID_RESET_TOKEN); every session of the account is revoked, and its access tokens stop working on guarded routes at once. 503 DEPENDENCY_UNAVAILABLE (nothing changed, the token still works) when the revocation store cannot be reached.",
 			request: { body: jsonBody(resetBody) },
 			responses: {
 				...noContent,
@@ -82,11 +83,17 @@ export const passwordResetRoutes = createRouter()
 					"VALIDATION_FAILED",
 					"INVALID_RESET_TOKEN",
 					"WEAK_PASSWORD",
+					"DEPENDENCY_UNAVAILABLE",
 				),
 			},
 		}),
 		async (c) => {
-			await resetPassword(c.var.services.db, c.req.valid("json"));
+			const { services } = c.var;
+			await resetPassword(services.db, {
+				...c.req.valid("json"),
+				hashRounds: services.config.PASSWORD_HASH_ROUNDS,
+				revokeAccessTokens: (userId) => revokeAccessTokens(services, userId),
+			});
 			return c.body(null, 204);
 		},
 	);

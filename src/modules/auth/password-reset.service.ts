@@ -55,16 +55,23 @@ const invalidToken = () =>
  * Sets a new password with a single-use reset token: 2 round trips. The token is checked before
  * spending PBKDF2 on the new password; the final statement re-checks it (so two concurrent
  * resets cannot both win), burns every other outstanding reset token of the user and revokes all
- * of their sessions.
+ * of their sessions. Their access tokens are revoked (Redis marker) just before that statement.
  */
 export async function resetPassword(
 	db: Db,
-	params: { token: string; password: string },
+	params: {
+		token: string;
+		password: string;
+		/** PASSWORD_HASH_ROUNDS. */
+		hashRounds: number;
+		/** Sets the user's revocation marker before anything changes (lib/revocation.ts). */
+		revokeAccessTokens: (userId: string) => Promise<unknown>;
+	},
 ): Promise<void> {
 	if (!TOKEN_PATTERN.test(params.token)) throw invalidToken();
 	const tokenHash = await sha256Hex(params.token);
 	const [account] = await db
-		.select({ email: users.email })
+		.select({ id: users.id, email: users.email })
 		.from(passwordResetTokens)
 		.innerJoin(users, eq(users.id, passwordResetTokens.userId))
 		.where(
@@ -77,7 +84,8 @@ export async function resetPassword(
 	if (!account) throw invalidToken();
 	const reason = weakPasswordReason(params.password, account.email);
 	if (reason) throw new ApiError("WEAK_PASSWORD", reason);
-	const passwordHash = await hashPassword(params.password);
+	const passwordHash = await hashPassword(params.password, params.hashRounds);
+	await params.revokeAccessTokens(account.id);
 	const { rows } = await db.execute<{ id: string }>(sql`
 		with consumed as (
 			update ${passwordResetTokens} set used_at = now()

@@ -8,7 +8,8 @@ const REFRESH_COOKIE = "vs_refresh";
 /** The cookie goes only to the endpoints that consume it, never to the rest of the API. */
 const REFRESH_COOKIE_PATH = "/v1/auth";
 
-const cookieOptions = credentialCookie(REFRESH_COOKIE_PATH);
+const cookieOptions = (c: Context<AppEnv>) =>
+	credentialCookie(c, REFRESH_COOKIE_PATH);
 
 /** The cookie lives exactly as long as the session: Max-Age counts down to its absolute expiry. */
 export function setRefreshCookie(
@@ -20,13 +21,13 @@ export function setRefreshCookie(
 		Math.ceil((session.expiresAt.getTime() - Date.now()) / 1000),
 	);
 	setCookie(c, REFRESH_COOKIE, session.refreshToken, {
-		...cookieOptions,
+		...cookieOptions(c),
 		maxAge,
 	});
 }
 
 export function clearRefreshCookie(c: Context<AppEnv>): void {
-	deleteCookie(c, REFRESH_COOKIE, cookieOptions);
+	deleteCookie(c, REFRESH_COOKIE, cookieOptions(c));
 }
 
 /**

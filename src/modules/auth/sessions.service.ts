@@ -39,7 +39,11 @@ export async function newSession(db: Db, userId: string) {
 }
 
 type RotationResult =
-	| { ok: true; user: AuthUser; session: IssuedSession }
+	| {
+			ok: true;
+			user: Pick<AuthUser, "id" | "role" | "sessionId">;
+			session: IssuedSession;
+	  }
 	| { ok: false; reuseDetected: boolean; raced: boolean };
 
 /**

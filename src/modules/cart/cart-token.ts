@@ -11,7 +11,7 @@ export const CART_TOKEN_HEADER = "X-Cart-Token";
 export const GUEST_CART_TTL_DAYS = 30;
 
 /** Path /v1, not /v1/cart: login and register read it too, for the merge. */
-const cookieOptions = credentialCookie("/v1");
+const cookieOptions = (c: Context<AppEnv>) => credentialCookie(c, "/v1");
 
 /** Whose cart a request is about. A guest is known only by the hash of their cart token. */
 export type CartOwner =
@@ -43,13 +43,13 @@ export function presentedCartToken(
 /** Sets the cart cookie, or slides its expiry on a write; Max-Age matches the purge. */
 export function setCartCookie(c: Context<AppEnv>, token: string): void {
 	setCookie(c, CART_COOKIE, token, {
-		...cookieOptions,
+		...cookieOptions(c),
 		maxAge: GUEST_CART_TTL_DAYS * 24 * 60 * 60,
 	});
 }
 
 export function clearCartCookie(c: Context<AppEnv>): void {
-	deleteCookie(c, CART_COOKIE, cookieOptions);
+	deleteCookie(c, CART_COOKIE, cookieOptions(c));
 }
 
 /**

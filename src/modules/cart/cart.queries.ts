@@ -42,6 +42,8 @@ export interface CartRow extends Record<string, unknown> {
 	product_name: string;
 	image_key: string | null;
 	image_alt: string | null;
+	image_width: number | null;
+	image_height: number | null;
 }
 
 /**
@@ -52,13 +54,14 @@ export interface CartRow extends Record<string, unknown> {
 export function cartViewSql(owner: CartOwner): SQL {
 	return sql`select c.id as cart_id, ci.id, ci.variant_id, ci.quantity, ci.unit_price, ci.currency,
 		v.sku, v.options, v.price, v.currency as price_currency, ${liveStock},
-		p.id as product_id, p.slug as product_slug, p.name as product_name, img.key as image_key, img.alt as image_alt
+		p.id as product_id, p.slug as product_slug, p.name as product_name, img.key as image_key, img.alt as image_alt,
+		img.width as image_width, img.height as image_height
 	from ${carts} c
 	left join ${cartItems} ci on ci.cart_id = c.id
 	left join ${variants} v on v.id = ci.variant_id
 	left join ${products} p on p.id = v.product_id
 	left join lateral (
-		select i.key, i.alt from ${images} i
+		select i.key, i.alt, i.width, i.height from ${images} i
 		where i.product_id = p.id and (i.variant_id = v.id or i.variant_id is null)
 		order by i.variant_id is null, i.position, i.id limit 1
 	) img on true

@@ -5,8 +5,9 @@ import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { optionalAuth } from "../../middleware/auth";
+import { optionalAuth, rejectRevokedToken } from "../../middleware/auth";
 import { requireAllowedOrigin } from "../../middleware/http";
+import { clientNetwork, enforceRateLimits } from "../../middleware/rate-limit";
 import {
 	addItemBody,
 	cartSchema,
@@ -102,8 +103,8 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Add a variant to the cart (or raise its line)",
-			description: `Without an access token or cart token, a guest cart is created and its token returned (body \`cartToken\`, \`X-Cart-Token\` header and the vs_cart cookie). Stock is checked live. 404: unknown variant or cart token. 409 UNAVAILABLE: the variant or its product is not active. 409 details: OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}. ${writes}`,
-			middleware: [requireAllowedOrigin()] as const,
+			description: `Without an access token or cart token, a guest cart is created and its token returned (body \`cartToken\`, \`X-Cart-Token\` header and the vs_cart cookie). New guest carts are rate limited per client network (\`RATE_LIMIT_GUEST_CART_IP\`, 429). Stock is checked live. 404: unknown variant or cart token. 409 UNAVAILABLE: the variant or its product is not active. 409 details: OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}. ${writes}`,
+			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
 			request: { body: jsonBody(addItemBody) },
 			responses: {
 				201: jsonContent(cartSchema, "the updated cart"),
@@ -117,6 +118,8 @@ export const cartRoutes = router
 					"QUANTITY_LIMIT",
 					"CURRENCY_MISMATCH",
 					"CART_FULL",
+					"RATE_LIMITED",
+					"TOKEN_REVOKED",
 				),
 			},
 		}),
@@ -125,6 +128,8 @@ export const cartRoutes = router
 			const body = c.req.valid("json");
 			const { owner, presented } = await cartOwnerOf(c);
 			if (!owner && !presented) {
+				// New guest carts are rows anyone can make: capped per client network.
+				await enforceRateLimits(c, [["guest_cart_ip", clientNetwork(c)]]);
 				const { cart, cartToken } = await addItemToNewGuestCart(db, body);
 				setCartCookie(c, cartToken);
 				c.header(CART_TOKEN_HEADER, cartToken);
@@ -144,13 +149,14 @@ export const cartRoutes = router
 			security,
 			summary: "Set a line's quantity (0 removes it)",
 			description: `404: not a line of this cart. 409 UNAVAILABLE: the variant or its product is no longer active (the line can still be removed). 409 details: OUT_OF_STOCK {available}. ${writes}`,
-			middleware: [requireAllowedOrigin()] as const,
+			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
 			request: { params: itemIdParam, body: jsonBody(setQuantityBody) },
 			responses: {
 				200: jsonContent(cartSchema, "the updated cart"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
+					"TOKEN_REVOKED",
 					"FORBIDDEN",
 					"NOT_FOUND",
 					"UNAVAILABLE",
@@ -180,14 +186,15 @@ export const cartRoutes = router
 			tags,
 			security,
 			summary: "Remove a line",
-			description: `404: not a line of this cart. ${writes}`,
-			middleware: [requireAllowedOrigin()] as const,
+			description: `404: not a line of this cart. $writes`,
+			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
 			request: { params: itemIdParam },
 			responses: {
 				204: { description: "removed" },
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
+					"TOKEN_REVOKED",
 					"FORBIDDEN",
 					"NOT_FOUND",
 				),
@@ -211,10 +218,10 @@ export const cartRoutes = router
 			security,
 			summary: "Empty the cart (idempotent)",
 			description: writes,
-			middleware: [requireAllowedOrigin()] as const,
+			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
 			responses: {
 				204: { description: "emptied (or there was nothing to empty)" },
-				...errorResponses("UNAUTHENTICATED", "FORBIDDEN"),
+				...errorResponses("UNAUTHENTICATED", "TOKEN_REVOKED", "FORBIDDEN"),
 			},
 		}),
 		async (c) => {

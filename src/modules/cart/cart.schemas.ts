@@ -46,7 +46,14 @@ const cartLine = z
 		productSlug: z.string(),
 		productName: z.string(),
 		options: z.record(z.string(), z.string()),
-		image: z.object({ url: z.string(), alt: z.string() }).nullable(),
+		image: z
+			.object({
+				url: z.url(),
+				alt: z.string(),
+				width: z.number().int().nullable(),
+				height: z.number().int().nullable(),
+			})
+			.nullable(),
 		unitPrice: z
 			.number()
 			.int()

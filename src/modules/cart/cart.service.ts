@@ -1,9 +1,10 @@
 import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
-import { ApiError } from "../../lib/errors";
+import { ApiError, PG, pgError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { imageUrl } from "../../lib/image-url";
 import { randomToken, sha256Hex } from "../../lib/tokens";
-import { imageUrl } from "../catalog/catalog.service";
+import { accountGone } from "../auth/auth.service";
 import {
 	type AddRow,
 	addItemSql,
@@ -32,7 +33,12 @@ export interface CartLine {
 	productSlug: string;
 	productName: string;
 	options: Record<string, string>;
-	image: { url: string; alt: string } | null;
+	image: {
+		url: string;
+		alt: string;
+		width: number | null;
+		height: number | null;
+	} | null;
 	unitPrice: number;
 	quantity: number;
 	lineTotal: number;
@@ -84,7 +90,12 @@ function toCart(rows: CartRow[]): Cart {
 			productName: r.product_name,
 			options: r.options,
 			image: r.image_key
-				? { url: imageUrl(r.image_key), alt: r.image_alt ?? "" }
+				? {
+						url: imageUrl(r.image_key),
+						alt: r.image_alt ?? "",
+						width: r.image_width,
+						height: r.image_height,
+					}
 				: null,
 			unitPrice: r.price,
 			quantity: r.quantity,
@@ -171,6 +182,16 @@ async function add(
 			: db.execute(lockCartSql(p.owner, uuidv7())),
 		write: db.execute<AddRow>(addItemSql({ ...p, itemId: uuidv7() })),
 		read: db.execute<CartRow>(cartViewSql(p.owner)),
+	}).catch((err: unknown) => {
+		// A user's cart is created by the lock statement: a token of a deleted account fails its
+		// foreign key. That is an authentication failure, not a server error.
+		const pg = pgError(err);
+		if (
+			pg?.code === PG.FOREIGN_KEY_VIOLATION &&
+			pg.constraint === "carts_user_id_users_id_fk"
+		)
+			throw accountGone();
+		throw err;
 	});
 	const row = write.rows[0];
 	if (!row || (!row.has_cart && !p.newGuestCart)) return null;

@@ -1,5 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
+import {
+	bearerAuth,
+	errorResponses,
+	jsonBody,
+	jsonContent,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { requirePermission } from "../../middleware/auth";
 import { limitBody } from "../../middleware/http";
@@ -9,15 +14,16 @@ import {
 	reorderImages,
 	updateImage,
 	uploadImage,
+	withUrl,
 } from "./admin.images.service";
 import {
+	adminImageSchema,
 	idParams,
 	imageOrderSchema,
 	imagePatchSchema,
 	imageUploadQuery,
 } from "./admin.schemas";
-import { imageUrl } from "./catalog.service";
-import { IMAGE_TYPES } from "./image-format";
+import { IMAGE_TYPES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from "./image-format";
 
 const canWrite = requirePermission("catalog:write");
 
@@ -30,8 +36,7 @@ export const adminImageRoutes = createRouter()
 			tags: ["admin: catalog"],
 			security: bearerAuth,
 			summary: `Upload an image as the raw body (${Object.keys(IMAGE_TYPES).join(", ")}; ≤ 5 MB)`,
-			description:
-				"415 when the Content-Type is not a supported image type or the bytes are not of the declared type; 413 over 5 MB.",
+			description: `Width and height are read from the bytes (never taken from the client). 415 when the Content-Type is not a supported image type or the bytes are not of the declared type; 400 INVALID_IMAGE when the header cannot be read; 413 over 5 MB, and IMAGE_TOO_LARGE over ${MAX_IMAGE_SIDE} pixels a side or ${MAX_IMAGE_PIXELS} pixels.`,
 			middleware: [canWrite, limitBody(MAX_IMAGE_BYTES)],
 			request: {
 				params: idParams,
@@ -47,13 +52,15 @@ export const adminImageRoutes = createRouter()
 				},
 			},
 			responses: {
-				201: { description: "image" },
+				201: jsonContent(adminImageSchema, "image"),
 				...errorResponses(
 					"VALIDATION_FAILED",
+					"INVALID_IMAGE",
 					"UNAUTHENTICATED",
 					"FORBIDDEN",
 					"NOT_FOUND",
 					"PAYLOAD_TOO_LARGE",
+					"IMAGE_TOO_LARGE",
 					"UNSUPPORTED_MEDIA_TYPE",
 				),
 			},
@@ -66,7 +73,7 @@ export const adminImageRoutes = createRouter()
 				contentType: c.req.header("Content-Type"),
 				...c.req.valid("query"),
 			});
-			return c.json({ ...image, url: imageUrl(image.key) }, 201);
+			return c.json(withUrl(image), 201);
 		},
 	)
 	.openapi(
@@ -79,7 +86,7 @@ export const adminImageRoutes = createRouter()
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(imagePatchSchema) },
 			responses: {
-				200: { description: "image" },
+				200: jsonContent(adminImageSchema, "image"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
@@ -90,10 +97,12 @@ export const adminImageRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await updateImage(c.var.services.db, {
-					id: c.req.valid("param").id,
-					changes: c.req.valid("json"),
-				}),
+				withUrl(
+					await updateImage(c.var.services.db, {
+						id: c.req.valid("param").id,
+						changes: c.req.valid("json"),
+					}),
+				),
 				200,
 			),
 	)

@@ -1,15 +1,20 @@
 import { and, eq, exists, sql } from "drizzle-orm";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { images, products, variants } from "../../db/schema";
 import { toHex } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { imageUrl } from "../../lib/image-url";
 import { queueImageDeletionsSql } from "./image-cleanup.jobs";
 import {
 	IMAGE_TYPES,
 	type ImageType,
 	imageDimensions,
+	MAX_IMAGE_PIXELS,
+	MAX_IMAGE_SIDE,
 	sniffImageType,
+	withinImageBounds,
 } from "./image-format";
 
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
@@ -19,13 +24,14 @@ interface InspectedImage {
 	key: string;
 	contentType: ImageType;
 	byteSize: number;
-	width: number | null;
-	height: number | null;
+	width: number;
+	height: number;
 }
 
 /**
- * Checks the bytes really are the declared type (magic numbers) and within the size limit, and
- * names them by their SHA-256 (content-addressed: the same image uploaded twice is one object).
+ * Checks the bytes really are the declared type (magic numbers) and within the size limit, reads
+ * the dimensions from the header (bounded: MAX_IMAGE_SIDE, MAX_IMAGE_PIXELS), and names the bytes
+ * by their SHA-256 (content-addressed: the same image uploaded twice is one object).
  */
 async function inspectImage(
 	body: ArrayBuffer,
@@ -53,16 +59,27 @@ async function inspectImage(
 			{ declared: type, detected: detected ?? null },
 		);
 	const size = imageDimensions(detected, bytes);
+	if (!size)
+		throw new ApiError(
+			"INVALID_IMAGE",
+			"The image header is truncated or corrupt: its dimensions cannot be read",
+			{ type: detected },
+		);
+	if (!withinImageBounds(size))
+		throw new ApiError(
+			"IMAGE_TOO_LARGE",
+			`Images are limited to ${MAX_IMAGE_SIDE} pixels a side and ${MAX_IMAGE_PIXELS} pixels in all`,
+			{ ...size, maxSide: MAX_IMAGE_SIDE, maxPixels: MAX_IMAGE_PIXELS },
+		);
 	return {
 		key: `${toHex(await crypto.subtle.digest("SHA-256", body))}.${IMAGE_TYPES[detected]}`,
 		contentType: detected,
 		byteSize: body.byteLength,
-		width: size?.width ?? null,
-		height: size?.height ?? null,
+		...size,
 	};
 }
 
-interface ImageRow extends Record<string, unknown> {
+export interface ImageRow extends Record<string, unknown> {
 	id: string;
 	productId: string;
 	variantId: string | null;
@@ -91,12 +108,20 @@ const imageColumns = {
 const RETURNING = sql`id, product_id as "productId", variant_id as "variantId", key, alt, position,
 	width, height, content_type as "contentType", byte_size as "byteSize"`;
 
+/** An image row as the admin API answers it: with its absolute URL. */
+export const withUrl = (row: ImageRow) => ({ ...row, url: imageUrl(row.key) });
+
 /**
  * Adds an uploaded image to a product's gallery (the variant, if given, must be the product's),
  * in one round trip. The order is the point: the bytes are checked first; the row is inserted
  * next, and that insert is the check that the product (and variant) exist, so a 404 never
  * writes to R2; only then are the bytes put in R2. If the put fails the row is deleted again. Until
  * the put completes (milliseconds), the row names an object not yet there.
+ *
+ * The gallery position is decided by the database: the batch first locks the product row, so
+ * parallel uploads to one product queue there and each insert (a later statement, so a fresh
+ * snapshot under READ COMMITTED) sees the positions the ones before it took. The deferred unique
+ * constraint on (product_id, position) is the backstop.
  */
 export async function uploadImage(
 	db: Db,
@@ -114,14 +139,19 @@ export async function uploadImage(
 	const variantCheck = variantId
 		? sql`and exists (select 1 from ${variants} v where v.id = ${variantId}::uuid and v.product_id = p.id)`
 		: sql``;
-	const { rows } = await db.execute<ImageRow>(sql`insert into ${images}
+	const { inserted } = await batch(db, {
+		lock: db.execute(
+			sql`select 1 from ${products} where id = ${productId}::uuid for update`,
+		),
+		inserted: db.execute<ImageRow>(sql`insert into ${images}
 			(id, product_id, variant_id, key, alt, position, width, height, content_type, byte_size)
 		select ${uuidv7()}, p.id, ${variantId ?? null}::uuid, ${image.key}, ${params.alt ?? ""},
 			coalesce((select max(position) + 1 from ${images} where product_id = p.id), 0),
 			${image.width}::int, ${image.height}::int, ${image.contentType}, ${image.byteSize}
 		from ${products} p where p.id = ${productId}::uuid ${variantCheck}
-		returning ${RETURNING}`);
-	const row = rows[0];
+		returning ${RETURNING}`),
+	});
+	const row = inserted.rows[0];
 	if (!row)
 		throw new ApiError(
 			"NOT_FOUND",

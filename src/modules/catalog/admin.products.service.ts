@@ -12,6 +12,7 @@ import {
 } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { imageUrl } from "../../lib/image-url";
 import {
 	canonicalOptions,
 	type ProductOption,
@@ -19,7 +20,6 @@ import {
 	withNewValues,
 } from "./admin.variant-options";
 import { stillReferencedBy, translateWriteErrors } from "./admin.write-errors";
-import { imageUrl } from "./catalog.service";
 import { queueImageDeletionsSql } from "./image-cleanup.jobs";
 import {
 	type DetailRow,

@@ -146,10 +146,30 @@ export const lowStockQuery = z.object({
 	limit: uintParam(500).pipe(z.number().min(1)).default(100),
 });
 
-export const imageUploadQuery = z.object({
+/** Strict: dimensions are read from the bytes, so a client declaring them is told so (400). */
+export const imageUploadQuery = z.strictObject({
 	alt: safeText(500).optional(),
 	variantId: z.uuid().optional(),
 });
+
+export const adminImageSchema = z
+	.object({
+		id: z.uuid(),
+		productId: z.uuid(),
+		variantId: z.uuid().nullable(),
+		key: z.string(),
+		url: z.url(),
+		alt: z.string(),
+		position: z.number().int(),
+		width: z.number().int().nullable().openapi({
+			description:
+				"Displayed width in pixels, read from the bytes at upload (null only for images stored before dimensions were recorded)",
+		}),
+		height: z.number().int().nullable(),
+		contentType: z.string(),
+		byteSize: z.number().int(),
+	})
+	.openapi("AdminImage");
 
 export const imagePatchSchema = z
 	.strictObject({

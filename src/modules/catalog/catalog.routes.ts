@@ -62,7 +62,7 @@ export const catalogRoutes = createRouter()
 			path: "/products",
 			tags: ["catalog"],
 			summary: "Active products: search, filters, sorts, keyset pagination",
-			description: `${cached} Any other parameter is an option filter, e.g. \`color=red\` (repeat for any-of).`,
+			description: `${cached} Option filters are \`option.<name>=<value>\`, e.g. \`option.color=red\` (repeat for any-of; names and values are case-insensitive). Any other unknown parameter (\`utm_source\`, \`fbclid\`, \`page\`, …) is ignored.`,
 			middleware: edgeCache(),
 			request: { query: listQuerySchema },
 			responses: {

@@ -11,9 +11,15 @@ export const slugSchema = z
 		"lower-case letters, digits and single hyphens",
 	);
 
-/** Option filter keys: `color=red`, repeated for any-of (`color=red&color=blue`). */
-const OPTION_KEY = /^[a-z][a-z0-9_-]{0,31}$/i;
+/**
+ * Option filters are explicit: `option.color=red`, repeated for any-of
+ * (`option.color=red&option.color=blue`). Any other unknown parameter (`utm_source`, `fbclid`,
+ * `page`, …) is ignored, so tracking links never empty a listing.
+ */
+const OPTION_PREFIX = "option.";
+const OPTION_NAME = /^[a-z][a-z0-9_-]{0,31}$/i;
 const MAX_OPTION_FILTERS = 8;
+const optionValues = z.union([safeText(100), z.array(safeText(100)).max(20)]);
 
 /** Search words: any input is safe except NUL, which no text column can hold. */
 const searchText = z
@@ -75,7 +81,8 @@ export const listQuerySchema = z
 					"`true` adds `total` and facet counts over everything the filters match",
 			}),
 	})
-	.catchall(z.union([safeText(100), z.array(safeText(100)).max(20)]))
+	// Unknown parameters are accepted here and checked below only when they are option filters.
+	.catchall(z.unknown())
 	.superRefine((query, ctx) => {
 		if (
 			query.minPrice !== undefined &&
@@ -87,21 +94,34 @@ export const listQuerySchema = z
 				path: ["minPrice"],
 				message: "minPrice must not exceed maxPrice",
 			});
-		const extra = Object.keys(query).filter((k) => !(k in KNOWN_PARAMS));
-		if (extra.length > MAX_OPTION_FILTERS)
+		const filters = Object.keys(query).filter(isOptionFilter);
+		if (filters.length > MAX_OPTION_FILTERS)
 			ctx.addIssue({
 				code: "custom",
 				path: [],
 				message: `at most ${MAX_OPTION_FILTERS} option filters`,
 			});
-		for (const key of extra)
-			if (!OPTION_KEY.test(key))
+		for (const key of filters) {
+			if (!OPTION_NAME.test(key.slice(OPTION_PREFIX.length)))
 				ctx.addIssue({
 					code: "custom",
 					path: [key],
-					message: "unknown parameter (option filters look like color=red)",
+					message:
+						"option filters look like option.color=red (a name of letters, digits, _ and -)",
 				});
+			for (const issue of optionValues.safeParse(query[key]).error?.issues ??
+				[])
+				ctx.addIssue({
+					code: "custom",
+					path: [key, ...issue.path],
+					message: issue.message,
+				});
+		}
 	});
+
+function isOptionFilter(key: string): boolean {
+	return key.toLowerCase().startsWith(OPTION_PREFIX);
+}
 
 const KNOWN_PARAMS = {
 	q: 1,
@@ -115,20 +135,21 @@ const KNOWN_PARAMS = {
 	facets: 1,
 } as const;
 
-/** The option filters among the query parameters, names and values lower-cased. */
+/**
+ * The option filters among the (validated) query parameters, `option.` dropped, names and values
+ * lower-cased; every other unknown parameter is ignored.
+ */
 export function optionFilters(
 	query: Record<string, unknown>,
 ): Record<string, string[]> {
 	const filters: Record<string, string[]> = {};
 	for (const [key, value] of Object.entries(query)) {
-		if (key in KNOWN_PARAMS) continue;
+		if (key in KNOWN_PARAMS || !isOptionFilter(key)) continue;
+		const name = key.slice(OPTION_PREFIX.length).toLowerCase();
 		const values = (Array.isArray(value) ? value : [value]).map((v) =>
 			String(v).toLowerCase(),
 		);
-		filters[key.toLowerCase()] = [
-			...(filters[key.toLowerCase()] ?? []),
-			...values,
-		];
+		filters[name] = [...(filters[name] ?? []), ...values];
 	}
 	return filters;
 }
@@ -278,4 +299,4 @@ export const categoryDetailSchema = z.object({
 
 export const imageKeySchema = z
 	.string()
-	.regex(/^[0-9a-f]{64}\.(jpg|png|webp|avif)$/, "not an image key");
+	.regex(/^[0-9a-f]{64}\.(jpg|png|webp|avif|gif)$/, "not an image key");

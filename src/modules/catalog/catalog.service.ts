@@ -3,6 +3,7 @@ import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { categories } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
+import { imageUrl } from "../../lib/image-url";
 import type { CategoryTreeNode } from "./catalog.schemas";
 import { decodeCursor, encodeCursor, type Sort } from "./cursor";
 import { type FacetsRow, facetsSql } from "./facets.queries";
@@ -23,8 +24,6 @@ import {
 	searchQuery,
 	suggestSql,
 } from "./search.queries";
-
-export const imageUrl = (key: string) => `/v1/images/${key}`;
 
 interface ListParams extends ListFilters {
 	facets?: boolean;

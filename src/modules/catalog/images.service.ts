@@ -16,6 +16,8 @@ export async function serveImage(
 		"Content-Type":
 			object.httpMetadata?.contentType ?? "application/octet-stream",
 		"X-Content-Type-Options": "nosniff",
+		// Storefronts on other origins render these; the API's default is same-origin.
+		"Cross-Origin-Resource-Policy": "cross-origin",
 	});
 	if (matchesIfNoneMatch(ifNoneMatch, object.httpEtag)) {
 		await object.body.cancel();

@@ -135,13 +135,16 @@ export function listWhere(
 	if (filters.q)
 		where.push(tsquery ? sql`p.search @@ (select q from search)` : sql`false`);
 	if (filters.category)
-		where.push(sql`p.category_id in (
+		// `= any(array(…))`, not `in (…)`: the subtree becomes one array computed once, which
+		// products_category_idx can take; as a semi-join, the recursive CTE's row estimate (ten
+		// times its seed) made every product look like a match and the plan a sequential scan.
+		where.push(sql`p.category_id = any(array(
 			with recursive subtree as (
 				select id from ${categories} where slug = ${filters.category}
 				union
 				select c.id from ${categories} c join subtree s on c.parent_id = s.id
 			)
-			select id from subtree)`);
+			select id from subtree))`);
 	const variantMatch = variantFilter(filters);
 	if (variantMatch) where.push(variantMatch);
 	if (filters.inStock === false)

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
+import { DEPENDENCY_RETRY_AFTER_SECONDS } from "../../lib/dependency-errors";
 import { ApiError } from "../../lib/errors";
 import { errorResponses, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
@@ -81,6 +82,7 @@ export const healthRoutes = createRouter()
 					"DEPENDENCY_UNAVAILABLE",
 					`Unavailable: ${failed.join(", ")}`,
 					{ failed, checks },
+					{ "Retry-After": String(DEPENDENCY_RETRY_AFTER_SECONDS) },
 				);
 			}
 			c.header("Cache-Control", "no-store");

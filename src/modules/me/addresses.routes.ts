@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
 import {
 	bearerAuth,
@@ -7,9 +7,15 @@ import {
 	jsonContent,
 } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { authUser, requireAuth } from "../../middleware/auth";
+import {
+	authUser,
+	rejectRevokedToken,
+	requireAuth,
+} from "../../middleware/auth";
 import {
 	addressIdParam,
+	addressListQuery,
+	addressListSchema,
 	addressSchema,
 	createAddressBody,
 	updateAddressBody,
@@ -19,6 +25,7 @@ import {
 	createAddress,
 	deleteAddress,
 	listAddresses,
+	MAX_ADDRESSES,
 	updateAddress,
 } from "./me.service";
 
@@ -44,20 +51,28 @@ export const addressRoutes = router
 			path: "/",
 			tags,
 			security: bearerAuth,
-			summary: "List my addresses (newest first)",
+			summary: "List my addresses (newest first), in keyset pages",
+			description:
+				"`{data, nextCursor}` like every list: pass `nextCursor` back as `cursor` until it is null. One round trip.",
+			request: { query: addressListQuery },
 			responses: {
-				200: jsonContent(
-					z.object({ items: z.array(addressSchema) }),
-					"addresses",
+				200: jsonContent(addressListSchema, "a page of addresses"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"INVALID_CURSOR",
+					"UNAUTHENTICATED",
 				),
-				...errorResponses("UNAUTHENTICATED"),
 			},
 		}),
 		async (c) => {
-			const rows = await listAddresses(c.var.services.db, {
+			const page = await listAddresses(c.var.services.db, {
 				userId: authUser(c).id,
+				...c.req.valid("query"),
 			});
-			return c.json({ items: rows.map(toJson) }, 200);
+			return c.json(
+				{ data: page.data.map(toJson), nextCursor: page.nextCursor },
+				200,
+			);
 		},
 	)
 	.openapi(
@@ -67,10 +82,18 @@ export const addressRoutes = router
 			tags,
 			security: bearerAuth,
 			summary: "Save an address",
+			description: `An account keeps at most ${MAX_ADDRESSES} addresses (409 ADDRESS_LIMIT, decided by the database, race-safe). One round trip.`,
+			middleware: [rejectRevokedToken("closed")] as const,
 			request: { body: jsonBody(createAddressBody) },
 			responses: {
 				201: jsonContent(addressSchema, "created"),
-				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"TOKEN_REVOKED",
+					"ADDRESS_LIMIT",
+					"DEPENDENCY_UNAVAILABLE",
+				),
 			},
 		}),
 		async (c) => {
@@ -88,11 +111,18 @@ export const addressRoutes = router
 			tags,
 			security: bearerAuth,
 			summary: "Change one of my addresses",
+			middleware: [rejectRevokedToken("closed")] as const,
 			description: "Someone else's address is a 404, like a missing one.",
 			request: { params: addressIdParam, body: jsonBody(updateAddressBody) },
 			responses: {
 				200: jsonContent(addressSchema, "updated"),
-				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED", "NOT_FOUND"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"TOKEN_REVOKED",
+					"DEPENDENCY_UNAVAILABLE",
+					"NOT_FOUND",
+				),
 			},
 		}),
 		async (c) => {
@@ -112,11 +142,18 @@ export const addressRoutes = router
 			tags,
 			security: bearerAuth,
 			summary: "Delete one of my addresses",
+			middleware: [rejectRevokedToken("closed")] as const,
 			description: "Someone else's address is a 404, like a missing one.",
 			request: { params: addressIdParam },
 			responses: {
 				204: { description: "deleted" },
-				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED", "NOT_FOUND"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"TOKEN_REVOKED",
+					"DEPENDENCY_UNAVAILABLE",
+					"NOT_FOUND",
+				),
 			},
 		}),
 		async (c) => {

@@ -6,15 +6,20 @@ import {
 	jsonBody,
 	jsonContent,
 } from "../../lib/openapi";
+import { revokeAccessTokens } from "../../lib/revocation";
 import { createRouter } from "../../lib/router";
-import { authUser, requireAuth } from "../../middleware/auth";
+import {
+	authUser,
+	rejectRevokedToken,
+	requireAuth,
+} from "../../middleware/auth";
 import { countAttempt, enforceRateLimits } from "../../middleware/rate-limit";
 import {
 	changePasswordBody,
 	toUserJson,
 	userSchema,
 } from "../auth/auth.schemas";
-import { changePassword } from "../auth/auth.service";
+import { accountGone, changePassword } from "../auth/auth.service";
 import { addressRoutes } from "./addresses.routes";
 import { meSchema, updateMeBody } from "./me.schemas";
 import { getProfileWithRecentOrders, updateProfile } from "./me.service";
@@ -24,10 +29,6 @@ const profile = jsonContent(
 	userSchema,
 	"the signed-in user's profile (no secrets)",
 );
-
-/** A token for an account that no longer exists authenticates nobody. */
-const gone = () =>
-	new ApiError("UNAUTHENTICATED", "This account no longer exists");
 
 /** Everything under /v1/me: access token required, and every query is scoped to its user. */
 const router = createRouter();
@@ -54,7 +55,7 @@ export const meRoutes = router
 			const me = await getProfileWithRecentOrders(c.var.services.db, {
 				userId: authUser(c).id,
 			});
-			if (!me) throw gone();
+			if (!me) throw accountGone();
 			const { recentOrders, ...user } = me;
 			c.header("Cache-Control", "no-store");
 			return c.json({ ...toUserJson(user), recentOrders }, 200);
@@ -67,10 +68,16 @@ export const meRoutes = router
 			tags,
 			security: bearerAuth,
 			summary: "Update the signed-in user's name",
+			middleware: [rejectRevokedToken("closed")] as const,
 			request: { body: jsonBody(updateMeBody) },
 			responses: {
 				200: profile,
-				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"UNAUTHENTICATED",
+					"TOKEN_REVOKED",
+					"DEPENDENCY_UNAVAILABLE",
+				),
 			},
 		}),
 		async (c) => {
@@ -78,7 +85,7 @@ export const meRoutes = router
 				userId: authUser(c).id,
 				name: c.req.valid("json").name,
 			});
-			if (!user) throw gone();
+			if (!user) throw accountGone();
 			return c.json(toUserJson(user), 200);
 		},
 	)
@@ -89,8 +96,9 @@ export const meRoutes = router
 			tags,
 			security: bearerAuth,
 			summary: "Change the password; every other session is revoked",
+			middleware: [rejectRevokedToken("closed")] as const,
 			description:
-				"A wrong current password is 401 INVALID_CREDENTIALS; a weak new one 400 WEAK_PASSWORD. Wrong current passwords are rate limited per user (429).",
+				"A wrong current password is 400 INVALID_CURRENT_PASSWORD (`details.field` = `currentPassword`; not a 401, so the session stays signed in); a weak new one 400 WEAK_PASSWORD. Wrong current passwords are rate limited per user (429). Every access token of the user issued so far, this one included, is revoked at once (guarded routes answer 401 TOKEN_REVOKED): refresh to continue (this session's refresh token still works).",
 			request: { body: jsonBody(changePasswordBody) },
 			responses: {
 				204: { description: "changed" },
@@ -98,7 +106,9 @@ export const meRoutes = router
 					"VALIDATION_FAILED",
 					"WEAK_PASSWORD",
 					"UNAUTHENTICATED",
-					"INVALID_CREDENTIALS",
+					"INVALID_CURRENT_PASSWORD",
+					"TOKEN_REVOKED",
+					"DEPENDENCY_UNAVAILABLE",
 					"RATE_LIMITED",
 				),
 			},
@@ -111,13 +121,16 @@ export const meRoutes = router
 				["password_user", user.id],
 			];
 			await enforceRateLimits(c, failures, "peek");
-			await changePassword(c.var.services.db, {
+			const { services } = c.var;
+			await changePassword(services.db, {
+				revokeAccessTokens: (userId) => revokeAccessTokens(services, userId),
+				hashRounds: services.config.PASSWORD_HASH_ROUNDS,
 				userId: user.id,
 				sessionId: user.sessionId,
 				currentPassword: body.currentPassword,
 				newPassword: body.newPassword,
 			}).catch(async (err: unknown) => {
-				if (err instanceof ApiError && err.code === "INVALID_CREDENTIALS")
+				if (err instanceof ApiError && err.code === "INVALID_CURRENT_PASSWORD")
 					await countAttempt(c, failures);
 				throw err;
 			});

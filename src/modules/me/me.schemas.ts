@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { isCountryCode } from "../../lib/countries";
+import { uintParam } from "../../lib/validation";
 import { nameField, userSchema } from "../auth/auth.schemas";
 import { orderSummarySchema } from "../orders/orders.schemas";
 
@@ -22,11 +24,14 @@ const addressFields = {
 	city: z.string().trim().min(1).max(100),
 	region: optionalText(100),
 	postalCode: z.string().trim().min(1).max(20),
+	// Checked as two ASCII letters before upper-casing (which would turn "ß" into "SS"), then
+	// against the assigned codes.
 	country: z
 		.string()
 		.trim()
+		.regex(/^[A-Za-z]{2}$/, "must be an ISO 3166-1 alpha-2 code")
 		.toUpperCase()
-		.regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code")
+		.refine(isCountryCode, "must be an assigned ISO 3166-1 alpha-2 code")
 		.openapi({ example: "DE" }),
 	phone: optionalText(32),
 };
@@ -55,4 +60,17 @@ export const addressSchema = z
 
 export const addressIdParam = z.object({
 	id: z.uuid().openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const addressListSchema = z.object({
+	data: z.array(addressSchema),
+	nextCursor: z.string().nullable(),
+});
+
+export const addressListQuery = z.object({
+	limit: uintParam(50)
+		.pipe(z.number().min(1))
+		.default(20)
+		.openapi({ type: "integer", minimum: 1, maximum: 50, default: 20 }),
+	cursor: z.string().max(512).optional(),
 });

@@ -1,8 +1,15 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { addresses, users } from "../../db/schema";
+import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { type PublicUser, publicUserColumns } from "../auth/auth.service";
+import { decodeKeyset, encodeKeyset } from "../../lib/keyset-cursor";
+import {
+	accountGone,
+	type PublicUser,
+	publicUserColumns,
+} from "../auth/auth.service";
 import type { OrderSummary } from "../orders/orders.schemas";
 import { recentOrders, recentOrdersQuery } from "../orders/orders.service";
 
@@ -39,24 +46,82 @@ type AddressInput = Omit<
 	"id" | "userId" | "createdAt" | "updatedAt"
 >;
 
-export function listAddresses(db: Db, params: { userId: string }) {
-	return db
+/** Most addresses one account may keep (a 51st is 409 ADDRESS_LIMIT). */
+export const MAX_ADDRESSES = 50;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const idKeyset = (value: unknown) => {
+	const k = value as { id?: unknown } | null;
+	return k && typeof k.id === "string" && UUID.test(k.id)
+		? { id: k.id }
+		: undefined;
+};
+
+/**
+ * A page of the user's addresses, newest first (ids are UUIDv7, so id order is creation order),
+ * keyset-paged on the id: one round trip.
+ */
+export async function listAddresses(
+	db: Db,
+	params: { userId: string; limit: number; cursor?: string },
+): Promise<{ data: Address[]; nextCursor: string | null }> {
+	const after = params.cursor
+		? decodeKeyset(params.cursor, idKeyset)
+		: undefined;
+	const rows = await db
 		.select()
 		.from(addresses)
-		.where(eq(addresses.userId, params.userId))
-		.orderBy(desc(addresses.id));
+		.where(
+			and(
+				eq(addresses.userId, params.userId),
+				after ? lt(addresses.id, after.id) : undefined,
+			),
+		)
+		.orderBy(desc(addresses.id))
+		.limit(params.limit + 1);
+	const data = rows.slice(0, params.limit);
+	const last = data.at(-1);
+	return {
+		data,
+		nextCursor:
+			rows.length > params.limit && last ? encodeKeyset({ id: last.id }) : null,
+	};
 }
 
+/**
+ * Saves an address in one round trip (one transactional batch): the owner's row is locked first
+ * (`for no key update`: only this account's address writes queue behind it), so the count in the
+ * conditional insert sees every committed address and concurrent saves cannot pass the cap.
+ * 401 when the account no longer exists, 409 ADDRESS_LIMIT at MAX_ADDRESSES.
+ */
 export async function createAddress(
 	db: Db,
 	params: { userId: string; address: AddressInput },
 ): Promise<Address> {
-	const [row] = await db
-		.insert(addresses)
-		.values({ ...params.address, id: uuidv7(), userId: params.userId })
-		.returning();
-	if (!row) throw new Error("insert returned no address");
-	return row;
+	const id = uuidv7();
+	const a = params.address;
+	const { owner, row } = await batch(db, {
+		owner: db.execute<{ id: string }>(
+			sql`select id from ${users} where id = ${params.userId}::uuid for no key update`,
+		),
+		insert: db.execute(sql`
+			insert into ${addresses} (id, user_id, name, line1, line2, city, region, postal_code, country, phone)
+			select ${id}::uuid, u.id, ${a.name}, ${a.line1}, ${a.line2 ?? null}, ${a.city},
+				${a.region ?? null}, ${a.postalCode}, ${a.country}, ${a.phone ?? null}
+			from ${users} u
+			where u.id = ${params.userId}::uuid
+				and (select count(*) from ${addresses} where user_id = u.id) < ${MAX_ADDRESSES}`),
+		row: db.select().from(addresses).where(eq(addresses.id, id)),
+	});
+	if (owner.rows.length === 0) throw accountGone();
+	const [created] = row;
+	if (!created)
+		throw new ApiError(
+			"ADDRESS_LIMIT",
+			`An account keeps at most ${MAX_ADDRESSES} addresses; delete one first`,
+			{ max: MAX_ADDRESSES },
+		);
+	return created;
 }
 
 /** Undefined when the address does not exist or belongs to someone else (same answer: 404). */

@@ -3,7 +3,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env";
 import { errorResponses, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { optionalAuth } from "../../middleware/auth";
+import { optionalAuth, rejectRevokedToken } from "../../middleware/auth";
 import { cancelOrder } from "./cancel.service";
 import { ORDER_TOKEN_HEADER, orderReader } from "./orders.access";
 import { orderIdParams, orderSchema } from "./orders.schemas";
@@ -36,12 +36,18 @@ export const orderCancelRoutes = createRouter().openapi(
 		security: ownerOrGuest,
 		summary: "Cancel an order",
 		description: `pending_payment: the PaymentIntent is cancelled at Stripe first, then the reserved stock released (a payment that already succeeded is processed as paid, then refunded). paid and not yet fulfilled: a full refund at Stripe, then a restock. Any later status: 409 INVALID_ORDER_STATE naming it (\`details.status\`). The customer who placed it (access token) or a guest with its \`${ORDER_TOKEN_HEADER}\`; anyone else, an unknown id or one that is not a UUID: 404. Stripe unreachable or timing out: 503 PAYMENT_PROVIDER_UNAVAILABLE with Retry-After, nothing changed. Answers the order as it is after the cancellation.`,
-		middleware: [noStore(), optionalAuth()] as const,
+		middleware: [
+			noStore(),
+			optionalAuth(),
+			rejectRevokedToken("closed"),
+		] as const,
 		request: { params: orderIdParams, headers: orderToken },
 		responses: {
 			200: jsonContent(orderSchema, "the cancelled order"),
 			...errorResponses(
 				"UNAUTHENTICATED",
+				"TOKEN_REVOKED",
+				"DEPENDENCY_UNAVAILABLE",
 				"NOT_FOUND",
 				"INVALID_ORDER_STATE",
 				"PAYMENT_PROVIDER_UNAVAILABLE",

@@ -120,11 +120,14 @@ export function placeOrderSql(a: PlaceParams): SQL {
 			v.options, v.on_hand, p.id as product_id, p.name as product_name, p.slug as product_slug,
 			${sellable(v, p)} as sellable,
 			case when ${sellable(v, p)} then greatest(${availableUnits(v)}, 0) else 0 end as available,
-			(select i.key from ${images} i
-				where i.product_id = p.id and (i.variant_id = v.id or i.variant_id is null)
-				order by (i.variant_id is null), i.position, i.id limit 1) as image_key,
+			img.key as image_key, img.width as image_width, img.height as image_height,
 			row_number() over (order by l.created_at, l.item_id) - 1 as position
 		from lines l join locked v on v.id = l.variant_id join ${products} p on p.id = v.product_id
+		left join lateral (
+			select i.key, i.width, i.height from ${images} i
+			where i.product_id = p.id and (i.variant_id = v.id or i.variant_id is null)
+			order by (i.variant_id is null), i.position, i.id limit 1
+		) img on true
 	),
 	totals as (
 		select count(*)::int as lines, coalesce(sum(price * quantity), 0)::int as subtotal,
@@ -177,9 +180,11 @@ export function placeOrderSql(a: PlaceParams): SQL {
 	),
 	new_items as (
 		insert into ${orderItems} (id, order_id, variant_id, product_id, sku, product_name,
-			product_slug, options, image_key, unit_price, quantity, line_total, position)
+			product_slug, options, image_key, image_width, image_height, unit_price, quantity,
+			line_total, position)
 		select gen_random_uuid(), o.id, d.variant_id, d.product_id, d.sku, d.product_name,
-			d.product_slug, d.options, d.image_key, d.price, d.quantity, d.price * d.quantity,
+			d.product_slug, d.options, d.image_key, d.image_width, d.image_height, d.price,
+			d.quantity, d.price * d.quantity,
 			d.position
 		from detail d cross join new_order o
 		returning id

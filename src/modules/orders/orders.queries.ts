@@ -7,7 +7,7 @@ import {
 	orders,
 	refunds,
 } from "../../db/schema";
-import { imageUrl } from "../catalog/catalog.service";
+import { imageBaseUrl } from "../../lib/image-url";
 import type { OrderSummary, OrderView } from "./orders.schemas";
 
 /*
@@ -32,12 +32,14 @@ const epochUsSql = (ts: Expr): SQL =>
 	sql`(extract(epoch from ${ts}) * 1000000)::bigint::text`;
 
 /**
- * A line's image `{url, alt?}` from its snapshot key (null without one), the URL built as the
- * catalog builds it (imageUrl). `alt` is the catalog image's, while that image still exists.
+ * A line's image `{url, alt?, width, height}` from its snapshot (null without a key), the URL
+ * built as the catalog builds it (lib/image-url). `alt` is the catalog image's, while that image
+ * still exists.
  */
-function lineImageSql(key: Expr, alt: Expr): SQL {
-	return sql`case when ${key} is null then null else json_strip_nulls(json_build_object(
-		'url', ${imageUrl("")}::text || ${key}, 'alt', ${alt})) end`;
+function lineImageSql(key: Expr, alt: Expr, width: Expr, height: Expr): SQL {
+	return sql`case when ${key} is null then null else jsonb_build_object(
+		'url', ${imageBaseUrl()}::text || '/' || ${key}, 'width', ${width}, 'height', ${height})
+		|| case when ${alt} is null then '{}'::jsonb else jsonb_build_object('alt', ${alt}) end end`;
 }
 
 /** The catalog image row behind a snapshot key, for its alt text. */
@@ -53,7 +55,7 @@ function itemsSql(orderId: Expr): SQL {
 			'id', ${oi.id}, 'productId', ${oi.productId}, 'productSlug', ${oi.productSlug},
 			'variantId', ${oi.variantId}, 'sku', ${oi.sku}, 'name', ${oi.productName},
 			'options', ${oi.options},
-			'image', ${lineImageSql(oi.imageKey, imageAltSql(oi.imageKey, oi.productId))},
+			'image', ${lineImageSql(oi.imageKey, imageAltSql(oi.imageKey, oi.productId), oi.imageWidth, oi.imageHeight)},
 			'unitPrice', ${oi.unitPrice}, 'quantity', ${oi.quantity}, 'lineTotal', ${oi.lineTotal})
 			order by ${oi.position}, ${oi.id})
 		from ${orderItems} oi where ${oi.orderId} = ${orderId}), '[]'::json)`;
@@ -162,7 +164,8 @@ export function orderHistorySql(
 		limit ${limit}
 	), lines as (
 		select ${oi.orderId} as order_id, ${oi.quantity} as quantity, ${oi.productName} as name,
-			${oi.imageKey} as image_key, ${oi.productId} as product_id,
+			${oi.imageKey} as image_key, ${oi.imageWidth} as image_width,
+			${oi.imageHeight} as image_height, ${oi.productId} as product_id,
 			row_number() over (partition by ${oi.orderId} order by ${oi.position}, ${oi.id}) as n
 		from page join ${orderItems} oi on ${oi.orderId} = page.id
 	)
@@ -171,7 +174,7 @@ export function orderHistorySql(
 		page.refunded_total as "refundedTotal",
 		coalesce(sum(lines.quantity), 0)::int as "itemCount",
 		coalesce(json_agg(json_build_object('name', lines.name,
-				'image', ${lineImageSql(sql`lines.image_key`, sql`line_image.alt`)})
+				'image', ${lineImageSql(sql`lines.image_key`, sql`line_image.alt`, sql`lines.image_width`, sql`lines.image_height`)})
 			order by lines.n) filter (where lines.n <= ${SUMMARY_LINES}), '[]'::json) as items,
 		${isoSql(sql`page.placed_at`)} as "placedAt",
 		${epochUsSql(sql`page.placed_at`)} as placed_us

@@ -7,9 +7,17 @@ const isoTime = z.iso.datetime();
 const money = z.number().int().openapi({ description: "Minor units" });
 const status = z.enum(orderStatus.enumValues);
 
-/** A line's image as it was at checkout; `alt` only while that image is still in the catalog. */
+/**
+ * A line's image as it was at checkout (URL and size); `alt` only while that image is still in
+ * the catalog.
+ */
 const orderImageSchema = z
-	.object({ url: z.string(), alt: z.string().optional() })
+	.object({
+		url: z.url(),
+		alt: z.string().optional(),
+		width: z.number().int().nullable(),
+		height: z.number().int().nullable(),
+	})
 	.openapi("OrderImage");
 
 const orderItemSchema = z

@@ -9,6 +9,7 @@ import {
 	enqueueStripeEvent,
 	isHandledEventType,
 	type StripeEventMessage,
+	stripeEventMessageSchema,
 } from "./stripe-events.messages";
 import { recordStripeEventSql } from "./stripe-events.queries";
 
@@ -19,6 +20,22 @@ const invalidSignature = () =>
 	new ApiError(
 		"INVALID_SIGNATURE",
 		"The Stripe-Signature header is missing, malformed, stale or does not match the body",
+	);
+
+/**
+ * What a verified event must look like before anything is recorded: a signature proves who sent
+ * the bytes, not that they are an event we can act on (a 500 here would be redelivered forever).
+ */
+const eventEnvelope = z.object({
+	id: z.string().regex(/^evt_\w+$/),
+	type: z.string().min(1).max(200),
+	data: z.object({ object: z.record(z.string(), z.unknown()) }),
+});
+
+const notAnEvent = () =>
+	new ApiError(
+		"VALIDATION_FAILED",
+		"The signed body is not a Stripe event VoidShop can record",
 	);
 
 const receivedSchema = z
@@ -63,7 +80,11 @@ export const webhookRoutes = createRouter().openapi(
 		},
 		responses: {
 			200: jsonContent(receivedSchema, "event accepted"),
-			...errorResponses("INVALID_SIGNATURE", "PAYLOAD_TOO_LARGE"),
+			...errorResponses(
+				"INVALID_SIGNATURE",
+				"VALIDATION_FAILED",
+				"PAYLOAD_TOO_LARGE",
+			),
 		},
 	}),
 	async (c) => {
@@ -84,8 +105,19 @@ export const webhookRoutes = createRouter().openapi(
 		} catch {
 			throw invalidSignature();
 		}
+		if (!eventEnvelope.safeParse(event).success) throw notAnEvent();
 		const handled = isHandledEventType(event.type);
 		const { objectId, orderId } = subject(event);
+		if (
+			handled &&
+			objectId !== null &&
+			!stripeEventMessageSchema.safeParse({
+				eventId: event.id,
+				type: event.type,
+				objectId,
+			}).success
+		)
+			throw notAnEvent();
 		const { rows } = await services.db.execute<{ pending: boolean }>(
 			recordStripeEventSql({
 				id: event.id,

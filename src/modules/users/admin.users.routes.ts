@@ -91,7 +91,7 @@ export const adminUserRoutes = createRouter()
 			security,
 			summary: "Change an account's role, name, or disable/re-enable it",
 			description:
-				"Disabling revokes every session at once: refresh fails immediately; access tokens already issued stay valid until they expire (at most 15 minutes). Re-enabling restores login. An admin cannot demote or disable themselves (409 CANNOT_CHANGE_SELF); the last active admin is never demoted or disabled (409 LAST_ADMIN, race-safe). Audited. One round trip.",
+				"Disabling revokes every session at once: refresh fails immediately. Disabling or demoting to customer also revokes the user's access tokens on guarded routes at once (admin routes and account, cart and order writes: 401 TOKEN_REVOKED); reads accept them until they expire (at most 15 minutes). 503 DEPENDENCY_UNAVAILABLE (nothing changed) when the revocation store cannot be reached. Re-enabling restores login. An admin cannot demote or disable themselves (409 CANNOT_CHANGE_SELF); the last active admin is never demoted or disabled (409 LAST_ADMIN, race-safe). Audited. One round trip.",
 			middleware: canWrite,
 			request: {
 				params: userIdParams,
@@ -106,6 +106,7 @@ export const adminUserRoutes = createRouter()
 					"NOT_FOUND",
 					"LAST_ADMIN",
 					"CANNOT_CHANGE_SELF",
+					"DEPENDENCY_UNAVAILABLE",
 				),
 			},
 		}),

@@ -6,6 +6,7 @@ import {
 	encodeKeyset,
 	timeIdKeyset,
 } from "../../lib/keyset-cursor";
+import { revokeAccessTokens } from "../../lib/revocation";
 import type { Services } from "../../services";
 import { issuePasswordResetToken } from "../auth/password-reset.service";
 import {
@@ -87,15 +88,18 @@ export async function getUser({ db }: Services, userId: string) {
  * disabled (409 LAST_ADMIN), decided by the database under the lock.
  */
 export async function patchUser(
-	{ db }: Services,
+	services: Services,
 	p: { userId: string; actorId: string; requestId: string; patch: UserPatch },
 ) {
+	const { db } = services;
 	const demotes = p.patch.role === "customer" || p.patch.disabled === true;
 	if (p.userId === p.actorId && demotes)
 		throw new ApiError(
 			"CANNOT_CHANGE_SELF",
 			"An admin cannot demote or disable themselves",
 		);
+	// Demoting or disabling ends the user's access tokens at once, set before the change.
+	if (demotes) await revokeAccessTokens(services, p.userId);
 	const done = await batch(db, {
 		lock: demotes ? db.execute(lockActiveAdminsSql()) : undefined,
 		change: db.execute<PatchRow>(patchUserSql(p)),

@@ -180,7 +180,7 @@ export async function ledgerOf(orderId: string): Promise<string[]> {
 		.select()
 		.from(inventoryLedger)
 		.where(eq(inventoryLedger.orderId, orderId))
-		.orderBy(asc(inventoryLedger.createdAt), asc(inventoryLedger.id));
+		.orderBy(asc(inventoryLedger.seq));
 	return rows.map((r) => `${r.reason} ${r.delta}/${r.reservedDelta}`);
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { revokeAccessTokens } from "../../../src/lib/revocation";
 import { signToken } from "./auth";
+import { testServices } from "./db";
 import { call, expectError } from "./http";
 
 interface ProtectedRoute {
@@ -93,6 +95,16 @@ export function protectedRouteCases(
 				const token = await signToken({ role: "customer" });
 				const res = await request(route, { Authorization: `Bearer ${token}` });
 				await expectError(res, 403, "FORBIDDEN");
+			});
+
+		// The /v1/admin mount checks the revocation marker (probe apps of other tests do not).
+		if (route.role === "admin" && route.path.startsWith("/v1/admin/"))
+			it("answers 401 TOKEN_REVOKED for an admin token issued before its user's sessions ended", async () => {
+				const sub = crypto.randomUUID();
+				const token = await signToken({ role: "admin", sub });
+				await revokeAccessTokens(testServices(), sub);
+				const res = await request(route, { Authorization: `Bearer ${token}` });
+				await expectError(res, 401, "TOKEN_REVOKED");
 			});
 	});
 }

@@ -1,0 +1,3 @@
+DROP INDEX "inventory_ledger_variant_idx";--> statement-breakpoint
+ALTER TABLE "inventory_ledger" ADD COLUMN "seq" bigint NOT NULL GENERATED ALWAYS AS IDENTITY (sequence name "inventory_ledger_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1);--> statement-breakpoint
+CREATE INDEX "inventory_ledger_variant_seq_idx" ON "inventory_ledger" USING btree ("variant_id","seq");
