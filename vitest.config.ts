@@ -44,6 +44,9 @@ export const TEST_VARS = {
 	EMAIL_TIMEOUT_MS: "10000",
 	ORDER_PAYMENT_WINDOW: "30m",
 	REFRESH_REUSE_GRACE: "30s",
+	// Test files run side by side and share Redis: a long memo keeps one file's catalog writes
+	// from turning another file's expected cache hits into misses (see catalog.cache-purge.test.ts).
+	CATALOG_VERSION_TTL: "60s",
 };
 
 /**

@@ -11,6 +11,8 @@
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres  (a fresh database on that
  *   server is created and dropped; default: a throwaway embedded PostgreSQL 17)
  *   BENCH_SECONDS=3   BENCH_CONCURRENCY=8
+ *   BENCH_ONLY=detail,list page  (only these scenarios, comma separated; no cart/order rows)
+ *   CATALOG_VERSION_TTL=2s       (the Worker's setting: 0s reads Redis on every cached request)
  *
  * Numbers are for this machine (loopback, no network latency to the database): compare
  * round trips and relative cost, not absolute edge latency.
@@ -107,6 +109,7 @@ async function main(): Promise<void> {
 					STRIPE_PUBLISHABLE_KEY: "pk_test_bench",
 					STRIPE_WEBHOOK_SECRET: STRIPE_WEBHOOK_SECRET,
 					STRIPE_LOCAL_URL: stripe.url,
+					CATALOG_VERSION_TTL: process.env.CATALOG_VERSION_TTL ?? "2s",
 					// Every bench client is one network; the scenarios make hundreds of guest carts.
 					RATE_LIMIT_GUEST_CART_IP: "1000000/1m",
 					...vars,
@@ -171,7 +174,8 @@ async function main(): Promise<void> {
 		if (seeded === "skipped") throw new Error("bench database was not empty");
 		const exactName = encodeURIComponent(named[0]?.name ?? "merino");
 
-		const scenarios: [string, string[]][] = [
+		const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
+		const allScenarios: [string, string[]][] = [
 			["list page", ["/v1/products?limit=24"]],
 			[
 				"filtered list",
@@ -189,6 +193,9 @@ async function main(): Promise<void> {
 			["detail", rows.map((r) => `/v1/products/${r.slug}`)],
 			["category tree", ["/v1/categories"]],
 		];
+		const scenarios = allScenarios.filter(
+			([name]) => !only || only.includes(name),
+		);
 		const results: Result[] = [];
 		const coldOrigin = coldUrl.origin;
 		const cachedOrigin = cachedUrl.origin;
@@ -204,10 +211,12 @@ async function main(): Promise<void> {
 			results.push(await load(cachedOrigin, paths, name, "cached"));
 		}
 		const stockedIds = stocked.map((v) => v.id);
-		results.push(...(await cartScenarios(coldOrigin, stockedIds)));
-		results.push(...(await orderScenarios(coldOrigin, stockedIds)));
-		results.push(await loginScenario(singleRoundUrl.origin, 1));
-		results.push(await loginScenario(coldOrigin, 6));
+		if (!only) {
+			results.push(...(await cartScenarios(coldOrigin, stockedIds)));
+			results.push(...(await orderScenarios(coldOrigin, stockedIds)));
+			results.push(await loginScenario(singleRoundUrl.origin, 1));
+			results.push(await loginScenario(coldOrigin, 6));
+		}
 		console.log(
 			`\n${CONCURRENCY} concurrent clients, ${SECONDS}s per row, real PostgreSQL via the local Neon proxy, workerd compatibility date ${COMPATIBILITY_DATE}\n`,
 		);

@@ -173,6 +173,12 @@ export const configSchema = z
 		 * instead of counting as reuse, e.g. `30s`; `0s` turns the grace off.
 		 */
 		REFRESH_REUSE_GRACE: duration("30s", 0, 5 * 60_000),
+		/**
+		 * How long an isolate reuses the catalog cache generation it read from Redis, e.g. `2s`
+		 * (0s to 60s): admin catalog writes reach shoppers in other isolates within this. `0s`
+		 * reads Redis on every public catalog request.
+		 */
+		CATALOG_VERSION_TTL: duration("2s", 0, 60_000),
 		/** How long an unpaid order holds its stock, e.g. `30m` (1 minute to 7 days). */
 		ORDER_PAYMENT_WINDOW: duration("30m", 60_000, 7 * 86_400_000),
 	})

@@ -1,9 +1,11 @@
 import { log } from "./lib/log";
 import { purgeExpiredAuthTokens } from "./modules/auth/auth.jobs";
 import { purgeStaleGuestCarts } from "./modules/cart/cart.jobs";
+import { purgeOrphanImages } from "./modules/catalog/image-cleanup.jobs";
 import {
 	expireUnpaidOrders,
 	purgeExpiredIdempotencyKeys,
+	releaseStaleRefundReservations,
 } from "./modules/orders/expiry.jobs";
 import type { Services } from "./services";
 
@@ -14,7 +16,8 @@ interface ScheduledJob {
 
 /**
  * Periodic maintenance, every run of the cron trigger: expired auth tokens, stale guest carts,
- * unpaid orders past their payment deadline, expired Idempotency-Key records.
+ * unpaid orders past their payment deadline, expired Idempotency-Key records, R2 objects of
+ * deleted images, admin refund reservations left by a request that died.
  */
 const jobs: ScheduledJob[] = [
 	{ name: "purge-auth-tokens", run: ({ db }) => purgeExpiredAuthTokens(db) },
@@ -26,6 +29,14 @@ const jobs: ScheduledJob[] = [
 	{
 		name: "purge-idempotency-keys",
 		run: ({ db }) => purgeExpiredIdempotencyKeys(db),
+	},
+	{
+		name: "purge-orphan-images",
+		run: (services) => purgeOrphanImages(services),
+	},
+	{
+		name: "release-stale-refund-reservations",
+		run: ({ db }) => releaseStaleRefundReservations(db),
 	},
 ];
 

@@ -26,6 +26,8 @@ export interface Services {
 	stripeEvents: Queue;
 	/** Product images (R2). */
 	images: R2Bucket;
+	/** Business data points (Workers Analytics Engine); undefined where it is not bound. */
+	analytics: AnalyticsEngineDataset | undefined;
 	/**
 	 * Keeps the invocation alive until `work` settles, after the response has gone. Without an
 	 * execution context (an app a test builds and calls directly) the work still runs, unawaited.
@@ -66,6 +68,7 @@ export function createServices(
 		},
 		stripeEvents: env.STRIPE_EVENTS_QUEUE,
 		images: env.IMAGES,
+		analytics: env.ANALYTICS as AnalyticsEngineDataset | undefined,
 		waitUntil,
 	};
 }

@@ -11,6 +11,7 @@ import {
 	orderRow,
 	paidOrder,
 	pendingOrder,
+	refundsOf,
 	stockOf,
 	timelineOf,
 } from "./helpers/payments";
@@ -164,6 +165,71 @@ describe("POST /v1/admin/orders/{id}/fulfillments", () => {
 		expect(order.fulfillments.map((f) => f.items[0]?.quantity)).toEqual([1, 1]);
 	});
 
+	it("ships what is left of a partially refunded order, which stays partially_refunded", async () => {
+		const queues = captureQueues();
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		const itemId = o.placed.order.items[0]?.id;
+		const refunded = await adminPost(
+			admin,
+			`${base(o.orderId)}/refunds`,
+			{
+				amount: 500,
+				reason: "one unit broken",
+				restock: [{ orderItemId: itemId, quantity: 1 }],
+			},
+			{ "Idempotency-Key": crypto.randomUUID() },
+		);
+		expect(refunded.status).toBe(201);
+		expect((await orderRow(o.orderId)).status).toBe("partially_refunded");
+		queues.emails.length = 0;
+		const res = await adminPost(admin, `${base(o.orderId)}/fulfillments`, ship);
+		expect(res.status).toBe(201);
+		expect(dbRoundTrips(res)).toBe(1);
+		const order = (await res.json()) as AdminOrder;
+		expect(order.status).toBe("partially_refunded");
+		// One unit was restocked by the refund: only the other one ships.
+		expect(order.fulfillments).toEqual([
+			expect.objectContaining({
+				items: [{ orderItemId: itemId, quantity: 1 }],
+			}),
+		]);
+		expect(order.lines[0]).toMatchObject({
+			shippedQuantity: 1,
+			restockedQuantity: 1,
+		});
+		expect(queues.emails).toEqual([
+			expect.objectContaining({ template: "shipping_update" }),
+		]);
+		await expectError(
+			await adminPost(admin, `${base(o.orderId)}/fulfillments`, ship),
+			409,
+			"NOTHING_TO_FULFIL",
+		);
+	});
+
+	it("refuses a fully refunded order", async () => {
+		captureQueues();
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		expect(
+			(
+				await adminPost(
+					admin,
+					`${base(o.orderId)}/refunds`,
+					{ reason: "all of it" },
+					{ "Idempotency-Key": crypto.randomUUID() },
+				)
+			).status,
+		).toBe(201);
+		const err = await expectError(
+			await adminPost(admin, `${base(o.orderId)}/fulfillments`, ship),
+			409,
+			"INVALID_ORDER_STATE",
+		);
+		expect(err.details).toEqual({ status: "refunded" });
+	});
+
 	it("has one effect when double-clicked (concurrently)", async () => {
 		const queues = captureQueues();
 		const admin = await newAdmin();
@@ -260,19 +326,43 @@ describe("POST /v1/admin/orders/{id}/deliver", () => {
 });
 
 describe("POST /v1/admin/orders/{id}/cancel", () => {
-	it("cancels a paid order with a full refund and restock, with the admin's reason and id", async () => {
-		captureQueues();
+	it("cancels a paid order with a full refund and restock; the admin's reason stays internal", async () => {
+		const queues = captureQueues();
 		const admin = await newAdmin();
 		const o = await paidOrder();
+		queues.emails.length = 0;
 		const res = await adminPost(admin, `${base(o.orderId)}/cancel`, {
 			reason: "fraud suspected",
 		});
 		expect(res.status).toBe(200);
-		expect((await res.json()) as OrderView).toMatchObject({
+		// The order lookup, the cancel's batch, then the internal reason with the audit row.
+		expect(dbRoundTrips(res)).toBe(3);
+		const answered = (await res.json()) as OrderView;
+		expect(answered).toMatchObject({
 			status: "cancelled",
-			cancelReason: "fraud suspected",
+			cancelReason: "cancelled_by_merchant",
 			refundedTotal: o.total,
 		});
+		expect(JSON.stringify(answered)).not.toContain("fraud");
+		// The customer's own view, the refund row and the email: the neutral code only.
+		const mine = await call(`/v1/orders/${o.orderId}`, {
+			headers: bearer(o.placed.who.accessToken ?? ""),
+		});
+		const mineText = await mine.text();
+		expect(JSON.parse(mineText)).toMatchObject({
+			cancelReason: "cancelled_by_merchant",
+		});
+		expect(mineText).not.toContain("fraud");
+		expect((await refundsOf(o.orderId)).map((r) => r.reason)).toEqual([
+			"cancelled_by_merchant",
+		]);
+		expect(queues.about(o.orderId)).toContainEqual(
+			expect.objectContaining({
+				template: "order_cancelled",
+				data: expect.objectContaining({ reason: "cancelled_by_merchant" }),
+			}),
+		);
+		expect(JSON.stringify(queues.emails)).not.toContain("fraud");
 		expect(await stockOf(o.variantId)).toEqual({ onHand: 5, reserved: 0 });
 		expect(await ledgerOf(o.orderId)).toContain("restock 2/0");
 		const audit = (await (
@@ -294,6 +384,14 @@ describe("POST /v1/admin/orders/{id}/cancel", () => {
 				actorId: admin.id,
 			}),
 		);
+		expect(order.timeline).toContainEqual(
+			expect.objectContaining({
+				type: "cancel_reason",
+				internal: true,
+				actorId: admin.id,
+				data: { reason: "fraud suspected" },
+			}),
+		);
 	});
 
 	it("cancels a pending order; a fulfilled one is 409; a reason is required", async () => {
@@ -304,6 +402,7 @@ describe("POST /v1/admin/orders/{id}/cancel", () => {
 			reason: "customer called",
 		});
 		expect(res.status).toBe(200);
+		expect(dbRoundTrips(res)).toBe(3);
 		expect(await stockOf(pending.variantId)).toEqual({
 			onHand: 5,
 			reserved: 0,

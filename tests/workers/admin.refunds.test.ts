@@ -1,22 +1,34 @@
+import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AdminOrder } from "../../src/modules/orders/admin.orders.schemas";
 import { adminGet, adminPost, holdingLocks, newAdmin } from "./helpers/admin";
+import { runCron } from "./helpers/cron";
+import { testDb } from "./helpers/db";
 import { dbRoundTrips, expectError } from "./helpers/http";
+import { forward, interceptOrigin } from "./helpers/network";
 import {
 	captureQueues,
+	consumeStripe,
 	eventsOf,
 	ledgerOf,
+	messageOf,
 	orderRow,
 	paidOrder,
 	pendingOrder,
 	refundsOf,
+	STRIPE_ORIGIN,
 	stockOf,
 	stripeDown,
 	timelineOf,
 } from "./helpers/payments";
 
 afterEach(() => vi.restoreAllMocks());
+
+const NEON_ORIGIN = new URL(
+	(env as unknown as { NEON_LOCAL_FETCH_ENDPOINT: string })
+		.NEON_LOCAL_FETCH_ENDPOINT,
+).origin;
 
 type Admin = Awaited<ReturnType<typeof newAdmin>>;
 
@@ -259,5 +271,117 @@ describe("POST /v1/admin/orders/{id}/refunds", () => {
 				400,
 				"VALIDATION_FAILED",
 			);
+	});
+});
+
+describe("a refund whose request died between Stripe and its second batch", () => {
+	it("is settled by Stripe's refund events on the reservation itself, freeing nothing twice", async () => {
+		captureQueues();
+		vi.spyOn(console, "warn").mockImplementation(() => {});
+		vi.spyOn(console, "error").mockImplementation(() => {});
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		// Stripe answers; from then on the database is gone for this request (as if the Worker died).
+		let stripeAnswered = false;
+		const stripe = interceptOrigin(STRIPE_ORIGIN, async (call) => {
+			const res = await forward(call);
+			if (call.url.includes("/v1/refunds")) stripeAnswered = true;
+			return res;
+		});
+		const database = interceptOrigin(NEON_ORIGIN, (call) =>
+			stripeAnswered
+				? Response.json({ message: "gone (test)" }, { status: 503 })
+				: forward(call),
+		);
+		const died = await refund(admin, o.orderId, {
+			amount: 500,
+			reason: "lost answer",
+		});
+		database.restore();
+		stripe.restore();
+		expect(died.status).toBe(503);
+		const [stuck] = await refundsOf(o.orderId);
+		expect(stuck).toMatchObject({
+			status: "pending",
+			stripeRefundId: null,
+			amount: 500,
+		});
+
+		const events = (await eventsOf(o.pi)).filter((e) =>
+			e.type.startsWith("refund."),
+		);
+		expect(events.length).toBeGreaterThan(0);
+		await consumeStripe(events.map(messageOf));
+		const rows = await refundsOf(o.orderId);
+		expect(rows).toEqual([
+			expect.objectContaining({
+				id: stuck?.id,
+				status: "succeeded",
+				amount: 500,
+				reason: "lost answer",
+				stripeRefundId: expect.stringMatching(/^re_/),
+			}),
+		]);
+		expect(await orderRow(o.orderId)).toMatchObject({
+			status: "partially_refunded",
+			refundedTotal: 500,
+		});
+		// What is left to refund is exactly the rest: the reservation no longer holds anything back.
+		const rest = await refund(admin, o.orderId, { reason: "the rest" });
+		expect(rest.status).toBe(201);
+		expect(((await rest.json()) as RefundAnswer).refund.amount).toBe(
+			o.total - 500,
+		);
+	});
+});
+
+describe("a refund whose request died before Stripe was asked", () => {
+	it("leaves a reservation the cron releases after an hour, so the amount is refundable again", async () => {
+		captureQueues();
+		vi.spyOn(console, "warn").mockImplementation(() => {});
+		vi.spyOn(console, "error").mockImplementation(() => {});
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		// Batch 1 (the reservation) goes through; then Stripe fails and so does the database, so
+		// the request cannot give the reservation back (as if the Worker died).
+		let databaseCalls = 0;
+		const database = interceptOrigin(NEON_ORIGIN, (call) =>
+			++databaseCalls === 1
+				? forward(call)
+				: Response.json({ message: "gone (test)" }, { status: 503 }),
+		);
+		const stripe = stripeDown(500);
+		const died = await refund(admin, o.orderId, {
+			amount: 700,
+			reason: "never reached Stripe",
+		});
+		stripe.restore();
+		database.restore();
+		expect(died.status).toBeGreaterThanOrEqual(500);
+		const [stuck] = await refundsOf(o.orderId);
+		expect(stuck).toMatchObject({ status: "pending", stripeRefundId: null });
+		// It holds the amount back: the whole total is no longer refundable.
+		await expectError(
+			await refund(admin, o.orderId, { amount: o.total, reason: "all" }),
+			409,
+			"REFUND_TOO_LARGE",
+		);
+
+		await runCron();
+		expect(await refundsOf(o.orderId)).toHaveLength(1); // younger than an hour: kept
+		await testDb().execute(
+			sql`update refunds set created_at = now() - interval '2 hours' where id = ${stuck?.id}::uuid`,
+		);
+		await runCron();
+		expect(await refundsOf(o.orderId)).toEqual([]);
+		expect(await timelineOf(o.orderId)).toContain(
+			"refund_reservation_released system",
+		);
+		const all = await refund(admin, o.orderId, {
+			amount: o.total,
+			reason: "all",
+		});
+		expect(all.status).toBe(201);
+		expect(((await all.json()) as RefundAnswer).refund.amount).toBe(o.total);
 	});
 });

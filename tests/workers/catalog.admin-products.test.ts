@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { adminProductSchema } from "../../src/modules/catalog/admin.schemas";
 import {
 	admin,
 	createCategory,
@@ -26,6 +27,8 @@ describe("POST /v1/admin/products", () => {
 			],
 		});
 		expect(p.status).toBe("draft");
+		// The answer is exactly the declared AdminProduct schema.
+		expect(adminProductSchema.parse(p)).toEqual(p);
 		expect(p.options).toEqual([
 			{ name: "Size", values: ["S", "M"] },
 			{ name: "Color", values: ["Red", "Green"] },

@@ -293,3 +293,17 @@ export const inventoryLedger = pgTable(
 		),
 	],
 );
+
+/**
+ * R2 objects to delete (a transactional outbox): written in the same statement that deletes
+ * the last image rows using a key (a product delete, an image delete), drained by the cron job
+ * `purge-orphan-images`, which deletes each object only while no image row uses its key and
+ * keeps failed keys (attempts, last error) for the next run.
+ */
+export const imageDeletions = pgTable("image_deletions", {
+	key: text().primaryKey(),
+	queuedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+	attempts: integer().notNull().default(0),
+	lastError: text(),
+	lastAttemptAt: timestamp({ withTimezone: true }),
+});

@@ -126,8 +126,7 @@ export const adminImageRoutes = createRouter()
 			},
 		}),
 		async (c) => {
-			const { db, images } = c.var.services;
-			await deleteImage(db, images, c.req.valid("param"));
+			await deleteImage(c.var.services.db, c.req.valid("param"));
 			return c.body(null, 204);
 		},
 	)

@@ -6,6 +6,7 @@ import { toHex } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { imageUrl } from "../../lib/image-url";
+import { queueImageDeletionsSql } from "./image-cleanup.jobs";
 import {
 	IMAGE_TYPES,
 	type ImageType,
@@ -209,22 +210,20 @@ export async function updateImage(
 }
 
 /**
- * Deletes the image row; the R2 object goes too once no other row (another product, the same
- * bytes) references it.
+ * Deletes the image row, and queues its R2 object for the cleanup job (see image-cleanup.jobs.ts)
+ * when no other row (another product, the same bytes) references it: one statement, nothing
+ * waits on R2.
  */
 export async function deleteImage(
 	db: Db,
-	bucket: R2Bucket,
 	params: { id: string },
 ): Promise<void> {
 	const { id } = params;
-	const { rows } = await db.execute<{ key: string; others: number }>(sql`
-		with gone as (delete from ${images} where id = ${id}::uuid returning id, key)
-		select g.key, (select count(*) from ${images} i where i.key = g.key and i.id <> g.id)::int as others
-		from gone g`);
-	const row = rows[0];
-	if (!row) throw new ApiError("NOT_FOUND", "Image not found");
-	if (row.others === 0) await bucket.delete(row.key);
+	const { rows } = await db.execute<{ id: string }>(sql`
+		with gone as (delete from ${images} where id = ${id}::uuid returning id, key),
+		${queueImageDeletionsSql("gone")}
+		select id from gone`);
+	if (!rows[0]) throw new ApiError("NOT_FOUND", "Image not found");
 }
 
 /** Sets the gallery order; `imageIds` must be exactly the product's images. One statement. */

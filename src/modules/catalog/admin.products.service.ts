@@ -3,6 +3,7 @@ import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import {
 	cartItems,
+	images,
 	inventoryLedger,
 	orderItems,
 	productOptions,
@@ -19,6 +20,7 @@ import {
 	withNewValues,
 } from "./admin.variant-options";
 import { stillReferencedBy, translateWriteErrors } from "./admin.write-errors";
+import { queueImageDeletionsSql } from "./image-cleanup.jobs";
 import {
 	type DetailRow,
 	priceRange,
@@ -50,7 +52,7 @@ interface ProductInput {
 type ProductPatch = Partial<Omit<ProductInput, "options" | "variants">>;
 
 /** The admin view of a product: any status, stock figures, variant statuses. */
-function adminProduct(p: DetailRow) {
+export function adminProduct(p: DetailRow) {
 	return {
 		id: p.id,
 		slug: p.slug,
@@ -70,7 +72,7 @@ function adminProduct(p: DetailRow) {
 	};
 }
 
-const detail = (db: Db, id: string) =>
+export const detail = (db: Db, id: string) =>
 	db.execute<DetailRow>(productDetailSql(id, false));
 
 /** The initial stock of new variants, as ledger rows (the ledger explains every unit). */
@@ -193,8 +195,9 @@ export async function updateProduct(
 }
 
 /**
- * Deletes a product (options, variants, images and ledger go with it). A product something
- * still references with a restricting key (orders, later) is archived instead.
+ * Deletes a product (options, variants, images and ledger go with it); its images' R2 objects
+ * are queued for the cleanup job in the same statement. A product something still references
+ * with a restricting key (orders, cart lines) is archived instead, its images kept.
  */
 export async function deleteProduct(
 	db: Db,
@@ -202,11 +205,12 @@ export async function deleteProduct(
 ): Promise<"deleted" | "archived"> {
 	const { id } = params;
 	try {
-		const deleted = await db
-			.delete(products)
-			.where(eq(products.id, id))
-			.returning({ id: products.id });
-		if (!deleted[0]) throw new ApiError("NOT_FOUND", "Product not found");
+		const { rows } = await db.execute<{ id: string }>(sql`
+			with del as (delete from ${products} where id = ${id}::uuid returning id),
+			gone as (select i.id, i.key from ${images} i, del where i.product_id = del.id),
+			${queueImageDeletionsSql("gone")}
+			select id from del`);
+		if (!rows[0]) throw new ApiError("NOT_FOUND", "Product not found");
 		return "deleted";
 	} catch (err) {
 		if (!stillReferencedBy(err)) throw err;

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_INT4, safeText, uintParam } from "../../lib/validation";
-import { slugSchema } from "./catalog.schemas";
+import { productDetailSchema, slugSchema } from "./catalog.schemas";
 
 /** Integer minor units (cents); negative or fractional amounts are a 400. */
 export const moneySchema = z
@@ -38,6 +38,31 @@ const optionValue = safeText(100).pipe(z.string().trim().min(1));
 const optionSchema = z.strictObject({
 	name: optionName,
 	values: z.array(optionValue).min(1).max(100),
+});
+
+export const optionParams = z.object({
+	id: z.uuid(),
+	name: optionName,
+});
+
+export const optionRenameSchema = z.strictObject({
+	name: optionName.openapi({ description: "The option's new name" }),
+});
+
+export const valueOrderSchema = z.strictObject({
+	values: z
+		.array(optionValue)
+		.min(1)
+		.max(100)
+		.refine((v) => new Set(v).size === v.length, "values must be distinct")
+		.openapi({
+			description: "Every current value exactly once, in the new order",
+		}),
+});
+
+export const valueRenameSchema = z.strictObject({
+	from: optionValue,
+	to: optionValue,
 });
 
 const variantOptions = z
@@ -159,3 +184,27 @@ export const imageOrderSchema = z.strictObject({
 		.max(100)
 		.refine((ids) => new Set(ids).size === ids.length, "ids must be unique"),
 });
+
+const publicVariant = productDetailSchema.shape.variants.element;
+const publicImage = productDetailSchema.shape.images.element;
+
+/** A product as the admin routes answer it: any status, stock figures, every variant. */
+export const adminProductSchema = productDetailSchema
+	.extend({
+		status: z.enum(["draft", "active", "archived"]),
+		currency: z.string(),
+		variants: z.array(
+			publicVariant.extend({
+				status: z.enum(["active", "archived"]),
+				onHand: z.number().int(),
+				reserved: z.number().int(),
+			}),
+		),
+		images: z.array(
+			publicImage.extend({
+				position: z.number().int(),
+				contentType: z.string(),
+			}),
+		),
+	})
+	.openapi("AdminProduct");

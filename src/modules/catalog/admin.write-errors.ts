@@ -37,7 +37,8 @@ const STOCK_CHECKS = new Set([
  * Turns the database's verdict on a catalog insert or update into the API's: duplicate slug/SKU
  * → 409 naming the field, a dangling reference → 404 naming it (an insert or update can only break
  * a foreign key by pointing at a row that is not there), a stock CHECK → 409 INSUFFICIENT_STOCK,
- * a compare-at price not above the price → 400 VALIDATION_FAILED.
+ * a compare-at price not above the price → 400 VALIDATION_FAILED, variant options that no longer
+ * match the product's (an option changed concurrently) → 409 CONFLICT.
  * Anything else is rethrown unchanged (a 500). Deletes use stillReferencedBy instead.
  */
 function catalogWriteError(err: unknown): unknown {
@@ -69,6 +70,15 @@ function catalogWriteError(err: unknown): unknown {
 			"VALIDATION_FAILED",
 			"compareAtPrice must exceed the price",
 			{ field: "compareAtPrice" },
+		);
+	if (
+		pg.code === PG.CHECK_VIOLATION &&
+		pg.constraint === "variants_options_match_product"
+	)
+		return new ApiError(
+			"CONFLICT",
+			"The product's options changed meanwhile; read the product and retry",
+			{ field: "options", reason: "options_changed" },
 		);
 	if (pg.code === PG.CHECK_VIOLATION && STOCK_CHECKS.has(pg.constraint))
 		return new ApiError(

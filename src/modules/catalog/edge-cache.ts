@@ -1,10 +1,12 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env";
 import { toBase64Url } from "../../lib/encoding";
+import { catalogVersion } from "./catalog-version";
 
 /**
  * The freshness bound of public catalog reads. The Worker's edge cache (Cache API) keeps a
- * 200 for FRESH_SECONDS, so an admin write is visible at every PoP within 60 s. Browsers
+ * 200 for FRESH_SECONDS, so any change is visible at every PoP within 60 s; an admin catalog
+ * write starts a new cache generation (catalog-version.ts), visible within seconds. Browsers
  * always revalidate (`max-age=0`, a 304 from the edge costs no database round trip); shared
  * caches in front of us may serve a stale copy for STALE_SECONDS more while they revalidate,
  * so through those the bound is 90 s.
@@ -16,13 +18,20 @@ const CATALOG_CACHE_CONTROL = `public, max-age=0, s-maxage=${FRESH_SECONDS}, sta
 /** Bumped when a response shape changes, so a deploy never serves the old shape from cache. */
 const CACHE_VERSION = "2";
 
-/** Same URL regardless of query parameter order, so `?a=1&b=2` and `?b=2&a=1` share an entry. */
-function cacheKey(url: string): string {
+/**
+ * Same URL regardless of query parameter order, so `?a=1&b=2` and `?b=2&a=1` share an entry;
+ * `generation` is the catalog's cache generation (catalog-version.ts), bumped by admin writes.
+ */
+function cacheKey(url: string, generation: string): string {
 	const u = new URL(url);
 	const params = [...u.searchParams].sort(([a, av], [b, bv]) =>
 		a === b ? av.localeCompare(bv) : a < b ? -1 : 1,
 	);
-	const query = new URLSearchParams([["__cv", CACHE_VERSION], ...params]);
+	const query = new URLSearchParams([
+		["__cv", CACHE_VERSION],
+		["__gen", generation],
+		...params,
+	]);
 	return `${u.origin}${u.pathname}?${query}`;
 }
 
@@ -64,7 +73,7 @@ function notModified(etag: string, serverTiming: string): Response {
 export const edgeCache = () =>
 	createMiddleware<AppEnv>(async (c, next) => {
 		const cache = caches.default;
-		const key = cacheKey(c.req.url);
+		const key = cacheKey(c.req.url, await catalogVersion(c.var.services));
 		const ifNoneMatch = c.req.header("If-None-Match");
 
 		const hit = await cache.match(key);

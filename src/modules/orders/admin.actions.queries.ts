@@ -21,6 +21,20 @@ export function noteSql(p: {
 		returning id`;
 }
 
+/**
+ * The admin's own reason for a cancel, as an internal timeline row (`cancel_reason`): the
+ * customer's view shows only the neutral code stored on the order.
+ */
+export function internalCancelReasonSql(p: {
+	orderId: string;
+	adminId: string;
+	reason: string;
+}): SQL {
+	return sql`insert into order_events (id, order_id, type, actor, actor_id, data, internal)
+		values (${uuidv7()}::uuid, ${p.orderId}::uuid, 'cancel_reason', 'admin', ${p.adminId}::uuid,
+			jsonb_build_object('reason', ${p.reason}::text), true)`;
+}
+
 export interface ActionRow extends Record<string, unknown> {
 	/** `ok`, or why not: `not_found`, `invalid_state`, `unknown_item`, `too_many`, `nothing_to_ship`. */
 	outcome: string;
@@ -72,10 +86,12 @@ export interface FulfilInput {
 }
 
 /**
- * Ships units of a `paid` order: all or nothing, never more of a line than it has left
- * (`quantity - shipped - restocked`). Writes the fulfillment and its items, raises
- * `shipped_quantity`, a `fulfillment_created` timeline row, and `paid → fulfilled` once no line
- * has units left. Run it after lockOrderSql in the same batch.
+ * Ships units of a `paid` or `partially_refunded` order: all or nothing, never more of a line
+ * than it has left (`quantity - shipped - restocked`). Writes the fulfillment and its items,
+ * raises `shipped_quantity`, a `fulfillment_created` timeline row, and `paid → fulfilled` once no
+ * line has units left. A partially refunded order keeps its status (the money state outranks the
+ * shipping state, as `fulfilled → partially_refunded` already does); its shipments show in the
+ * fulfilments and per-line shipped quantities. Run it after lockOrderSql in the same batch.
  */
 export function fulfilSql(p: FulfilInput): SQL {
 	const id = sql`${p.orderId}::uuid`;
@@ -94,7 +110,7 @@ export function fulfilSql(p: FulfilInput): SQL {
 	), verdict as (
 		select case
 			when not exists (select 1 from o) then 'not_found'
-			when (select status from o) <> 'paid' then 'invalid_state'
+			when (select status from o) not in ('paid', 'partially_refunded') then 'invalid_state'
 			when exists (select 1 from want where id is null) then 'unknown_item'
 			when not exists (select 1 from want) then 'nothing_to_ship'
 			when exists (select 1 from want where qty > lft) then 'too_many'

@@ -20,6 +20,7 @@ import {
 	isProviderFailure,
 	providerUnavailable,
 } from "../payments/stripe.calls";
+import { recordRefund } from "../stats/business-events";
 import { lockOrderSql } from "./admin.actions.queries";
 import { adminOrderSql } from "./admin.orders.queries";
 import type { AdminOrder, RefundBody } from "./admin.orders.schemas";
@@ -146,7 +147,8 @@ export async function refundOrder(
 				payment_intent: row.payment_intent_id ?? "",
 				amount: row.amount ?? 0,
 				reason: "requested_by_customer",
-				metadata: { orderId, purpose: "admin_refund" },
+				// reservationId lets the refund's webhook attach a reservation whose batch 2 never ran.
+				metadata: { orderId, purpose: "admin_refund", reservationId: refundId },
 			},
 			// From the client's key and request, not the reservation: when Stripe made the refund
 			// but the answer was lost (a timeout), the client's retry gets that refund back.
@@ -220,6 +222,8 @@ export async function refundOrder(
 		),
 	});
 	const snapshot = done.settle.rows[0]?.order as OrderSnapshot | null;
+	if (snapshot && done.refund.rows[0]?.succeeded_now)
+		recordRefund(services.analytics, snapshot, refund);
 	if (refund.status === "succeeded" && snapshot)
 		await services.emails.send(refundIssuedEmail(snapshot, refund));
 	return { status: 201, body: done.response.rows[0]?.body, replayed: false };

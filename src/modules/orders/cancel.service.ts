@@ -15,6 +15,8 @@ import {
 	providerUnavailable,
 	refundPayment,
 } from "../payments/stripe.calls";
+import { recordRefund } from "../stats/business-events";
+import { internalCancelReasonSql } from "./admin.actions.queries";
 import { cancelledEmail, refundIssuedEmail } from "./order-emails";
 import { type OrderReader, readableBy } from "./orders.access";
 import { orderViewSql } from "./orders.queries";
@@ -111,6 +113,11 @@ async function cancelPaid(
 	const snapshot = done.cancel?.rows[0]?.order;
 	if (!after || !snapshot) throw new ApiError("NOT_FOUND", "Order not found");
 	if (after.status !== "cancelled") throw invalidOrderState(after.status);
+	if (refund && "settle" in done) {
+		const settled = done.settle.rows[0]?.order;
+		if (settled && done.refund.rows[0]?.succeeded_now)
+			recordRefund(services.analytics, settled, refund);
+	}
 	await services.emails.send(cancelledEmail(snapshot));
 	if (refund?.status === "succeeded")
 		await services.emails.send(refundIssuedEmail(snapshot, refund));
@@ -212,8 +219,16 @@ function cancelAs(
 }
 
 /**
+ * What the customer sees as the reason of an admin's cancel: a neutral code. The admin's own
+ * words (fraud suspicion, a stock problem…) stay internal: on an internal timeline row and in the
+ * audit log, never on the order's `cancel_reason`, its refund or the `order_cancelled` email.
+ */
+export const ADMIN_CANCEL_REASON = "cancelled_by_merchant";
+
+/**
  * An admin's cancel of any order, the customer's way (same Stripe-first steps and states), with
- * the admin's reason and id on the order and its timeline. Answers the customer's order view.
+ * the admin's id on the order and its timeline and the admin's reason kept internal (see
+ * ADMIN_CANCEL_REASON). Answers the customer's view of the order.
  */
 export async function adminCancelOrder(
 	services: Services,
@@ -234,16 +249,27 @@ export async function adminCancelOrder(
 		services,
 		order,
 		{ actor: "admin", actorId: params.actorId },
-		params.reason,
+		ADMIN_CANCEL_REASON,
 	);
-	// After the cancel's own batches: Stripe sits between them, so the audit row gets its own.
-	await services.db.execute(
-		auditSql(params, {
-			action: "order.cancel",
-			targetType: "order",
-			targetId: order.id,
-			after: { status: view.status, reason: params.reason },
-		}),
-	);
+	// After the cancel's own batches (Stripe sits between them): the internal reason and the
+	// audit row share one round trip.
+	const { db } = services;
+	await batch(db, {
+		reason: db.execute(
+			internalCancelReasonSql({
+				orderId: order.id,
+				adminId: params.actorId,
+				reason: params.reason,
+			}),
+		),
+		audit: db.execute(
+			auditSql(params, {
+				action: "order.cancel",
+				targetType: "order",
+				targetId: order.id,
+				after: { status: view.status, reason: params.reason },
+			}),
+		),
+	});
 	return view;
 }

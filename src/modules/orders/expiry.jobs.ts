@@ -10,7 +10,7 @@ import {
 	cancelPaymentIntent,
 	isProviderFailure,
 } from "../payments/stripe.calls";
-import type { Attribution } from "./transitions.queries";
+import { type Attribution, SQL_UUIDV7 } from "./transitions.queries";
 
 /** Orders per run (oldest deadline first): one run stays short; the next run continues. */
 const EXPIRY_BATCH = 50;
@@ -114,4 +114,31 @@ export async function purgeExpiredIdempotencyKeys(
 		)
 		select count(*)::int as deleted from deleted`);
 	return { idempotencyKeys: rows[0]?.deleted ?? 0 };
+}
+
+/**
+ * Admin refund reservations (`pending`, no Stripe id) older than an hour: their request died
+ * before Stripe made a refund, or made one whose events never named the reservation. Released,
+ * with an internal timeline row, so the amount is refundable again. Money stays safe either way:
+ * a refund Stripe did make is recorded by its webhook as a row of its own, and Stripe itself
+ * never refunds more than the charge.
+ */
+export async function releaseStaleRefundReservations(
+	db: Db,
+): Promise<{ refundReservations: number }> {
+	const { rows } = await db.execute<{ released: number }>(sql`
+		with stale as (
+			delete from refunds
+			where id in (select id from refunds where status = 'pending' and stripe_refund_id is null
+				and created_at < now() - interval '1 hour' limit 100)
+				and status = 'pending' and stripe_refund_id is null
+			returning id, order_id, amount
+		), noted as (
+			insert into order_events (id, order_id, type, actor, data, internal)
+			select ${SQL_UUIDV7}, s.order_id, 'refund_reservation_released', 'system',
+				jsonb_build_object('refundId', s.id, 'amount', s.amount), true
+			from stale s
+		)
+		select count(*)::int as released from stale`);
+	return { refundReservations: rows[0]?.released ?? 0 };
 }

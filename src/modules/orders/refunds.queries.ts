@@ -41,11 +41,37 @@ function lockOrderSql(ref: OrderRef): SQL {
 }
 
 /**
+ * Gives an admin refund's reservation its Stripe refund id, when the request that made the
+ * refund died before its own second batch did it (the reservation is still unattached and no
+ * row has that Stripe id yet); a no-op otherwise.
+ */
+function attachReservationSql(
+	ref: OrderRef,
+	reservationId: string,
+	stripeRefundId: string,
+): SQL {
+	return sql`update refunds set stripe_refund_id = ${stripeRefundId}, updated_at = now()
+		where id = ${reservationId}::uuid and order_id = ${orderIdSql(ref)}
+			and stripe_refund_id is null
+			and not exists (select 1 from refunds where stripe_refund_id = ${stripeRefundId})`;
+}
+
+/** What upsertRefundSql answers: did THIS statement see the refund succeed (first time)? */
+export interface RefundUpserted extends Record<string, unknown> {
+	succeeded_now: boolean;
+}
+
+/**
  * Inserts or updates the refund by its Stripe id. A reported status never moves a finished
  * refund (succeeded, failed, canceled) back to an unfinished one: reads of Stripe may arrive late.
+ * Answers `succeeded_now` (true once per refund: the order lock of refundStatements serialises
+ * reconciliations, and each statement sees the ones committed before it).
  */
 function upsertRefundSql(ref: OrderRef, r: RefundFacts): SQL {
-	return sql`insert into refunds (id, order_id, stripe_refund_id, amount, currency, reason, status, created_by)
+	return sql`with prev as (
+		select status from refunds where stripe_refund_id = ${r.stripeRefundId}
+	), up as (
+		insert into refunds (id, order_id, stripe_refund_id, amount, currency, reason, status, created_by)
 		select ${uuidv7()}::uuid, o.id, ${r.stripeRefundId}, ${r.amount}::int, ${r.currency.toUpperCase()},
 			${r.reason}, ${r.status}, ${r.createdBy ?? null}::uuid
 		from orders o where o.id = ${orderIdSql(ref)}
@@ -55,7 +81,11 @@ function upsertRefundSql(ref: OrderRef, r: RefundFacts): SQL {
 				when refunds.status in ('succeeded', 'failed', 'canceled')
 					and excluded.status in ('pending', 'requires_action') then refunds.status
 				else excluded.status end,
-			updated_at = now()`;
+			updated_at = now()
+		returning status
+	)
+	select coalesce((select status from up) = 'succeeded'
+		and (select status from prev) is distinct from 'succeeded', false) as succeeded_now`;
 }
 
 /**
@@ -112,14 +142,24 @@ export function refundStatements(
 		refund: RefundFacts;
 		who: Attribution;
 		cancel?: { orderId: string; reason: string };
+		/**
+		 * The admin refund's reservation (a `pending` row without a Stripe id) that this Stripe
+		 * refund was made for: attached first, so the refund settles that row instead of a new one.
+		 */
+		reservationId?: string;
 	},
 ) {
 	return {
 		lock: db.execute(lockOrderSql(p.ref)),
+		attach: p.reservationId
+			? db.execute(
+					attachReservationSql(p.ref, p.reservationId, p.refund.stripeRefundId),
+				)
+			: undefined,
 		cancel: p.cancel
 			? db.execute<Cancelled>(cancelPaidOrderSql({ ...p.cancel, ...p.who }))
 			: undefined,
-		refund: db.execute(upsertRefundSql(p.ref, p.refund)),
+		refund: db.execute<RefundUpserted>(upsertRefundSql(p.ref, p.refund)),
 		settle: db.execute<SettledRefunds & Record<string, unknown>>(
 			settleRefundsSql(p.ref, p.who),
 		),

@@ -12,16 +12,25 @@ import {
 	markPaidSql,
 	type Paid,
 } from "../orders/transitions.queries";
+import { recordOrderPaid } from "../stats/business-events";
 import { refundPayment } from "./stripe.calls";
 
 const uuid = z.uuid();
+
+/** `metadata[field]` of a Stripe object we created, when it is a well-formed UUID. */
+export function metadataUuid(
+	metadata: Stripe.Metadata | null | undefined,
+	field: string,
+): string | null {
+	const parsed = uuid.safeParse(metadata?.[field]);
+	return parsed.success ? parsed.data : null;
+}
 
 /** `metadata.orderId` of a Stripe object we created, when it is a well-formed order id. */
 export function metadataOrderId(
 	metadata: Stripe.Metadata | null | undefined,
 ): string | null {
-	const parsed = uuid.safeParse(metadata?.orderId);
-	return parsed.success ? parsed.data : null;
+	return metadataUuid(metadata, "orderId");
 }
 
 /** Statements that ride in a transition's batch, after it (named as for `batch()`). */
@@ -66,6 +75,7 @@ export async function applySucceededPayment<
 		amount: pi.amount_received,
 		currency: pi.currency,
 	};
+	if (outcome === "paid" && order) recordOrderPaid(services.analytics, order);
 	if (order?.status === "paid" && opts.confirm !== false)
 		await services.emails.send(confirmationEmail(order));
 	if (outcome === "amount_mismatch")

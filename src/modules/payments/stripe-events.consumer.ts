@@ -12,10 +12,12 @@ import {
 	orderSnapshotSql,
 } from "../orders/snapshot.queries";
 import type { Attribution } from "../orders/transitions.queries";
+import { recordRefund } from "../stats/business-events";
 import {
 	applyCancellation,
 	applySucceededPayment,
 	metadataOrderId,
+	metadataUuid,
 } from "./payments.service";
 import {
 	type StripeEventMessage,
@@ -158,6 +160,10 @@ async function onRefund(
 				ref,
 				who,
 				cancel,
+				reservationId:
+					purpose === "admin_refund"
+						? (metadataUuid(refund.metadata, "reservationId") ?? undefined)
+						: undefined,
 				refund: {
 					stripeRefundId: refund.id,
 					amount: refund.amount,
@@ -172,6 +178,8 @@ async function onRefund(
 			processed,
 		});
 		order = reconciled.settle.rows[0]?.order ?? null;
+		if (order && reconciled.refund.rows[0]?.succeeded_now)
+			recordRefund(services.analytics, order, refund);
 		if (reconciled.cancel?.rows[0]?.cancelled && order)
 			await services.emails.send(cancelledEmail(order));
 	}

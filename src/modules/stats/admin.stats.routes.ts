@@ -18,7 +18,7 @@ const product = z.object({
 	revenue: money,
 });
 
-const statsSchema = z
+export const statsSchema = z
 	.object({
 		from: z.string(),
 		to: z.string(),

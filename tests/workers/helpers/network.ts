@@ -58,3 +58,13 @@ export function interceptOrigin(origin: string, handler: Handler) {
 	});
 	return { calls, restore: () => intercepts.delete(origin) };
 }
+
+/** Sends an intercepted call on to where it was going (a handler that fails only some calls). */
+export function forward(call: InterceptedCall): Promise<Response> {
+	return realFetch(call.url, {
+		method: call.method,
+		headers: call.headers,
+		body:
+			call.method === "GET" || call.method === "HEAD" ? undefined : call.body,
+	});
+}

@@ -1,0 +1,87 @@
+import type { SQL } from "drizzle-orm";
+import { batch } from "../../db/batch";
+import type { Db } from "../../db/client";
+import { ApiError } from "../../lib/errors";
+import {
+	lockProductSql,
+	type OptionVerdict,
+	removeOptionSql,
+	renameOptionSql,
+	renameValueSql,
+	reorderValuesSql,
+} from "./admin.options.queries";
+import { adminProduct, detail } from "./admin.products.service";
+import { translateWriteErrors } from "./admin.write-errors";
+
+function refused(v: OptionVerdict): ApiError {
+	switch (v.outcome) {
+		case "not_found":
+			return new ApiError("NOT_FOUND", "Option not found", { field: "name" });
+		case "name_taken":
+			return new ApiError(
+				"CONFLICT",
+				"The product has an option of that name",
+				{
+					field: "name",
+				},
+			);
+		case "value_not_found":
+			return new ApiError("NOT_FOUND", "The option has no such value", {
+				field: "from",
+			});
+		case "value_taken":
+			return new ApiError("CONFLICT", "The option already has that value", {
+				field: "to",
+			});
+		case "not_a_permutation":
+			return new ApiError(
+				"VALIDATION_FAILED",
+				"values must list every value of the option exactly once",
+				{ fields: [{ path: "values", message: "not a reordering" }] },
+			);
+		default:
+			return new ApiError(
+				"CONFLICT",
+				"Variants differ by this option; remove or archive-and-delete them until one value is left",
+				{ field: "options", reason: "in_use", values: v.used ?? [] },
+			);
+	}
+}
+
+/**
+ * Runs one option change (lock the product, change, read the product back: ONE round trip) and
+ * answers the admin product view, or the change's refusal (nothing written).
+ */
+async function change(db: Db, productId: string, statement: SQL) {
+	const done = await translateWriteErrors(
+		batch(db, {
+			lock: db.execute(lockProductSql(productId)),
+			change: db.execute<OptionVerdict>(statement),
+			read: detail(db, productId),
+		}),
+	);
+	const row = done.read.rows[0];
+	if (!row) throw new ApiError("NOT_FOUND", "Product not found");
+	const verdict = done.change.rows[0];
+	if (!verdict) throw new Error("option statement returned no row");
+	if (verdict.outcome !== "ok") throw refused(verdict);
+	return adminProduct(row);
+}
+
+export const renameOption = (
+	db: Db,
+	p: { productId: string; name: string; to: string },
+) => change(db, p.productId, renameOptionSql(p));
+
+export const renameOptionValue = (
+	db: Db,
+	p: { productId: string; name: string; from: string; to: string },
+) => change(db, p.productId, renameValueSql(p));
+
+export const reorderOptionValues = (
+	db: Db,
+	p: { productId: string; name: string; values: string[] },
+) => change(db, p.productId, reorderValuesSql(p));
+
+export const removeOption = (db: Db, p: { productId: string; name: string }) =>
+	change(db, p.productId, removeOptionSql(p));
