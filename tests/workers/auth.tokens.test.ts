@@ -13,7 +13,7 @@ import {
 	tamperedToken,
 	unsignedToken,
 } from "./helpers/auth";
-import { BASE, call, dbRoundTrips, expectError } from "./helpers/http";
+import { call, callWith, dbRoundTrips, expectError } from "./helpers/http";
 import { protectedRouteCases } from "./helpers/security";
 
 /** The real app plus admin-only probes: no admin route ships in this module yet. */
@@ -26,7 +26,7 @@ function adminProbe() {
 		c.json({ ok: true }),
 	);
 	return (path: string, init: RequestInit) =>
-		app.request(`${BASE}${path}`, init, env);
+		callWith(env, path, init, { app, ownRoutes: true });
 }
 
 describe("role-restricted routes", () => {

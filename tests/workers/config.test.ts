@@ -1,16 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { createApp } from "../../src/app";
 import { ConfigError, loadConfig } from "../../src/env";
-import { BASE, expectError } from "./helpers/http";
+import { callWith, expectError } from "./helpers/http";
 
 function requestWith(overrides: Record<string, unknown>) {
 	vi.spyOn(console, "error").mockImplementation(() => {});
-	return createApp().request(
-		`${BASE}/health/live`,
-		{},
-		{ ...env, ...overrides },
-	);
+	return callWith({ ...env, ...overrides }, "/health/live");
 }
 
 function issuesFor(overrides: Record<string, unknown>) {

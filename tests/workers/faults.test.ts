@@ -5,12 +5,11 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createApp } from "../../src/app";
 import worker from "../../src/index";
 import { isDependencyFailure } from "../../src/lib/dependency-errors";
 import { SENDGRID_URL } from "../../src/modules/emails/providers";
 import { PASSWORD, register, uniqueEmail, uniqueIp } from "./helpers/auth";
-import { BASE, expectError, json } from "./helpers/http";
+import { callWith, expectError, json } from "./helpers/http";
 import { interceptOrigin } from "./helpers/network";
 
 const faults = env as unknown as {
@@ -25,10 +24,7 @@ async function timed(
 	overrides: Record<string, unknown>,
 ) {
 	const started = Date.now();
-	const res = await createApp().request(`${BASE}${path}`, init, {
-		...env,
-		...overrides,
-	});
+	const res = await callWith({ ...env, ...overrides }, path, init);
 	return { res, ms: Date.now() - started };
 }
 

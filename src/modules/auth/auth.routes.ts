@@ -9,6 +9,7 @@ import {
 	errorResponses,
 	jsonBody,
 	jsonContent,
+	mayAlsoSet,
 } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { sha256Hex, TOKEN_PATTERN } from "../../lib/tokens";
@@ -90,6 +91,7 @@ export const authRoutes = createRouter()
 			method: "post",
 			path: "/register",
 			tags,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "Create a customer account and sign in",
 			description: cartMergeDescription,
 			middleware: [rateLimitByIp("register_ip")] as const,
@@ -139,6 +141,7 @@ export const authRoutes = createRouter()
 			method: "post",
 			path: "/login",
 			tags,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "Sign in with email and password",
 			description: `Unknown email, wrong password and disabled account all answer the same 401 INVALID_CREDENTIALS. Rate limited per IP and per email. ${cartMergeDescription}`,
 			middleware: [rateLimitByIp("login_ip")] as const,
@@ -190,6 +193,7 @@ export const authRoutes = createRouter()
 			method: "post",
 			path: "/refresh",
 			tags,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "Rotate the refresh token and get a new access token",
 			description:
 				"Browsers send the `vs_refresh` cookie and no body; native clients send `{refreshToken}` and get the successor in the body. Presenting an already-rotated token revokes its whole session. A cross-site `Origin` is refused (403).",
@@ -250,6 +254,7 @@ export const authRoutes = createRouter()
 			method: "post",
 			path: "/logout",
 			tags,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "End this session (idempotent) and clear the refresh cookie",
 			description: "A cross-site `Origin` is refused (403).",
 			middleware: [requireAllowedOrigin()] as const,
@@ -277,6 +282,7 @@ export const authRoutes = createRouter()
 			method: "post",
 			path: "/logout-all",
 			tags,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "End every session of the signed-in user",
 			description:
 				"Refresh tokens stop working at once; access tokens already issued stay valid until they expire (at most 15 minutes).",

@@ -1,5 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
+import {
+	bearerAuth,
+	errorResponses,
+	jsonBody,
+	jsonContent,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { requirePermission } from "../../middleware/auth";
 import { limitBody } from "../../middleware/http";
@@ -11,6 +16,7 @@ import {
 	uploadImage,
 } from "./admin.images.service";
 import {
+	adminImageSchema,
 	idParams,
 	imageOrderSchema,
 	imagePatchSchema,
@@ -47,7 +53,7 @@ export const adminImageRoutes = createRouter()
 				},
 			},
 			responses: {
-				201: { description: "image" },
+				201: jsonContent(adminImageSchema, "the image"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
@@ -79,7 +85,7 @@ export const adminImageRoutes = createRouter()
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(imagePatchSchema) },
 			responses: {
-				200: { description: "image" },
+				200: jsonContent(adminImageSchema, "the image"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
@@ -88,14 +94,13 @@ export const adminImageRoutes = createRouter()
 				),
 			},
 		}),
-		async (c) =>
-			c.json(
-				await updateImage(c.var.services.db, {
-					id: c.req.valid("param").id,
-					changes: c.req.valid("json"),
-				}),
-				200,
-			),
+		async (c) => {
+			const image = await updateImage(c.var.services.db, {
+				id: c.req.valid("param").id,
+				changes: c.req.valid("json"),
+			});
+			return c.json({ ...image, url: imageUrl(image.key) }, 200);
+		},
 	)
 	.openapi(
 		createRoute({

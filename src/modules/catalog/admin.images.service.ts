@@ -2,7 +2,7 @@ import { and, eq, exists, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { images, products, variants } from "../../db/schema";
 import { toHex } from "../../lib/encoding";
-import { ApiError } from "../../lib/errors";
+import { ApiError, validationFailed } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import {
 	IMAGE_TYPES,
@@ -37,7 +37,11 @@ async function inspectImage(
 			`Content-Type must be one of ${Object.keys(IMAGE_TYPES).join(", ")}`,
 		);
 	if (body.byteLength === 0)
-		throw new ApiError("VALIDATION_FAILED", "The image is empty");
+		throw validationFailed("The image is empty", {
+			path: "(root)",
+			message: "the request body is empty",
+			code: "too_small",
+		});
 	if (body.byteLength > MAX_IMAGE_BYTES)
 		throw new ApiError(
 			"PAYLOAD_TOO_LARGE",
@@ -221,9 +225,12 @@ export async function reorderImages(
 	const row = rows[0];
 	if (!row?.found) throw new ApiError("NOT_FOUND", "Product not found");
 	if (!row.same)
-		throw new ApiError(
-			"VALIDATION_FAILED",
+		throw validationFailed(
 			"imageIds must list each of the product's images exactly once",
-			{ field: "imageIds" },
+			{
+				path: "imageIds",
+				message: "must list each of the product's images exactly once",
+				code: "custom",
+			},
 		);
 }

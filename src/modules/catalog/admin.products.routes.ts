@@ -1,5 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
+import {
+	bearerAuth,
+	errorResponses,
+	jsonBody,
+	jsonContent,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requirePermission } from "../../middleware/auth";
 import {
@@ -9,6 +14,8 @@ import {
 	updateProduct,
 } from "./admin.products.service";
 import {
+	adminProductSchema,
+	deletionSchema,
 	idParams,
 	productCreateSchema,
 	productPatchSchema,
@@ -28,7 +35,7 @@ export const adminProductRoutes = createRouter()
 			middleware: canWrite,
 			request: { body: jsonBody(productCreateSchema) },
 			responses: {
-				201: { description: "created" },
+				201: jsonContent(adminProductSchema, "created"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
@@ -57,7 +64,7 @@ export const adminProductRoutes = createRouter()
 			middleware: canWrite,
 			request: { params: idParams },
 			responses: {
-				200: { description: "product" },
+				200: jsonContent(adminProductSchema, "the product"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
@@ -82,7 +89,7 @@ export const adminProductRoutes = createRouter()
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(productPatchSchema) },
 			responses: {
-				200: { description: "updated" },
+				200: jsonContent(adminProductSchema, "updated"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
@@ -111,7 +118,7 @@ export const adminProductRoutes = createRouter()
 			middleware: canWrite,
 			request: { params: idParams },
 			responses: {
-				200: { description: "{ id, outcome: deleted | archived }" },
+				200: jsonContent(deletionSchema, "deleted, or archived"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
