@@ -5,6 +5,7 @@ import {
 	ERROR_HEADERS,
 	errorCodeSchemas,
 	errorComponentName,
+	errorSchema,
 	HEADERS,
 	type HeaderName,
 	headerComponentName,
@@ -19,6 +20,7 @@ type Document = ReturnType<AnyApp["getOpenAPI31Document"]>;
 interface Operation {
 	[RESPONSE_HEADERS]?: HeaderName[];
 	operationId?: string;
+	summary?: string;
 	tags?: string[];
 	security?: Record<string, string[]>[];
 	parameters?: unknown[];
@@ -31,6 +33,7 @@ interface Response {
 	content?: Record<string, { schema?: Schema }>;
 }
 interface Schema {
+	type?: string;
 	$ref?: string;
 	anyOf?: Schema[];
 	oneOf?: Schema[];
@@ -44,6 +47,7 @@ const CODE_BY_COMPONENT = new Map(
 
 /** Registers what the completed document refers to: every code's envelope. Once per app. */
 export function registerContractComponents(app: AnyApp) {
+	app.openAPIRegistry.register("Error", errorSchema);
 	for (const [code, schema] of errorCodeSchemas)
 		app.openAPIRegistry.register(errorComponentName(code), schema);
 }
@@ -70,7 +74,8 @@ export function openApiDocument(app: AnyApp, serverUrl: string): Document {
 			license: { name: "Proprietary" },
 		},
 		servers: [{ url: serverUrl }],
-	}) as Document & { paths: Record<string, Record<string, Operation>> };
+	});
+	const paths = (doc.paths ?? {}) as Record<string, Record<string, Operation>>;
 	doc.components ??= {};
 	doc.components.headers = Object.fromEntries(
 		Object.entries(HEADERS).map(([name, header]) => [
@@ -78,7 +83,21 @@ export function openApiDocument(app: AnyApp, serverUrl: string): Document {
 			header,
 		]),
 	);
-	for (const [path, item] of Object.entries(doc.paths)) {
+	// The document describes itself too (the route is plain hono: it must not be in its own registry).
+	paths["/v1/openapi.json"] = {
+		get: {
+			operationId: "getOpenApiDocument",
+			tags: ["meta"],
+			summary: "This OpenAPI 3.1 document",
+			responses: {
+				200: {
+					description: "the document",
+					content: { "application/json": { schema: { type: "object" } } },
+				},
+			},
+		},
+	};
+	for (const [path, item] of Object.entries(paths)) {
 		for (const method of METHODS) {
 			const op = item[method];
 			if (op) complete(op, method, path);
