@@ -74,7 +74,10 @@ function contract(app?: App): Contract {
 function compile(app: App): Contract {
 	const doc = JSON.parse(
 		JSON.stringify(openApiDocument(app, "http://voidshop.test")),
-	) as { paths: Record<string, Record<string, Operation>> };
+	) as {
+		paths: Record<string, Record<string, Operation>>;
+		components: { schemas: Record<string, unknown> };
+	};
 	const templates = Object.entries(doc.paths).map(([template, item]) => {
 		const segments = template.split("/").filter(Boolean);
 		const source = segments
@@ -88,7 +91,53 @@ function compile(app: App): Contract {
 		};
 	});
 	templates.sort((a, b) => b.literals - a.literals);
+	const extended = new Set<unknown>();
+	for (const ref of allOfRefs(doc))
+		extended.add(doc.components.schemas[ref.replace(SCHEMAS, "")]);
+	closeObjects(doc, extended);
 	return { templates, lookup: dereference({ ...doc, $id: DOC_URI }) };
+}
+
+const SCHEMAS = "#/components/schemas/";
+
+/** The components some `allOf` extends (`allOf: [{ $ref }, { more properties }]`). */
+function allOfRefs(node: unknown, inAllOf = false): string[] {
+	if (Array.isArray(node)) return node.flatMap((n) => allOfRefs(n, inAllOf));
+	if (!node || typeof node !== "object") return [];
+	const schema = node as Record<string, unknown>;
+	const own = inAllOf && typeof schema.$ref === "string" ? [schema.$ref] : [];
+	return [
+		...own,
+		...Object.entries(schema).flatMap(([key, value]) =>
+			allOfRefs(value, key === "allOf"),
+		),
+	];
+}
+
+/**
+ * Makes every documented object closed (`additionalProperties: false`) for the check, so a
+ * field the Worker sends but the document does not describe fails too (JSON Schema would
+ * allow it). What an `allOf` combines stays open, nested objects included: a component that
+ * another extends (`Order` → `AdminOrder`) may meet the extension's extra fields anywhere.
+ */
+function closeObjects(node: unknown, open: Set<unknown>, inAllOf = false) {
+	if (Array.isArray(node)) {
+		for (const item of node) closeObjects(item, open, inAllOf);
+		return;
+	}
+	if (!node || typeof node !== "object" || open.has(node)) return;
+	const schema = node as Record<string, unknown>;
+	if (
+		!inAllOf &&
+		schema.properties &&
+		typeof schema.properties === "object" &&
+		schema.additionalProperties === undefined &&
+		schema.patternProperties === undefined &&
+		schema.unevaluatedProperties === undefined
+	)
+		schema.additionalProperties = false;
+	for (const [key, value] of Object.entries(schema))
+		closeObjects(value, open, key === "allOf");
 }
 
 function escapeRegExp(text: string): string {
