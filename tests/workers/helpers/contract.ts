@@ -267,11 +267,22 @@ export async function conform(
 /** The deepest failures first (the ones that name the property), as JSON pointers. */
 function describe(errors: OutputUnit[]): string {
 	const depth = (e: OutputUnit) => e.instanceLocation.split("/").length;
-	const deepest = [...errors].sort((a, b) => depth(b) - depth(a)).slice(0, 6);
+	const telling = errors.filter(
+		(e) =>
+			!/^A subschema had errors|^Instance does not match (every|any) subschema|does not match additional properties schema/.test(
+				e.error,
+			),
+	);
+	const deepest = [...(telling.length > 0 ? telling : errors)]
+		.sort((a, b) => depth(b) - depth(a))
+		.slice(0, 6);
 	return deepest
-		.map(
-			(e) =>
-				`  at ${e.instanceLocation.replace(/^#/, "") || "/"}: ${e.error} (${e.keywordLocation})`,
-		)
+		.map((e) => {
+			const message =
+				e.keyword === "false"
+					? "a property the document does not describe"
+					: e.error;
+			return `  at ${e.instanceLocation.replace(/^#/, "") || "/"}: ${message} (schema ${e.keywordLocation})`;
+		})
 		.join("\n");
 }
