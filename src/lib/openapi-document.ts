@@ -114,7 +114,9 @@ function complete(op: Operation, method: string, path: string) {
 	op.security ??= admin ? [{ bearer: [] }] : [];
 
 	const codes: ErrorCode[] = ["INTERNAL", "CONFIG_INVALID"];
-	if (path !== "/health/live") codes.push("DEPENDENCY_UNAVAILABLE");
+	// Everything but liveness and the document itself reaches the database or Redis.
+	if (path !== "/health/live" && path !== "/v1/openapi.json")
+		codes.push("DEPENDENCY_UNAVAILABLE");
 	const jsonBody = Object.keys(op.requestBody?.content ?? {}).some((type) =>
 		type.includes("json"),
 	);
