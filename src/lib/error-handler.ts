@@ -5,7 +5,14 @@ import {
 	DEPENDENCY_RETRY_AFTER_SECONDS,
 	isDependencyFailure,
 } from "./dependency-errors";
-import { ApiError, type ErrorCode, errorBody, PG, pgError } from "./errors";
+import {
+	ApiError,
+	type ErrorCode,
+	errorBody,
+	PG,
+	pgError,
+	validationFailed,
+} from "./errors";
 import { log } from "./log";
 
 /** Maps hono's own HTTPExceptions (body parsing, media type gate, body limit) onto our codes. */
@@ -14,7 +21,7 @@ function fromHttpException(err: HTTPException): ApiError {
 		return new ApiError("INVALID_JSON", "The request body is not valid JSON");
 	}
 	const byStatus: Partial<Record<number, [ErrorCode, string]>> = {
-		400: ["VALIDATION_FAILED", err.message || "Bad request"],
+		400: ["VALIDATION_FAILED", "Bad request"],
 		401: ["UNAUTHENTICATED", "Authentication required"],
 		403: ["FORBIDDEN", "Forbidden"],
 		404: ["NOT_FOUND", "Not found"],
@@ -28,7 +35,13 @@ function fromHttpException(err: HTTPException): ApiError {
 		"INTERNAL",
 		"Internal server error",
 	];
-	return new ApiError(code, message);
+	return code === "VALIDATION_FAILED"
+		? validationFailed(message, {
+				path: "(root)",
+				message: err.message || "bad request",
+				code: "invalid_request",
+			})
+		: new ApiError(code, message);
 }
 
 export function errorResponse(c: Context<AppEnv>, err: ApiError): Response {

@@ -95,6 +95,33 @@ export class ApiError extends Error {
 	}
 }
 
+/** One offending input of a 400 VALIDATION_FAILED (zod's issue codes, or `custom`). */
+export interface FieldIssue {
+	/** Dotted path (`items.0.quantity`), `(root)` for the whole input, or a header's name. */
+	path: string;
+	message: string;
+	code: string;
+}
+
+/** 400 VALIDATION_FAILED in its one details shape, `{ fields: [{ path, message, code }] }`. */
+export function validationFailed(
+	message: string,
+	...fields: [FieldIssue, ...FieldIssue[]]
+): ApiError {
+	return new ApiError("VALIDATION_FAILED", message, { fields });
+}
+
+/**
+ * 409 CONFLICT in its one details shape: the field that clashes and the value it clashes with
+ * (`reason` tells conflicts that are not duplicates apart).
+ */
+export function conflict(
+	message: string,
+	details: { field: string; value: unknown; reason?: string },
+): ApiError {
+	return new ApiError("CONFLICT", message, details);
+}
+
 export function errorBody(
 	code: ErrorCode,
 	message: string,

@@ -27,7 +27,7 @@ export function createRouter() {
 			throw new ApiError(
 				"VALIDATION_FAILED",
 				`Invalid request ${result.target}`,
-				{ target: result.target, fields },
+				{ fields },
 			);
 		},
 	});

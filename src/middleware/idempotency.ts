@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
-import { ApiError } from "../lib/errors";
+import { validationFailed } from "../lib/errors";
 
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 
@@ -15,10 +15,13 @@ export const idempotencyKey = () =>
 		if (raw !== undefined) {
 			const key = /^".*"$/.test(raw) ? raw.slice(1, -1) : raw;
 			if (!/^[\x21-\x7e]{1,255}$/.test(key))
-				throw new ApiError(
-					"VALIDATION_FAILED",
+				throw validationFailed(
 					`${IDEMPOTENCY_KEY_HEADER} must be 1 to 255 printable ASCII characters`,
-					{ header: IDEMPOTENCY_KEY_HEADER },
+					{
+						path: IDEMPOTENCY_KEY_HEADER,
+						message: "must be 1 to 255 printable ASCII characters",
+						code: "invalid_format",
+					},
 				);
 			c.set("idempotencyKey", key);
 		}

@@ -2,8 +2,15 @@ import { env } from "cloudflare:workers";
 import { createRoute, z } from "@hono/zod-openapi";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
-import { ERROR_STATUS } from "../../src/lib/errors";
-import { BASE, call, dbRoundTrips, expectError, json } from "./helpers/http";
+import { ERROR_STATUS, type ErrorCode } from "../../src/lib/errors";
+import { errorComponentName, jsonContent } from "../../src/lib/openapi";
+import {
+	call,
+	callWith,
+	dbRoundTrips,
+	expectError,
+	json,
+} from "./helpers/http";
 
 /** The real app plus two probe routes, to exercise body parsing and the unknown-error path. */
 function probeApp() {
@@ -25,7 +32,12 @@ function probeApp() {
 					},
 				},
 			},
-			responses: { 200: { description: "echo" } },
+			responses: {
+				200: jsonContent(
+					z.object({ name: z.string(), qty: z.number() }),
+					"echo",
+				),
+			},
 		}),
 		(c) => c.json(c.req.valid("json"), 200),
 	);
@@ -33,7 +45,7 @@ function probeApp() {
 		throw new Error("secret internal detail: password=hunter2");
 	});
 	return (path: string, init?: RequestInit) =>
-		app.request(`${BASE}${path}`, init, env);
+		callWith(env, path, init, { app, ownRoutes: true });
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -65,11 +77,9 @@ describe("every response", () => {
 
 	it("writes one structured JSON log line per request", async () => {
 		const logs = vi.spyOn(console, "log").mockImplementation(() => {});
-		const res = await createApp().request(
-			`${BASE}/health/live`,
-			{ headers: { "x-request-id": "log-line-test" } },
-			{ ...env, LOG_LEVEL: "info" },
-		);
+		const res = await callWith({ ...env, LOG_LEVEL: "info" }, "/health/live", {
+			headers: { "x-request-id": "log-line-test" },
+		});
 		const lines = logs.mock.calls
 			.map(([line]) => JSON.parse(String(line)))
 			.filter((l) => l.requestId === "log-line-test");
@@ -125,7 +135,6 @@ describe("request bodies", () => {
 		const res = await probe("/v1/probe", json({ name: "", qty: -1 }));
 		const error = await expectError(res, 400, "VALIDATION_FAILED");
 		expect(error.details).toMatchObject({
-			target: "json",
 			fields: expect.arrayContaining([
 				expect.objectContaining({ path: "name" }),
 				expect.objectContaining({ path: "qty" }),
@@ -220,6 +229,46 @@ describe("CORS", () => {
 	});
 });
 
+interface DocResponse {
+	description: string;
+	headers?: Record<string, unknown>;
+	content?: Record<
+		string,
+		{ schema?: { $ref?: string; anyOf?: { $ref?: string }[] } }
+	>;
+}
+interface DocOperation {
+	operationId?: string;
+	tags?: string[];
+	security?: unknown[];
+	responses: Record<string, DocResponse>;
+}
+interface Doc {
+	paths: Record<string, Record<string, DocOperation>>;
+	components: {
+		schemas: Record<
+			string,
+			{
+				properties?: {
+					error: {
+						required?: string[];
+						properties: { code: { enum: string[] } };
+					};
+				};
+			}
+		>;
+	};
+}
+
+function operations(doc: Doc) {
+	return Object.entries(doc.paths).flatMap(([path, methods]) =>
+		Object.entries(methods).map(([method, op]) => ({
+			at: `${method.toUpperCase()} ${path}`,
+			op,
+		})),
+	);
+}
+
 describe("GET /v1/openapi.json", () => {
 	it("serves the OpenAPI document", async () => {
 		const res = await call("/v1/openapi.json");
@@ -248,53 +297,62 @@ describe("GET /v1/openapi.json", () => {
 	});
 
 	it("documents every error response with the envelope, under the status the runtime answers with", async () => {
-		const doc = (await (await call("/v1/openapi.json")).json()) as {
-			paths: Record<
-				string,
-				Record<
-					string,
-					{
-						responses: Record<
-							string,
-							{ description: string; content?: Record<string, unknown> }
-						>;
-					}
-				>
-			>;
-			components: {
-				schemas: Record<
-					string,
-					{
-						properties: { error: { properties: { code: { enum: string[] } } } };
-					}
-				>;
-			};
-		};
+		const doc = (await (await call("/v1/openapi.json")).json()) as Doc;
 		const codes =
-			doc.components.schemas.Error?.properties.error.properties.code.enum;
+			doc.components.schemas.Error?.properties?.error.properties.code.enum;
 		expect(codes?.sort()).toEqual(Object.keys(ERROR_STATUS).sort());
-		const errors = Object.entries(doc.paths).flatMap(([path, methods]) =>
-			Object.entries(methods).flatMap(([method, op]) =>
-				Object.entries(op.responses)
-					.filter(([status]) => Number(status) >= 400)
-					.map(([status, response]) => ({
-						at: `${method} ${path}`,
-						status,
-						response,
-					})),
-			),
+		const errors = operations(doc).flatMap(({ at, op }) =>
+			Object.entries(op.responses)
+				.filter(([status]) => Number(status) >= 400)
+				.map(([status, response]) => ({ at, status, response })),
 		);
-		expect(errors.length).toBeGreaterThan(50);
+		expect(errors.length).toBeGreaterThan(300);
 		for (const { at, status, response } of errors) {
-			expect(response.content, at).toEqual({
-				"application/json": { schema: { $ref: "#/components/schemas/Error" } },
+			const schema = response.content?.["application/json"]?.schema;
+			const refs = schema?.$ref
+				? [schema.$ref]
+				: (schema?.anyOf ?? []).map((s) => s.$ref);
+			// Each code is its own envelope component, named after it and under its status.
+			const documented = refs.map((ref) => {
+				const name = ref?.replace("#/components/schemas/", "") ?? "";
+				const code = Object.keys(ERROR_STATUS).find(
+					(c) => errorComponentName(c as ErrorCode) === name,
+				);
+				return code as ErrorCode;
 			});
-			for (const code of response.description.split(", "))
-				expect([
+			expect(documented.length, at).toBeGreaterThan(0);
+			expect(response.description, at).toBe(documented.join(", "));
+			for (const code of documented)
+				expect([at, code, ERROR_STATUS[code]]).toEqual([
 					at,
 					code,
-					ERROR_STATUS[code as keyof typeof ERROR_STATUS],
-				]).toEqual([at, code, Number(status)]);
+					Number(status),
+				]);
 		}
+	});
+
+	it("gives every operation a unique operationId, a tag, security and the common headers", async () => {
+		const doc = (await (await call("/v1/openapi.json")).json()) as Doc;
+		const ops = operations(doc);
+		expect(ops.length).toBeGreaterThan(60);
+		const ids = ops.map(({ op }) => op.operationId);
+		expect(new Set(ids).size).toBe(ids.length);
+		for (const { at, op } of ops) {
+			expect(op.operationId, at).toMatch(/^[a-z][A-Za-z0-9]+$/);
+			expect(op.tags?.length, at).toBeGreaterThan(0);
+			expect(op.security, at).toBeInstanceOf(Array);
+			if (at.includes(" /v1/admin/"))
+				expect(op.security, at).toEqual([{ bearer: [] }]);
+			expect(op.responses["500"], at).toBeDefined();
+			for (const [status, response] of Object.entries(op.responses))
+				expect(Object.keys(response.headers ?? {}), `${at} ${status}`).toEqual(
+					expect.arrayContaining(["X-Request-Id", "Server-Timing"]),
+				);
+		}
+		// /health is documented with /v1: paths are absolute, the server is the origin.
+		expect(doc.paths["/health/ready"]?.get?.responses).toHaveProperty("503");
+		expect(
+			doc.components.schemas.ErrorValidationFailed?.properties?.error,
+		).toMatchObject({ required: expect.arrayContaining(["details"]) });
 	});
 });

@@ -9,7 +9,13 @@ import {
 	uniqueEmail,
 	uniqueIp,
 } from "./helpers/auth";
-import { BASE, call, dbRoundTrips, expectError, json } from "./helpers/http";
+import {
+	call,
+	callWith,
+	dbRoundTrips,
+	expectError,
+	json,
+} from "./helpers/http";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -18,7 +24,7 @@ function appWith(vars: Record<string, string>) {
 	const app = createApp();
 	const tuned = { ...env, ...vars };
 	return (path: string, init: RequestInit) =>
-		app.request(`${BASE}${path}`, init, tuned);
+		callWith(tuned, path, init, { app });
 }
 
 function expectRateLimited(res: Response, limit: number) {

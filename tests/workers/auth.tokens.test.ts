@@ -13,7 +13,7 @@ import {
 	tamperedToken,
 	unsignedToken,
 } from "./helpers/auth";
-import { BASE, call, dbRoundTrips, expectError } from "./helpers/http";
+import { call, callWith, dbRoundTrips, expectError } from "./helpers/http";
 import { protectedRouteCases } from "./helpers/security";
 
 /** The real app plus admin-only probes: no admin route ships in this module yet. */
@@ -26,7 +26,7 @@ function adminProbe() {
 		c.json({ ok: true }),
 	);
 	return (path: string, init: RequestInit) =>
-		app.request(`${BASE}${path}`, init, env);
+		callWith(env, path, init, { app, ownRoutes: true });
 }
 
 describe("role-restricted routes", () => {
@@ -123,22 +123,22 @@ describe("GET /v1/openapi.json (auth and me)", () => {
 		};
 		expect(Object.keys(doc.paths)).toEqual(
 			expect.arrayContaining([
-				"/auth/register",
-				"/auth/login",
-				"/auth/refresh",
-				"/auth/logout",
-				"/auth/logout-all",
-				"/auth/password/forgot",
-				"/auth/password/reset",
-				"/me",
-				"/me/password",
-				"/me/addresses",
-				"/me/addresses/{id}",
+				"/v1/auth/register",
+				"/v1/auth/login",
+				"/v1/auth/refresh",
+				"/v1/auth/logout",
+				"/v1/auth/logout-all",
+				"/v1/auth/password/forgot",
+				"/v1/auth/password/reset",
+				"/v1/me",
+				"/v1/me/password",
+				"/v1/me/addresses",
+				"/v1/me/addresses/{id}",
 			]),
 		);
 		expect(doc.components.securitySchemes.bearer).toMatchObject({
 			scheme: "bearer",
 		});
-		expect(doc.paths["/me"]?.get?.security).toEqual([{ bearer: [] }]);
+		expect(doc.paths["/v1/me"]?.get?.security).toEqual([{ bearer: [] }]);
 	});
 });

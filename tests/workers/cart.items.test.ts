@@ -239,13 +239,13 @@ describe("authentication on cart routes", () => {
 		const doc = (await (await call("/v1/openapi.json")).json()) as {
 			paths: Record<string, Record<string, unknown>>;
 		};
-		expect(Object.keys(doc.paths["/cart"] ?? {}).sort()).toEqual([
+		expect(Object.keys(doc.paths["/v1/cart"] ?? {}).sort()).toEqual([
 			"delete",
 			"get",
 		]);
-		expect(Object.keys(doc.paths["/cart/items"] ?? {})).toEqual(["post"]);
-		expect(Object.keys(doc.paths["/cart/items/{itemId}"] ?? {}).sort()).toEqual(
-			["delete", "patch"],
-		);
+		expect(Object.keys(doc.paths["/v1/cart/items"] ?? {})).toEqual(["post"]);
+		expect(
+			Object.keys(doc.paths["/v1/cart/items/{itemId}"] ?? {}).sort(),
+		).toEqual(["delete", "patch"]);
 	});
 });

@@ -19,7 +19,8 @@ describe("POST /v1/admin/categories", () => {
 			post({ slug: cat.slug, name: "Again" }),
 		);
 		const error = await expectError(dupe, 409, "CONFLICT");
-		expect(error.details).toMatchObject({ field: "slug", value: cat.slug });
+		expect(error.details).toEqual({ field: "slug", value: cat.slug });
+		expect(error.message).toBe("Another category already uses that slug");
 	});
 
 	it("answers 404 for an unknown parent", async () => {
@@ -45,6 +46,7 @@ describe("PATCH /v1/admin/categories/:id", () => {
 			);
 			expect((await expectError(res, 409, "CONFLICT")).details).toEqual({
 				field: "parentId",
+				value: parentId,
 				reason: "cycle",
 			});
 		}
@@ -83,6 +85,8 @@ describe("DELETE /v1/admin/categories/:id", () => {
 			method: "DELETE",
 		});
 		expect((await expectError(refused, 409, "CONFLICT")).details).toEqual({
+			field: "moveProductsTo",
+			value: null,
 			reason: "has_products",
 		});
 		const moved = await admin(
@@ -101,6 +105,8 @@ describe("DELETE /v1/admin/categories/:id", () => {
 			method: "DELETE",
 		});
 		expect((await expectError(res, 409, "CONFLICT")).details).toEqual({
+			field: "id",
+			value: parent.id,
 			reason: "has_children",
 		});
 		await expectError(

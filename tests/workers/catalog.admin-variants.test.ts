@@ -115,9 +115,11 @@ describe("variants: POST /v1/admin/products/:id/variants, PATCH and DELETE /v1/a
 			`/v1/admin/products/${p.id}/variants`,
 			post({ sku: `V-${unique()}`, price: 1, options: { Size: "S" } }),
 		);
-		expect((await expectError(dupeCombo, 409, "CONFLICT")).details).toEqual({
-			field: "options",
-		});
+		const combo = await expectError(dupeCombo, 409, "CONFLICT");
+		expect(combo.details).toEqual({ field: "options", value: { Size: "S" } });
+		expect(combo.message).toBe(
+			"The product already has a variant with these option values",
+		);
 		await expectError(
 			await admin(`/v1/admin/variants/${m?.id}`, patch({ price: -100 })),
 			400,
@@ -158,7 +160,15 @@ describe("compare-at prices", () => {
 				post({ sku: `CMP-${unique()}`, price: 1000, compareAtPrice }),
 			);
 			const error = await expectError(res, 400, "VALIDATION_FAILED");
-			expect(error.details).toEqual({ field: "compareAtPrice" });
+			expect(error.details).toEqual({
+				fields: [
+					{
+						path: "compareAtPrice",
+						message: "must exceed the price",
+						code: "too_small",
+					},
+				],
+			});
 		}
 		// Raising the price past the stored compare-at price is refused by the same rule.
 		await expectError(

@@ -17,6 +17,7 @@ describe("PATCH /v1/admin/products/{id} currency", () => {
 		);
 		expect(error.details).toEqual({
 			field: "currency",
+			value: "JPY",
 			reason: "in_carts_or_orders",
 		});
 		expect(error.message).toMatch(/carts or orders/);

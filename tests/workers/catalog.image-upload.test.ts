@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { createApp } from "../../src/app";
 import { toHex } from "../../src/lib/encoding";
 import {
 	admin,
@@ -11,7 +10,7 @@ import {
 	someProduct as product,
 	uploadImage as upload,
 } from "./helpers/catalog";
-import { BASE, expectError } from "./helpers/http";
+import { callWith, expectError } from "./helpers/http";
 
 const sha256HexOf = async (bytes: Uint8Array) =>
 	toHex(await crypto.subtle.digest("SHA-256", bytes));
@@ -144,18 +143,14 @@ describe("POST /v1/admin/products/:id/images", () => {
 				put: () => Promise.reject(new Error("R2 is down")),
 			},
 		};
-		const res = await createApp().request(
-			`${BASE}/v1/admin/products/${p.id}/images`,
-			{
-				method: "POST",
-				headers: {
-					"Content-Type": "image/png",
-					...(await asAdmin()),
-				},
-				body: pngOfSize(256),
+		const res = await callWith(refusing, `/v1/admin/products/${p.id}/images`, {
+			method: "POST",
+			headers: {
+				"Content-Type": "image/png",
+				...(await asAdmin()),
 			},
-			refusing,
-		);
+			body: pngOfSize(256),
+		});
 		await expectError(res, 500, "INTERNAL");
 		const view = (await (await admin(`/v1/admin/products/${p.id}`)).json()) as {
 			images: unknown[];

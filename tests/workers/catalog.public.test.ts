@@ -167,18 +167,18 @@ describe("GET /v1/openapi.json (catalog)", () => {
 			paths: Record<string, Record<string, unknown>>;
 			components: { schemas: Record<string, unknown> };
 		};
-		// Paths are relative to the server URL, which carries the /v1 prefix.
-		expect(doc.servers[0]?.url).toMatch(/\/v1$/);
+		// Paths are absolute (/health and /v1 share one document); the server is the origin.
+		expect(doc.servers[0]?.url).toBe("http://voidshop.test");
 		expect(Object.keys(doc.paths)).toEqual(
 			expect.arrayContaining([
-				"/categories",
-				"/categories/{slug}",
-				"/products",
-				"/products/{idOrSlug}",
-				"/images/{key}",
-				"/admin/products",
-				"/admin/variants/{id}/inventory",
-				"/admin/products/{id}/images",
+				"/v1/categories",
+				"/v1/categories/{slug}",
+				"/v1/products",
+				"/v1/products/{idOrSlug}",
+				"/v1/images/{key}",
+				"/v1/admin/products",
+				"/v1/admin/variants/{id}/inventory",
+				"/v1/admin/products/{id}/images",
 			]),
 		);
 		expect(doc.components.schemas).toHaveProperty("ProductCard");

@@ -1,17 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { createApp } from "../../src/app";
 import { ConfigError, loadConfig } from "../../src/env";
 import { imageUrl } from "../../src/lib/image-url";
-import { BASE, expectError } from "./helpers/http";
+import { callWith, expectError } from "./helpers/http";
 
 function requestWith(overrides: Record<string, unknown>) {
 	vi.spyOn(console, "error").mockImplementation(() => {});
-	return createApp().request(
-		`${BASE}/health/live`,
-		{},
-		{ ...env, ...overrides },
-	);
+	return callWith({ ...env, ...overrides }, "/health/live");
 }
 
 function issuesFor(overrides: Record<string, unknown>) {
@@ -183,11 +178,9 @@ describe("configuration", () => {
 
 	describe("COOKIE_SAMESITE", () => {
 		const clearedCookies = async (overrides: Record<string, unknown>) => {
-			const res = await createApp().request(
-				`${BASE}/v1/auth/logout`,
-				{ method: "POST" },
-				{ ...env, ...overrides },
-			);
+			const res = await callWith({ ...env, ...overrides }, "/v1/auth/logout", {
+				method: "POST",
+			});
 			expect(res.status).toBe(204);
 			return res.headers.getSetCookie().join("\n");
 		};

@@ -2,7 +2,6 @@ import { createExecutionContext, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createApp } from "../../src/app";
 import { failedEmails, sentEmails } from "../../src/db/schema";
 import worker from "../../src/index";
 import {
@@ -12,7 +11,7 @@ import {
 import { SENDGRID_URL } from "../../src/modules/emails/providers";
 import { PASSWORD, uniqueEmail, uniqueIp } from "./helpers/auth";
 import { testDb } from "./helpers/db";
-import { BASE, call, expectError, json } from "./helpers/http";
+import { call, callWith, expectError, json } from "./helpers/http";
 import { interceptOrigin } from "./helpers/network";
 import { messageBatch } from "./helpers/queues";
 
@@ -293,10 +292,9 @@ describe("GET /v1/dev/emails", () => {
 			},
 		};
 		await consume("voidshop-emails", [reset], 1, devEnv);
-		const res = await createApp().request(
-			`${BASE}/v1/dev/emails?to=${encodeURIComponent(to)}`,
-			{},
+		const res = await callWith(
 			devEnv,
+			`/v1/dev/emails?to=${encodeURIComponent(to)}`,
 		);
 		expect(res.status).toBe(200);
 		const { data } = (await res.json()) as {
@@ -311,7 +309,7 @@ describe("GET /v1/dev/emails", () => {
 	});
 
 	it("does not exist outside development", async () => {
-		const res = await createApp().request(`${BASE}/v1/dev/emails`, {}, env);
+		const res = await callWith(env, "/v1/dev/emails");
 		await expectError(res, 404, "NOT_FOUND");
 	});
 });
@@ -329,11 +327,7 @@ describe("registration to inbox, end to end", () => {
 		expect(registered.status).toBe(201);
 		// No stubs: the Worker's queue() consumer receives the batch from the local queue.
 		const mailbox = () =>
-			createApp().request(
-				`${BASE}/v1/dev/emails?to=${encodeURIComponent(email)}`,
-				{},
-				devEnv,
-			);
+			callWith(devEnv, `/v1/dev/emails?to=${encodeURIComponent(email)}`);
 		let data: { template: string; subject: string }[] = [];
 		for (let i = 0; i < 40 && data.length === 0; i++) {
 			await new Promise((r) => setTimeout(r, 250));

@@ -14,7 +14,6 @@ import {
 	it,
 	vi,
 } from "vitest";
-import { createApp } from "../../src/app";
 import worker from "../../src/index";
 import { isDependencyFailure } from "../../src/lib/dependency-errors";
 import { SENDGRID_URL } from "../../src/modules/emails/providers";
@@ -28,7 +27,7 @@ import {
 } from "./helpers/auth";
 import { addItem, freshProduct } from "./helpers/cart";
 import { testDb } from "./helpers/db";
-import { BASE, expectError, json } from "./helpers/http";
+import { callWith, expectError, json } from "./helpers/http";
 import { interceptOrigin } from "./helpers/network";
 import { ADDRESS, checkout } from "./helpers/orders";
 import { stripeDown } from "./helpers/payments";
@@ -49,10 +48,7 @@ async function timed(
 	fault?: string,
 ) {
 	const started = Date.now();
-	const res = await createApp().request(`${BASE}${path}`, init, {
-		...env,
-		...overrides,
-	});
+	const res = await callWith({ ...env, ...overrides }, path, init);
 	const ms = Date.now() - started;
 	if (fault)
 		observed.push(

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { BASE, call, dbRoundTrips, expectError } from "./helpers/http";
+import { call, callWith, dbRoundTrips, expectError } from "./helpers/http";
 
 describe("GET /health/live", () => {
 	it("answers 200 without touching dependencies", async () => {
@@ -28,7 +28,7 @@ describe("GET /health/ready", () => {
 			...env,
 			NEON_LOCAL_FETCH_ENDPOINT: "http://127.0.0.1:9/sql",
 		};
-		const res = await createApp().request(`${BASE}/health/ready`, {}, broken);
+		const res = await callWith(broken, "/health/ready");
 		const error = await expectError(res, 503, "DEPENDENCY_UNAVAILABLE");
 		expect(error.details).toMatchObject({
 			failed: ["database"],
@@ -47,15 +47,15 @@ describe("GET /health/ready", () => {
 		// Both requests build their db before either queries: an endpoint kept anywhere but in the
 		// request's own client would send one of them to the other's database.
 		const [failing, working] = await Promise.all([
-			app.request(`${BASE}/health/ready`, {}, broken),
-			app.request(`${BASE}/health/ready`, {}, env),
+			callWith(broken, "/health/ready", {}, { app }),
+			callWith(env, "/health/ready", {}, { app }),
 		]);
 		expect([failing.status, working.status]).toEqual([503, 200]);
 	});
 
 	it("answers 503 naming Redis when it is unreachable", async () => {
 		const broken = { ...env, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" };
-		const res = await createApp().request(`${BASE}/health/ready`, {}, broken);
+		const res = await callWith(broken, "/health/ready");
 		const error = await expectError(res, 503, "DEPENDENCY_UNAVAILABLE");
 		expect(error.details).toMatchObject({
 			failed: ["redis"],

@@ -3,11 +3,10 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { orders } from "../../src/db/schema";
-import worker from "../../src/index";
 import type { OrderView } from "../../src/modules/orders/orders.schemas";
 import { bearer, register } from "./helpers/auth";
 import { testDb } from "./helpers/db";
-import { BASE, call, dbRoundTrips, expectError } from "./helpers/http";
+import { call, callWith, dbRoundTrips, expectError } from "./helpers/http";
 import { paymentIntent, type placeOrder, stripeApi } from "./helpers/orders";
 import {
 	captureQueues,
@@ -301,13 +300,11 @@ describe("POST /v1/orders/{id}/cancel: Stripe unavailable", () => {
 		queues.emails.length = 0;
 		const down = stripeDown("hang");
 		// A short client timeout keeps the test quick; the SDK retries once.
-		const res = await worker.fetch(
-			new Request(`${BASE}/v1/orders/${o.orderId}/cancel`, {
-				method: "POST",
-				headers: owner(o.placed),
-			}),
+		const res = await callWith(
 			{ ...env, STRIPE_TIMEOUT_MS: "500" },
-			createExecutionContext(),
+			`/v1/orders/${o.orderId}/cancel`,
+			{ method: "POST", headers: owner(o.placed) },
+			{ ctx: createExecutionContext() },
 		);
 		down.restore();
 		await expectError(res, 503, "PAYMENT_PROVIDER_UNAVAILABLE");

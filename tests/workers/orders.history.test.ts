@@ -251,18 +251,18 @@ describe("GET /v1/openapi.json (orders reading, shipping methods)", () => {
 			components: { schemas: Record<string, unknown> };
 		};
 		for (const path of [
-			"/orders/{id}",
-			"/orders/{id}/items",
-			"/orders/{id}/payment",
-			"/shipping-methods",
+			"/v1/orders/{id}",
+			"/v1/orders/{id}/items",
+			"/v1/orders/{id}/payment",
+			"/v1/shipping-methods",
 		])
 			expect(Object.keys(doc.paths[path] ?? {}), path).toEqual(["get"]);
-		expect(Object.keys(doc.paths["/orders"] ?? {})).toContain("get");
+		expect(Object.keys(doc.paths["/v1/orders"] ?? {})).toContain("get");
 		expect(
-			Object.keys(doc.paths["/admin/shipping-methods"] ?? {}).sort(),
+			Object.keys(doc.paths["/v1/admin/shipping-methods"] ?? {}).sort(),
 		).toEqual(["get", "post"]);
 		expect(
-			Object.keys(doc.paths["/admin/shipping-methods/{code}"] ?? {}).sort(),
+			Object.keys(doc.paths["/v1/admin/shipping-methods/{code}"] ?? {}).sort(),
 		).toEqual(["delete", "patch"]);
 		for (const schema of [
 			"Order",

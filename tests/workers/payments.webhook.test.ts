@@ -150,7 +150,7 @@ describe("POST /v1/webhooks/stripe", () => {
 		const doc = (await res.json()) as {
 			paths: Record<string, Record<string, { security?: unknown[] }>>;
 		};
-		expect(doc.paths["/webhooks/stripe"]?.post?.security).toEqual([]);
-		expect(doc.paths["/orders/{id}/cancel"]?.post).toBeDefined();
+		expect(doc.paths["/v1/webhooks/stripe"]?.post?.security).toEqual([]);
+		expect(doc.paths["/v1/orders/{id}/cancel"]?.post).toBeDefined();
 	});
 });

@@ -9,6 +9,7 @@ import {
 	errorResponses,
 	jsonBody,
 	jsonContent,
+	mayAlsoSet,
 } from "../../lib/openapi";
 import { revokeAccessTokens } from "../../lib/revocation";
 import { createRouter } from "../../lib/router";
@@ -91,6 +92,7 @@ export const authRoutes = createRouter()
 			method: "post",
 			path: "/register",
 			tags,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "Create a customer account and sign in",
 			description: cartMergeDescription,
 			middleware: [rateLimitByIp("register_ip")] as const,
@@ -144,6 +146,7 @@ export const authRoutes = createRouter()
 			method: "post",
 			path: "/login",
 			tags,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "Sign in with email and password",
 			description: `Unknown email, wrong password and disabled account all answer the same 401 INVALID_CREDENTIALS. Rate limited per IP and per email. ${cartMergeDescription}`,
 			middleware: [rateLimitByIp("login_ip")] as const,
@@ -196,6 +199,7 @@ export const authRoutes = createRouter()
 			method: "post",
 			path: "/refresh",
 			tags,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "Rotate the refresh token and get a new access token",
 			description:
 				"Browsers send the `vs_refresh` cookie and no body; native clients send `{refreshToken}` and get the successor in the body. Presenting an already-rotated token revokes its whole session. A cross-site `Origin` is refused (403).",
@@ -256,6 +260,7 @@ export const authRoutes = createRouter()
 			method: "post",
 			path: "/logout",
 			tags,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "End this session (idempotent) and clear the refresh cookie",
 			description: "A cross-site `Origin` is refused (403).",
 			middleware: [requireAllowedOrigin()] as const,
@@ -283,6 +288,7 @@ export const authRoutes = createRouter()
 			method: "post",
 			path: "/logout-all",
 			tags,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "End every session of the signed-in user",
 			description:
 				"Refresh tokens stop working at once, and so do access tokens on guarded routes (admin, and writes to the account, addresses, cart, orders: 401 TOKEN_REVOKED); for reads they stay valid until they expire (at most 15 minutes). 503 DEPENDENCY_UNAVAILABLE (nothing changed) when the revocation store cannot be reached.",

@@ -3,7 +3,12 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
-import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
+import {
+	errorResponses,
+	jsonBody,
+	jsonContent,
+	mayAlsoSet,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { optionalAuth, rejectRevokedToken } from "../../middleware/auth";
 import { requireAllowedOrigin } from "../../middleware/http";
@@ -80,6 +85,7 @@ export const cartRoutes = router
 			path: "/",
 			tags,
 			security,
+			...mayAlsoSet("Set-Cookie"),
 			summary:
 				"The cart, re-priced from the live catalog with per-line notices",
 			description: `Guests send their cart token as \`${CART_TOKEN_HEADER}\` or the vs_cart cookie. No cart (or an unknown token): an empty cart with id null. ${credentials}`,
@@ -102,12 +108,13 @@ export const cartRoutes = router
 			path: "/items",
 			tags,
 			security,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "Add a variant to the cart (or raise its line)",
 			description: `Without an access token or cart token, a guest cart is created and its token returned (body \`cartToken\`, \`X-Cart-Token\` header and the vs_cart cookie). New guest carts are rate limited per client network (\`RATE_LIMIT_GUEST_CART_IP\`, 429). Stock is checked live. 404: unknown variant or cart token. 409 UNAVAILABLE: the variant or its product is not active. 409 details: OUT_OF_STOCK {available, inCart}, QUANTITY_LIMIT {max, inCart}, CURRENCY_MISMATCH {cartCurrency}, CART_FULL {maxLines}. ${writes}`,
 			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
 			request: { body: jsonBody(addItemBody) },
 			responses: {
-				201: jsonContent(cartSchema, "the updated cart"),
+				201: jsonContent(cartSchema, "the updated cart", ["X-Cart-Token"]),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
@@ -147,6 +154,7 @@ export const cartRoutes = router
 			path: "/items/{itemId}",
 			tags,
 			security,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "Set a line's quantity (0 removes it)",
 			description: `404: not a line of this cart. 409 UNAVAILABLE: the variant or its product is no longer active (the line can still be removed). 409 details: OUT_OF_STOCK {available}. ${writes}`,
 			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
@@ -185,6 +193,7 @@ export const cartRoutes = router
 			path: "/items/{itemId}",
 			tags,
 			security,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "Remove a line",
 			description: `404: not a line of this cart. $writes`,
 			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,
@@ -216,6 +225,7 @@ export const cartRoutes = router
 			path: "/",
 			tags,
 			security,
+			...mayAlsoSet("Set-Cookie"),
 			summary: "Empty the cart (idempotent)",
 			description: writes,
 			middleware: [requireAllowedOrigin(), rejectRevokedToken("open")] as const,

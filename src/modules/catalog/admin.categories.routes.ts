@@ -1,5 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
+import {
+	bearerAuth,
+	errorResponses,
+	jsonBody,
+	jsonContent,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { requirePermission } from "../../middleware/auth";
 import {
@@ -8,6 +13,7 @@ import {
 	updateCategory,
 } from "./admin.categories.service";
 import {
+	adminCategorySchema,
 	categoryCreateSchema,
 	categoryDeleteQuery,
 	categoryPatchSchema,
@@ -27,7 +33,7 @@ export const adminCategoryRoutes = createRouter()
 			middleware: canWrite,
 			request: { body: jsonBody(categoryCreateSchema) },
 			responses: {
-				201: { description: "created" },
+				201: jsonContent(adminCategorySchema, "created"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
@@ -55,7 +61,7 @@ export const adminCategoryRoutes = createRouter()
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(categoryPatchSchema) },
 			responses: {
-				200: { description: "updated" },
+				200: jsonContent(adminCategorySchema, "updated"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",

@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { categories, products } from "../../db/schema";
-import { ApiError } from "../../lib/errors";
+import { ApiError, conflict, validationFailed } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import {
 	RESTRICTING,
@@ -80,10 +80,9 @@ export async function updateCategory(
 	);
 	if (updated[0]) return updated[0];
 	if (!existing[0]) throw new ApiError("NOT_FOUND", "Category not found");
-	throw new ApiError(
-		"CONFLICT",
+	throw conflict(
 		"A category cannot move under itself or one of its descendants",
-		{ field: "parentId", reason: "cycle" },
+		{ field: "parentId", value: parentId, reason: "cycle" },
 	);
 }
 
@@ -99,11 +98,11 @@ export async function deleteCategory(
 ): Promise<void> {
 	const { id, moveProductsTo } = params;
 	if (moveProductsTo === id)
-		throw new ApiError(
-			"VALIDATION_FAILED",
-			"moveProductsTo must be another category",
-			{ field: "moveProductsTo" },
-		);
+		throw validationFailed("moveProductsTo must be another category", {
+			path: "moveProductsTo",
+			message: "must be another category",
+			code: "custom",
+		});
 	const target = moveProductsTo
 		? sql`exists (select 1 from ${categories} where id = ${moveProductsTo} for key share)`
 		: sql`true`;
@@ -131,16 +130,14 @@ export async function deleteCategory(
 	} catch (err) {
 		const by = stillReferencedBy(err);
 		if (by === RESTRICTING.childCategories)
-			throw new ApiError(
-				"CONFLICT",
+			throw conflict(
 				"The category has child categories; move or delete them first",
-				{ reason: "has_children" },
+				{ field: "id", value: id, reason: "has_children" },
 			);
 		if (by === RESTRICTING.products)
-			throw new ApiError(
-				"CONFLICT",
+			throw conflict(
 				"The category has products; pass moveProductsTo to move them",
-				{ reason: "has_products" },
+				{ field: "moveProductsTo", value: null, reason: "has_products" },
 			);
 		throw err;
 	}

@@ -52,7 +52,7 @@ export const adminImageRoutes = createRouter()
 				},
 			},
 			responses: {
-				201: jsonContent(adminImageSchema, "image"),
+				201: jsonContent(adminImageSchema, "the image"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"INVALID_IMAGE",
@@ -86,7 +86,7 @@ export const adminImageRoutes = createRouter()
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(imagePatchSchema) },
 			responses: {
-				200: jsonContent(adminImageSchema, "image"),
+				200: jsonContent(adminImageSchema, "the image"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",

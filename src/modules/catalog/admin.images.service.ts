@@ -3,7 +3,7 @@ import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { images, products, variants } from "../../db/schema";
 import { toHex } from "../../lib/encoding";
-import { ApiError } from "../../lib/errors";
+import { ApiError, validationFailed } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { imageUrl } from "../../lib/image-url";
 import { queueImageDeletionsSql } from "./image-cleanup.jobs";
@@ -44,7 +44,11 @@ async function inspectImage(
 			`Content-Type must be one of ${Object.keys(IMAGE_TYPES).join(", ")}`,
 		);
 	if (body.byteLength === 0)
-		throw new ApiError("VALIDATION_FAILED", "The image is empty");
+		throw validationFailed("The image is empty", {
+			path: "(root)",
+			message: "the request body is empty",
+			code: "too_small",
+		});
 	if (body.byteLength > MAX_IMAGE_BYTES)
 		throw new ApiError(
 			"PAYLOAD_TOO_LARGE",
@@ -250,9 +254,12 @@ export async function reorderImages(
 	const row = rows[0];
 	if (!row?.found) throw new ApiError("NOT_FOUND", "Product not found");
 	if (!row.same)
-		throw new ApiError(
-			"VALIDATION_FAILED",
+		throw validationFailed(
 			"imageIds must list each of the product's images exactly once",
-			{ field: "imageIds" },
+			{
+				path: "imageIds",
+				message: "must list each of the product's images exactly once",
+				code: "custom",
+			},
 		);
 }

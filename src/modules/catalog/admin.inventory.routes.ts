@@ -1,9 +1,20 @@
 import { createRoute } from "@hono/zod-openapi";
-import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
+import {
+	bearerAuth,
+	errorResponses,
+	jsonBody,
+	jsonContent,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requirePermission } from "../../middleware/auth";
 import { adjustInventory, lowStock } from "./admin.inventory.service";
-import { idParams, inventorySchema, lowStockQuery } from "./admin.schemas";
+import {
+	idParams,
+	inventorySchema,
+	lowStockQuery,
+	lowStockSchema,
+	stockChangeSchema,
+} from "./admin.schemas";
 
 /** Stock adjustments (each with its ledger row) and the low-stock report. */
 export const adminInventoryRoutes = createRouter()
@@ -19,7 +30,7 @@ export const adminInventoryRoutes = createRouter()
 			middleware: requirePermission("inventory:write"),
 			request: { params: idParams, body: jsonBody(inventorySchema) },
 			responses: {
-				200: { description: "new stock figures" },
+				200: jsonContent(stockChangeSchema, "new stock figures"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
@@ -49,7 +60,7 @@ export const adminInventoryRoutes = createRouter()
 			middleware: requirePermission("inventory:write"),
 			request: { query: lowStockQuery },
 			responses: {
-				200: { description: "{ data: variants }" },
+				200: jsonContent(lowStockSchema, "variants running low"),
 				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN"),
 			},
 		}),

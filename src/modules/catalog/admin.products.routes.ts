@@ -15,6 +15,7 @@ import {
 } from "./admin.products.service";
 import {
 	adminProductSchema,
+	deletionSchema,
 	idParams,
 	productCreateSchema,
 	productPatchSchema,
@@ -63,7 +64,7 @@ export const adminProductRoutes = createRouter()
 			middleware: canWrite,
 			request: { params: idParams },
 			responses: {
-				200: jsonContent(adminProductSchema, "product"),
+				200: jsonContent(adminProductSchema, "the product"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
@@ -117,7 +118,7 @@ export const adminProductRoutes = createRouter()
 			middleware: canWrite,
 			request: { params: idParams },
 			responses: {
-				200: { description: "{ id, outcome: deleted | archived }" },
+				200: jsonContent(deletionSchema, "deleted, or archived"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",

@@ -10,7 +10,7 @@ import {
 	products,
 	variants,
 } from "../../db/schema";
-import { ApiError } from "../../lib/errors";
+import { ApiError, conflict } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { imageUrl } from "../../lib/image-url";
 import {
@@ -186,10 +186,13 @@ export async function updateProduct(
 	const row = read.rows[0];
 	if (!row) throw new ApiError("NOT_FOUND", "Product not found");
 	if (!updated[0])
-		throw new ApiError(
-			"CONFLICT",
+		throw conflict(
 			"The product's currency cannot change while its variants are in carts or orders; create a new product for the new currency",
-			{ field: "currency", reason: "in_carts_or_orders" },
+			{
+				field: "currency",
+				value: changes.currency,
+				reason: "in_carts_or_orders",
+			},
 		);
 	return adminProduct(row);
 }

@@ -185,26 +185,122 @@ export const imageOrderSchema = z.strictObject({
 		.refine((ids) => new Set(ids).size === ids.length, "ids must be unique"),
 });
 
-const publicVariant = productDetailSchema.shape.variants.element;
-const publicImage = productDetailSchema.shape.images.element;
+const isoTime = z.iso.datetime();
+const amount = z.number().int();
 
-/** A product as the admin routes answer it: any status, stock figures, every variant. */
-export const adminProductSchema = productDetailSchema
-	.extend({
+export const adminCategorySchema = z
+	.object({
+		id: z.uuid(),
+		parentId: z.uuid().nullable(),
+		slug: z.string(),
+		name: z.string(),
+		description: z.string(),
+		position: amount,
+		createdAt: isoTime,
+		updatedAt: isoTime,
+	})
+	.openapi("AdminCategory");
+
+const stockFigures = {
+	onHand: amount,
+	reserved: amount,
+	available: amount,
+	availability: z.enum([
+		"unavailable",
+		"out_of_stock",
+		"low_stock",
+		"in_stock",
+	]),
+};
+
+/** A variant as its product's admin view shows it. */
+const adminProductVariant = z.object({
+	id: z.uuid(),
+	sku: z.string(),
+	options: z.record(z.string(), z.string()),
+	price: amount,
+	compareAtPrice: amount.nullable(),
+	currency: z.string(),
+	status: z.enum(["active", "archived"]),
+	...stockFigures,
+});
+
+export const adminVariantSchema = adminProductVariant
+	.extend({ productId: z.uuid(), position: amount })
+	.openapi("AdminVariant");
+
+const crumb = z.object({ id: z.uuid(), slug: z.string(), name: z.string() });
+
+export const adminProductSchema = z
+	.object({
+		id: z.uuid(),
+		slug: z.string(),
+		name: z.string(),
+		description: z.string(),
 		status: z.enum(["draft", "active", "archived"]),
+		tags: z.array(z.string()),
 		currency: z.string(),
-		variants: z.array(
-			publicVariant.extend({
-				status: z.enum(["active", "archived"]),
-				onHand: z.number().int(),
-				reserved: z.number().int(),
-			}),
+		price: z
+			.object({ min: amount, max: amount, currency: z.string() })
+			.nullable(),
+		category: crumb,
+		breadcrumb: z.array(crumb),
+		options: z.array(
+			z.object({ name: z.string(), values: z.array(z.string()) }),
 		),
+		variants: z.array(adminProductVariant),
 		images: z.array(
-			publicImage.extend({
-				position: z.number().int(),
+			z.object({
+				id: z.uuid(),
+				key: z.string(),
+				url: z.string(),
+				alt: z.string(),
+				width: amount.nullable(),
+				height: amount.nullable(),
+				position: amount,
+				variantId: z.uuid().nullable(),
 				contentType: z.string(),
 			}),
 		),
+		createdAt: isoTime,
+		updatedAt: isoTime,
 	})
 	.openapi("AdminProduct");
+
+export const deletionSchema = z.object({
+	id: z.uuid(),
+	outcome: z.enum(["deleted", "archived"]).openapi({
+		description:
+			"`archived` when orders still reference it (kept for their history)",
+	}),
+});
+
+export const stockChangeSchema = z.object({
+	variantId: z.uuid(),
+	onHand: amount,
+	reserved: amount,
+	available: amount,
+	delta: amount,
+	ledgerId: z.uuid().nullable().openapi({
+		description: "The ledger entry; null when nothing changed",
+	}),
+});
+
+export const lowStockSchema = z.object({
+	data: z.array(
+		z.object({
+			id: z.uuid(),
+			sku: z.string(),
+			options: z.record(z.string(), z.string()),
+			onHand: amount,
+			reserved: amount,
+			available: amount,
+			product: z.object({
+				id: z.uuid(),
+				slug: z.string(),
+				name: z.string(),
+				status: z.enum(["draft", "active", "archived"]),
+			}),
+		}),
+	),
+});

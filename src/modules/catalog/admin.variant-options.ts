@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { productOptions, products, variants } from "../../db/schema";
-import { ApiError } from "../../lib/errors";
+import { validationFailed } from "../../lib/errors";
 
 export interface ProductOption {
 	name: string;
@@ -23,24 +23,20 @@ export function canonicalOptions(
 	for (const [name, value] of entries) {
 		const option = byLower.get(name.toLowerCase());
 		if (!option)
-			throw new ApiError("VALIDATION_FAILED", `Unknown option "${name}"`, {
-				fields: [
-					{ path, message: `"${name}" is not an option of the product` },
-				],
+			throw validationFailed(`Unknown option "${name}"`, {
+				path,
+				message: `"${name}" is not an option of the product`,
+				code: "custom",
 			});
 		out[option.name] = value;
 	}
 	if (Object.keys(out).length !== productOptions.length)
-		throw new ApiError(
-			"VALIDATION_FAILED",
+		throw validationFailed(
 			"A variant needs exactly one value for each product option",
 			{
-				fields: [
-					{
-						path,
-						message: `expected values for: ${productOptions.map((o) => o.name).join(", ") || "(no options)"}`,
-					},
-				],
+				path,
+				message: `expected values for: ${productOptions.map((o) => o.name).join(", ") || "(no options)"}`,
+				code: "custom",
 			},
 		);
 	return out;

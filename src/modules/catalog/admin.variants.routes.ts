@@ -1,8 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
-import { bearerAuth, errorResponses, jsonBody } from "../../lib/openapi";
+import {
+	bearerAuth,
+	errorResponses,
+	jsonBody,
+	jsonContent,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requirePermission } from "../../middleware/auth";
 import {
+	adminVariantSchema,
+	deletionSchema,
 	idParams,
 	variantCreateSchema,
 	variantPatchSchema,
@@ -27,7 +34,7 @@ export const adminVariantRoutes = createRouter()
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(variantCreateSchema) },
 			responses: {
-				201: { description: "created" },
+				201: jsonContent(adminVariantSchema, "created"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
@@ -57,7 +64,7 @@ export const adminVariantRoutes = createRouter()
 			middleware: canWrite,
 			request: { params: idParams, body: jsonBody(variantPatchSchema) },
 			responses: {
-				200: { description: "updated" },
+				200: jsonContent(adminVariantSchema, "updated"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",
@@ -86,7 +93,7 @@ export const adminVariantRoutes = createRouter()
 			middleware: canWrite,
 			request: { params: idParams },
 			responses: {
-				200: { description: "{ id, outcome: deleted | archived }" },
+				200: jsonContent(deletionSchema, "deleted, or archived"),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",

@@ -1,18 +1,57 @@
-import { ApiError, PG, pgError } from "../../lib/errors";
+import {
+	ApiError,
+	conflict,
+	PG,
+	pgError,
+	validationFailed,
+} from "../../lib/errors";
 
 /**
  * The database's verdicts on catalog writes, told apart by SQLSTATE and constraint name (never
  * by message text, which is for people and may change between servers and versions).
  */
 
-/** Unique constraints → the request field they guard. */
-const UNIQUE_FIELDS: Record<string, string> = {
-	categories_slug_key: "slug",
-	products_slug_key: "slug",
-	variants_sku_key: "sku",
-	variants_product_options_key: "options",
-	product_options_name_key: "options",
+/** Unique constraints → the request field they guard, and what the 409 says. */
+const UNIQUE_FIELDS: Record<string, { field: string; message: string }> = {
+	categories_slug_key: {
+		field: "slug",
+		message: "Another category already uses that slug",
+	},
+	products_slug_key: {
+		field: "slug",
+		message: "Another product already uses that slug",
+	},
+	variants_sku_key: {
+		field: "sku",
+		message: "Another variant already uses that SKU",
+	},
+	variants_product_options_key: {
+		field: "options",
+		message: "The product already has a variant with these option values",
+	},
+	product_options_name_key: {
+		field: "options",
+		message: "The product already has an option with that name",
+	},
 };
+
+/**
+ * The clashing value from a unique violation's detail (`Key (cols)=(values) already exists.`),
+ * for the client's convenience only (never to classify the error). Keys scoped to a product
+ * lead with product_id, which is not what the client sent: the rest is. JSON values are parsed.
+ */
+function clashingValue(detail: string | undefined): unknown {
+	const match = /^Key \((.*?)\)=\((.*)\) already exists/.exec(detail ?? "");
+	if (!match?.[1] || match[2] === undefined) return null;
+	const value = match[1].startsWith("product_id,")
+		? match[2].slice(match[2].indexOf(", ") + 2)
+		: match[2];
+	try {
+		return value.startsWith("{") ? JSON.parse(value) : value;
+	} catch {
+		return value;
+	}
+}
 
 /** The foreign keys a delete can run into (ON DELETE RESTRICT / NO ACTION). */
 export const RESTRICTING = {
@@ -45,13 +84,11 @@ function catalogWriteError(err: unknown): unknown {
 	const pg = pgError(err);
 	if (!pg?.constraint) return err;
 	if (pg.code === PG.UNIQUE_VIOLATION) {
-		const field = UNIQUE_FIELDS[pg.constraint];
-		if (!field) return err;
-		// The clashing value, for the client's convenience only (never to classify the error).
-		const value = /\)=\((.*)\) already exists/.exec(pg.detail ?? "")?.[1];
-		return new ApiError("CONFLICT", `That ${field} is already taken`, {
-			field,
-			...(value !== undefined && field !== "options" ? { value } : {}),
+		const unique = UNIQUE_FIELDS[pg.constraint];
+		if (!unique) return err;
+		return conflict(unique.message, {
+			field: unique.field,
+			value: clashingValue(pg.detail),
 		});
 	}
 	if (pg.code === PG.FOREIGN_KEY_VIOLATION) {
@@ -66,19 +103,18 @@ function catalogWriteError(err: unknown): unknown {
 		pg.code === PG.CHECK_VIOLATION &&
 		pg.constraint === "variants_compare_at_above_price"
 	)
-		return new ApiError(
-			"VALIDATION_FAILED",
-			"compareAtPrice must exceed the price",
-			{ field: "compareAtPrice" },
-		);
+		return validationFailed("compareAtPrice must exceed the price", {
+			path: "compareAtPrice",
+			message: "must exceed the price",
+			code: "too_small",
+		});
 	if (
 		pg.code === PG.CHECK_VIOLATION &&
 		pg.constraint === "variants_options_match_product"
 	)
-		return new ApiError(
-			"CONFLICT",
+		return conflict(
 			"The product's options changed meanwhile; read the product and retry",
-			{ field: "options", reason: "options_changed" },
+			{ field: "options", value: null, reason: "options_changed" },
 		);
 	if (pg.code === PG.CHECK_VIOLATION && STOCK_CHECKS.has(pg.constraint))
 		return new ApiError(

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonContent } from "../../lib/openapi";
+import { cachedJson, errorResponses } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import {
 	categoryDetailSchema,
@@ -34,7 +34,7 @@ export const catalogRoutes = createRouter()
 			summary: "The whole category tree, ordered",
 			description: cached,
 			middleware: edgeCache(),
-			responses: { 200: jsonContent(categoryTreeSchema, "category tree") },
+			responses: { ...cachedJson(categoryTreeSchema, "category tree") },
 		}),
 		async (c) =>
 			c.json({ data: await getCategoryTree(c.var.services.db) }, 200),
@@ -49,7 +49,7 @@ export const catalogRoutes = createRouter()
 			middleware: edgeCache(),
 			request: { params: z.object({ slug: slugSchema }) },
 			responses: {
-				200: jsonContent(categoryDetailSchema, "category"),
+				...cachedJson(categoryDetailSchema, "category"),
 				...errorResponses("VALIDATION_FAILED", "NOT_FOUND"),
 			},
 		}),
@@ -66,7 +66,7 @@ export const catalogRoutes = createRouter()
 			middleware: edgeCache(),
 			request: { query: listQuerySchema },
 			responses: {
-				200: jsonContent(productListSchema, "a page of product cards"),
+				...cachedJson(productListSchema, "a page of product cards"),
 				...errorResponses("VALIDATION_FAILED", "INVALID_CURSOR", "NOT_FOUND"),
 			},
 		}),
@@ -98,7 +98,7 @@ export const catalogRoutes = createRouter()
 			middleware: edgeCache(),
 			request: { query: suggestQuerySchema },
 			responses: {
-				200: jsonContent(suggestSchema, "suggestions"),
+				...cachedJson(suggestSchema, "suggestions"),
 				...errorResponses("VALIDATION_FAILED"),
 			},
 		}),
@@ -121,7 +121,7 @@ export const catalogRoutes = createRouter()
 				params: z.object({ idOrSlug: z.string().min(1).max(120) }),
 			},
 			responses: {
-				200: jsonContent(productDetailSchema, "product"),
+				...cachedJson(productDetailSchema, "product"),
 				...errorResponses("VALIDATION_FAILED", "NOT_FOUND"),
 			},
 		}),

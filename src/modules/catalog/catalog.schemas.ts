@@ -249,8 +249,8 @@ export const productDetailSchema = z
 		images: z.array(
 			cardImage.extend({ id: z.uuid(), variantId: z.uuid().nullable() }),
 		),
-		createdAt: z.string(),
-		updatedAt: z.string(),
+		createdAt: z.iso.datetime(),
+		updatedAt: z.iso.datetime(),
 	})
 	.openapi("ProductDetail");
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
-import { errorResponses } from "../../lib/openapi";
+import { errorResponses, headerRefs, noContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { imageKeySchema } from "./catalog.schemas";
 import { serveImage } from "./images.service";
@@ -14,8 +14,16 @@ export const imageRoutes = createRouter().openapi(
 		summary: "A product image (content-addressed, immutable)",
 		request: { params: z.object({ key: imageKeySchema }) },
 		responses: {
-			200: { description: "the image bytes" },
-			304: { description: "not modified" },
+			200: {
+				description: "the image bytes",
+				headers: headerRefs("ETag"),
+				content: {
+					"image/*": {
+						schema: { type: "string", contentEncoding: "binary" },
+					},
+				},
+			},
+			304: noContent("not modified (If-None-Match matched)", ["ETag"]),
 			...errorResponses("VALIDATION_FAILED", "NOT_FOUND"),
 		},
 	}),

@@ -30,6 +30,7 @@ export type DetailRow = {
 	currency: string;
 	price_min: number | null;
 	price_max: number | null;
+	/** ISO 8601 UTC, like every timestamp the API answers with. */
 	created_at: string;
 	updated_at: string;
 	category: { id: string; slug: string; name: string };
@@ -90,7 +91,9 @@ export function productDetailSql(idOrSlug: string, publicOnly: boolean): SQL {
 		from ${categories} c join crumbs k on c.id = k.parent_id where k.depth < 32
 	)
 	select p.id, p.slug, p.name, p.description, p.status, p.tags, p.currency,
-		p.price_min, p.price_max, p.created_at, p.updated_at,
+		p.price_min, p.price_max,
+		to_char(p.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
+		to_char(p.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as updated_at,
 		(select json_build_object('id', k.id, 'slug', k.slug, 'name', k.name) from crumbs k where k.depth = 0) as category,
 		(select coalesce(json_agg(json_build_object('id', k.id, 'slug', k.slug, 'name', k.name) order by k.depth desc), '[]') from crumbs k) as breadcrumb,
 		(select coalesce(json_agg(json_build_object('name', o.name, 'values', o.values) order by o.position), '[]')

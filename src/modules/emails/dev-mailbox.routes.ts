@@ -23,7 +23,7 @@ const mailboxEntry = z.object({
 	subject: z.string(),
 	text: z.string(),
 	html: z.string(),
-	sentAt: z.string(),
+	sentAt: z.iso.datetime(),
 });
 
 export const devMailboxRoutes = createRouter().openapi(

@@ -177,7 +177,9 @@ export const adminOrderRoutes = createRouter()
 				body: jsonBody(refundSchema),
 			},
 			responses: {
-				201: jsonContent(adminRefundResultSchema, "the refund and the order"),
+				201: jsonContent(adminRefundResultSchema, "the refund and the order", [
+					"Idempotent-Replayed",
+				]),
 				...errorResponses(
 					"VALIDATION_FAILED",
 					"UNAUTHENTICATED",

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import Stripe from "stripe";
 import { batch } from "../../db/batch";
-import { ApiError } from "../../lib/errors";
+import { ApiError, validationFailed } from "../../lib/errors";
 import {
 	claimOutcome,
 	claimSql,
@@ -60,19 +60,9 @@ function refusal(row: ReserveRow): ApiError {
 				{ status: row.status },
 			);
 		case "bad_restock":
-			return new ApiError(
-				"VALIDATION_FAILED",
+			return validationFailed(
 				"restock names a line of another order, or more units than the line has left",
-				{
-					target: "json",
-					fields: [
-						{
-							path: "restock",
-							message: "does not fit the order",
-							code: "custom",
-						},
-					],
-				},
+				{ path: "restock", message: "does not fit the order", code: "custom" },
 			);
 		default:
 			return new ApiError(

@@ -1,7 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
 import { IDEMPOTENT_REPLAYED_HEADER } from "../../lib/idempotency";
-import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
+import {
+	errorResponses,
+	jsonBody,
+	jsonContent,
+	mayAlsoSet,
+} from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { optionalAuth, rejectRevokedToken } from "../../middleware/auth";
 import { requireAllowedOrigin } from "../../middleware/http";
@@ -33,6 +38,7 @@ export const checkoutRoutes = router.openapi(
 		path: "/",
 		tags: ["orders"],
 		security,
+		...mayAlsoSet("Set-Cookie"),
 		summary: "Place an order from the cart and start its payment",
 		description: `From the signed-in customer's cart, or a guest's (\`${CART_TOKEN_HEADER}\` or the vs_cart cookie, plus \`email\`). Prices, totals and the Stripe amount come from the database only; the lines are charged at today's prices and \`priceChanges\` lists any line whose price moved since it was added. Stock is reserved until \`order.paymentDueAt\`; pay with Stripe.js using \`payment.clientSecret\` and \`payment.publishableKey\`. Guests get \`orderToken\` (and their cart token is spent: a vs_cart cookie is cleared): send it as \`${ORDER_TOKEN_HEADER}\` to read or cancel the order. Optional \`${IDEMPOTENCY_KEY_HEADER}\`: the same key and body replays the first response (\`${IDEMPOTENT_REPLAYED_HEADER}: true\`), 409 IDEMPOTENCY_IN_PROGRESS while it runs, 422 IDEMPOTENCY_KEY_REUSED for another body; keys live 24 h. 409: CART_EMPTY, OUT_OF_STOCK {lines:[{variantId, sku, requested, available, sellable}]}, CURRENCY_MISMATCH. 422 SHIPPING_METHOD_UNAVAILABLE {shippingMethod, cartCurrency, methodCurrency}. 404: unknown shippingAddressId. 503 PAYMENT_PROVIDER_UNAVAILABLE: nothing was ordered, the cart is unchanged; retry.`,
 		middleware: [
@@ -43,7 +49,9 @@ export const checkoutRoutes = router.openapi(
 		] as const,
 		request: { body: jsonBody(checkoutBody) },
 		responses: {
-			201: jsonContent(placedOrderSchema, "the order, pending payment"),
+			201: jsonContent(placedOrderSchema, "the order, pending payment", [
+				"Idempotent-Replayed",
+			]),
 			...errorResponses(
 				"VALIDATION_FAILED",
 				"UNAUTHENTICATED",

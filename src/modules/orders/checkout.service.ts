@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { batch } from "../../db/batch";
 import { orders } from "../../db/schema";
 import type { AddressSnapshot } from "../../db/schema/orders";
-import { ApiError } from "../../lib/errors";
+import { ApiError, validationFailed } from "../../lib/errors";
 import {
 	claimOutcome,
 	completeSql,
@@ -195,9 +195,10 @@ function snapshot(address: CheckoutBody["shippingAddress"]): AddressSnapshot {
 }
 
 function invalid(field: string, message: string): ApiError {
-	return new ApiError("VALIDATION_FAILED", `${field} ${message}`, {
-		target: "json",
-		fields: [{ path: field, message, code: "custom" }],
+	return validationFailed(`${field} ${message}`, {
+		path: field,
+		message,
+		code: "custom",
 	});
 }
 

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { jsonContent } from "../../lib/openapi";
+import { cachedJson } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { edgeCache } from "../catalog/edge-cache";
 import { shippingMethodListSchema } from "./shipping.schemas";
@@ -16,7 +16,7 @@ export const shippingRoutes = createRouter().openapi(
 			"Served from the edge cache for up to 60 s (ETag, 304 on If-None-Match). Checkout prices shipping from the database, never from this list.",
 		middleware: edgeCache(),
 		responses: {
-			200: jsonContent(shippingMethodListSchema, "active shipping methods"),
+			...cachedJson(shippingMethodListSchema, "active shipping methods"),
 		},
 	}),
 	async (c) =>

@@ -1,7 +1,7 @@
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { shippingMethods } from "../../db/schema";
-import { ApiError, PG, pgError } from "../../lib/errors";
+import { ApiError, conflict, PG, pgError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 
 export interface ShippingMethodInput {
@@ -57,7 +57,7 @@ function codeTaken(err: unknown, code: string): unknown {
 	const pg = pgError(err);
 	return pg?.code === PG.UNIQUE_VIOLATION &&
 		pg.constraint === "shipping_methods_code_key"
-		? new ApiError("CONFLICT", "That code is already taken", {
+		? conflict("Another shipping method already uses that code", {
 				field: "code",
 				value: code,
 			})

@@ -1,5 +1,5 @@
 import type { Db } from "../../db/client";
-import { ApiError } from "../../lib/errors";
+import { validationFailed } from "../../lib/errors";
 import { statsSql } from "./admin.stats.queries";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -15,13 +15,9 @@ export async function shopStats(
 	const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * DAY_MS);
 	const span = to.getTime() - from.getTime();
 	if (span <= 0 || span > MAX_DAYS * DAY_MS)
-		throw new ApiError(
-			"VALIDATION_FAILED",
+		throw validationFailed(
 			`from must be before to, at most ${MAX_DAYS} days apart`,
-			{
-				target: "query",
-				fields: [{ path: "from", message: "out of range", code: "custom" }],
-			},
+			{ path: "from", message: "out of range", code: "custom" },
 		);
 	const { rows } = await db.execute<{ stats: unknown }>(
 		statsSql({

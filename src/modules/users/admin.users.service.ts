@@ -1,6 +1,6 @@
 import type { SQL } from "drizzle-orm";
 import { batch } from "../../db/batch";
-import { ApiError } from "../../lib/errors";
+import { ApiError, conflict } from "../../lib/errors";
 import {
 	decodeKeyset,
 	encodeKeyset,
@@ -129,9 +129,9 @@ export async function sendPasswordReset(
 	if (!email) throw notFound();
 	const issued = await issuePasswordResetToken(services.db, { email });
 	if (!issued)
-		throw new ApiError(
-			"CONFLICT",
+		throw conflict(
 			"The account is disabled: re-enable it before resetting its password",
+			{ field: "status", value: "disabled", reason: "disabled" },
 		);
 	await services.emails.send({
 		template: "password_reset",

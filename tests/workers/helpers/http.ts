@@ -1,11 +1,44 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { createApp } from "../../../src/app";
+import { conform } from "./contract";
 
 export const BASE = "http://voidshop.test";
 
-/** Calls the real Worker's fetch handler, as a storefront would. */
-export function call(path: string, init: RequestInit = {}): Promise<Response> {
-	return exports.default.fetch(new Request(`${BASE}${path}`, init));
+/**
+ * Calls the real Worker's fetch handler, as a storefront would; the answer must match the
+ * OpenAPI document (helpers/contract.ts) or the test fails.
+ */
+export async function call(
+	path: string,
+	init: RequestInit = {},
+): Promise<Response> {
+	const request = new Request(`${BASE}${path}`, init);
+	return conform(request, await exports.default.fetch(request.clone()));
+}
+
+/**
+ * call() through an app given other bindings (a dead dependency, tuned limits, another config),
+ * checked against the API's document. Pass `app` to share one app (and its isolate state) across
+ * calls; `ownRoutes: true` when that app has test-only routes (checked against its own document).
+ */
+export async function callWith(
+	bindings: object,
+	path: string,
+	init: RequestInit = {},
+	options: {
+		app?: ReturnType<typeof createApp>;
+		ownRoutes?: boolean;
+		ctx?: ExecutionContext;
+	} = {},
+): Promise<Response> {
+	const app = options.app ?? createApp();
+	const request = new Request(`${BASE}${path}`, init);
+	return conform(
+		request,
+		await app.request(request.clone(), undefined, bindings as Env, options.ctx),
+		options.ownRoutes ? app : undefined,
+	);
 }
 
 export function json(body: unknown, init: RequestInit = {}): RequestInit {

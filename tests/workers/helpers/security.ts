@@ -29,7 +29,7 @@ const SOME_ID = "0190a6f0-0000-7000-8000-000000000000";
 
 /**
  * Every protected route of the real Worker, read from its own /v1/openapi.json: each route under
- * /admin (which the admin mount closes to admins) and each route whose every security
+ * /v1/admin (which the admin mount closes to admins) and each route whose every security
  * alternative requires the bearer token. A protected route is covered as soon as it is documented.
  */
 export async function protectedRoutes(): Promise<ProtectedRoute[]> {
@@ -40,14 +40,14 @@ export async function protectedRoutes(): Promise<ProtectedRoute[]> {
 		Object.entries(operations)
 			.filter(
 				([, op]) =>
-					path.startsWith("/admin/") ||
+					path.startsWith("/v1/admin/") ||
 					(op.security?.length &&
 						op.security.every((alternative) => "bearer" in alternative)),
 			)
 			.map(([method]) => ({
 				method: method.toUpperCase(),
-				path: `/v1${path.replaceAll(/\{[^}]+\}/g, SOME_ID)}`,
-				...(path.startsWith("/admin/") ? { role: "admin" as const } : {}),
+				path: path.replaceAll(/\{[^}]+\}/g, SOME_ID),
+				...(path.startsWith("/v1/admin/") ? { role: "admin" as const } : {}),
 			})),
 	);
 }

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { conform } from "./helpers/contract";
+import { BASE } from "./helpers/http";
+
+/** The contract check itself: what it must refuse, with messages precise enough to fix the document. */
+function exchange(
+	method: string,
+	path: string,
+	status: number,
+	body: unknown,
+	headers: Record<string, string> = {},
+) {
+	return conform(
+		new Request(`${BASE}${path}`, { method }),
+		new Response(body === undefined ? null : JSON.stringify(body), {
+			status,
+			headers: { "Content-Type": "application/json", ...headers },
+		}),
+	);
+}
+
+const envelope = (code: string, details?: unknown) => ({
+	error: { code, message: "m", requestId: "r", details },
+});
+
+describe("the contract check on every test response", () => {
+	it("passes a documented status with a matching body", async () => {
+		const res = await exchange("GET", "/health/live", 200, { status: "ok" });
+		expect(await res.json()).toEqual({ status: "ok" });
+	});
+
+	it("fails a status the operation does not document, naming the operation", async () => {
+		await expect(
+			exchange("GET", "/health/live", 409, envelope("CONFLICT")),
+		).rejects.toThrow(
+			"contract: GET /health/live (getHealthLive) → 409: status 409 is not documented",
+		);
+	});
+
+	it("fails a body that does not match, with the JSON pointer of the mismatch", async () => {
+		await expect(
+			exchange("GET", "/health/live", 200, { status: "fine" }),
+		).rejects.toThrow(/at \/status: /);
+		await expect(
+			exchange(
+				"POST",
+				"/v1/cart/items",
+				400,
+				envelope("VALIDATION_FAILED", {
+					fields: [{ path: "x", message: "m" }],
+				}),
+			),
+		).rejects.toThrow(/at \/error\/details\/fields\/0: .*"code"/);
+	});
+
+	it("fails an error code the response does not list", async () => {
+		await expect(
+			exchange("GET", "/v1/cart", 409, envelope("CART_FULL")),
+		).rejects.toThrow(/status 409 is not documented/);
+		await expect(
+			exchange("POST", "/v1/cart/items", 409, envelope("REFUND_TOO_LARGE")),
+		).rejects.toThrow(/at \/error\/code: /);
+	});
+
+	it("fails a tracked header the response does not document", async () => {
+		await expect(
+			exchange("GET", "/health/live", 200, { status: "ok" }, { ETag: '"x"' }),
+		).rejects.toThrow("sets header ETag, which the document does not list");
+	});
+
+	it("holds undocumented paths and methods to the error envelope", async () => {
+		await exchange("GET", "/nowhere", 404, envelope("NOT_FOUND"));
+		await exchange("PUT", "/health/live", 405, envelope("METHOD_NOT_ALLOWED"), {
+			Allow: "GET",
+		});
+		await expect(
+			exchange("GET", "/nowhere", 200, { ok: true }),
+		).rejects.toThrow(/undocumented path/);
+		await expect(
+			exchange("GET", "/nowhere", 404, { error: "nope" }),
+		).rejects.toThrow(/body does not match/);
+	});
+});
