@@ -127,7 +127,8 @@ function complete(op: Operation, method: string, path: string) {
 		op.security.length > 0 &&
 		op.security.every((alternative) => "bearer" in alternative);
 	if (tokenRequired) codes.push("UNAUTHENTICATED");
-	if (admin) codes.push("FORBIDDEN");
+	// Every admin route refuses a revoked token (middleware/auth.ts rejectRevokedToken).
+	if (admin) codes.push("FORBIDDEN", "TOKEN_REVOKED");
 	for (const code of codes) addError(op, code);
 
 	const everywhere: HeaderName[] = [

@@ -6,7 +6,7 @@ export const STRIPE_API_VERSION = "2026-10-28.endive";
 
 /**
  * A Stripe client for this invocation: the fetch HTTP client (Workers have no Node http), a bounded
- * timeout and one network retry (every POST carries an idempotency key, so a retry is safe).
+ * deadline (STRIPE_TIMEOUT_MS for both attempts together) and one network retry (every POST carries an idempotency key, so a retry is safe).
  * `STRIPE_LOCAL_URL` points it at the local stand-in (dev/stripe-standin.ts); production refuses it.
  */
 export function createStripe(config: Config): Stripe {
@@ -16,7 +16,9 @@ export function createStripe(config: Config): Stripe {
 	return new Stripe(config.STRIPE_SECRET_KEY, {
 		apiVersion: STRIPE_API_VERSION,
 		httpClient: Stripe.createFetchHttpClient(),
-		timeout: config.STRIPE_TIMEOUT_MS,
+		// STRIPE_TIMEOUT_MS bounds the whole call: two attempts of half of it each (plus the SDK's
+		// ~0.5 s backoff), so a hung Stripe costs a checkout about STRIPE_TIMEOUT_MS, not twice it.
+		timeout: Math.ceil(config.STRIPE_TIMEOUT_MS / 2),
 		maxNetworkRetries: 1,
 		telemetry: false,
 		...(local && {

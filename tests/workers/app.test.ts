@@ -284,7 +284,8 @@ describe("GET /v1/openapi.json", () => {
 			headers: { Host: "evil.example", "X-Forwarded-Host": "evil.example" },
 		});
 		const doc = (await res.json()) as { servers: { url: string }[] };
-		expect(doc.servers).toEqual([{ url: "https://api.voidshop.test/v1" }]);
+		// Paths are absolute (/v1/…, /health/…): the server is the origin.
+		expect(doc.servers).toEqual([{ url: "https://api.voidshop.test" }]);
 		const other = await createApp().request(
 			"http://evil.example/v1/openapi.json",
 			{},
@@ -293,7 +294,7 @@ describe("GET /v1/openapi.json", () => {
 		// Unconfigured: a URL relative to wherever the document was fetched from.
 		expect(
 			((await other.json()) as { servers: { url: string }[] }).servers,
-		).toEqual([{ url: "/v1" }]);
+		).toEqual([{ url: "/" }]);
 	});
 
 	it("documents every error response with the envelope, under the status the runtime answers with", async () => {

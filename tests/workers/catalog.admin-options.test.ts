@@ -84,7 +84,7 @@ describe("PATCH /v1/admin/products/{id}/options/{name}", () => {
 			409,
 			"CONFLICT",
 		);
-		expect(taken.details).toEqual({ field: "name" });
+		expect(taken.details).toEqual({ field: "name", value: "size" });
 		await expectError(
 			await admin(optionsPath(p, "Material"), patch({ name: "Fabric" })),
 			404,
@@ -146,7 +146,7 @@ describe("POST /v1/admin/products/{id}/options/{name}/values/rename", () => {
 			409,
 			"CONFLICT",
 		);
-		expect(taken.details).toEqual({ field: "to" });
+		expect(taken.details).toEqual({ field: "to", value: "Blue" });
 		await expectError(
 			await admin(path, post({ from: "Green", to: "Lime" })),
 			404,
@@ -212,8 +212,8 @@ describe("DELETE /v1/admin/products/{id}/options/{name}", () => {
 		);
 		expect(err.details).toEqual({
 			field: "options",
+			value: ["Blue", "Red"],
 			reason: "in_use",
-			values: ["Blue", "Red"],
 		});
 		expect((await stored(p)).options).toHaveLength(2);
 	});

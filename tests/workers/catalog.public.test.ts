@@ -168,7 +168,7 @@ describe("GET /v1/openapi.json (catalog)", () => {
 			components: { schemas: Record<string, unknown> };
 		};
 		// Paths are absolute (/health and /v1 share one document); the server is the origin.
-		expect(doc.servers[0]?.url).toBe("http://voidshop.test");
+		expect(doc.servers[0]?.url).toBe("https://api.voidshop.test");
 		expect(Object.keys(doc.paths)).toEqual(
 			expect.arrayContaining([
 				"/v1/categories",

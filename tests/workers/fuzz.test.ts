@@ -380,7 +380,7 @@ function requestsFor(
 					.join("&");
 				return {
 					method: method.toUpperCase(),
-					url: `/v1${path}${search ? `?${search}` : ""}`,
+					url: `${path}${search ? `?${search}` : ""}`,
 					headers,
 					body: method === "get" ? undefined : body.body,
 					mustFail: reasons[0],
@@ -409,15 +409,26 @@ const statuses = new Map<number, number>();
 /** Status classes per credential, to see that each kind of caller got through sometimes. */
 const byAuth = new Map<string, number>();
 let sent = 0;
+let retried503 = 0;
 
 /** The property, for one request: returns a description of what is wrong, if anything. */
 async function check(req: FuzzRequest): Promise<string | undefined> {
-	const res = await call(req.url, {
-		method: req.method,
-		headers: req.headers,
-		body: req.body,
-	});
+	const send = () =>
+		call(req.url, { method: req.method, headers: req.headers, body: req.body });
+	let res = await send();
 	sent++;
+	// A 503 DEPENDENCY_UNAVAILABLE is the right answer when the test stack's Redis or database
+	// misses its deadline (the in-process Redis has been seen to stall ~1 s under the fuzzer's
+	// load), not a defect of the request: the same request is sent once more, and only a second
+	// 503 (or any 500) counts against the property. Retried 503s are reported in the summary.
+	if (res.status === 503 && res.headers.get("Retry-After")) {
+		const first = (await res.json()) as { error?: { code?: string } };
+		if (first.error?.code === "DEPENDENCY_UNAVAILABLE") {
+			retried503++;
+			res = await send();
+			sent++;
+		}
+	}
 	statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
 	const key = `${req.auth} ${String(res.status)[0]}xx`;
 	byAuth.set(key, (byAuth.get(key) ?? 0) + 1);
@@ -499,7 +510,15 @@ describe("schema-driven fuzzing of /v1/openapi.json", () => {
 				failures.push(
 					`${op.method.toUpperCase()} ${op.path} (FUZZ_SEED=${SEED}, operation seed ${seed}): ${
 						err instanceof Error
-							? err.message.split("\n").slice(0, 6).join("\n")
+							? err.message
+									.split("\n")
+									.filter(
+										(line, i) =>
+											i < 3 || /^(Got error|Counterexample)/.test(line),
+									)
+									.join("\n")
+									.slice(0, 4000) +
+								(err.cause instanceof Error ? `\n${err.cause.message}` : "")
 							: err
 					}`,
 				);
@@ -515,7 +534,7 @@ describe("schema-driven fuzzing of /v1/openapi.json", () => {
 			.map(([status, n]) => `${status}×${n}`)
 			.join(" ");
 		console.info(
-			`fuzz: FUZZ_SEED=${SEED}, ${operations.length} operations, ${sent} requests in ${Date.now() - started} ms: ${distribution}\nby credential: ${[
+			`fuzz: FUZZ_SEED=${SEED}, ${operations.length} operations, ${sent} requests in ${Date.now() - started} ms: ${distribution} (503 DEPENDENCY_UNAVAILABLE retried once: ${retried503})\nby credential: ${[
 				...byAuth.entries(),
 			]
 				.sort()

@@ -124,7 +124,7 @@ export const adminOptionRoutes = createRouter()
 			tags,
 			security: bearerAuth,
 			summary: "Remove an option that no longer tells variants apart",
-			description: `Allowed when no variant, or every variant of the product (archived ones too), has the same value for it: the key leaves every variant. Otherwise 409 CONFLICT \`{reason: "in_use", values}\`. ${oneTrip}`,
+			description: `Allowed when no variant, or every variant of the product (archived ones too), has the same value for it: the key leaves every variant. Otherwise 409 CONFLICT \`{field: "options", value: [values in use], reason: "in_use"}\`. ${oneTrip}`,
 			middleware: canWrite,
 			request: { params: optionParams },
 			responses: {

@@ -1,7 +1,7 @@
 import type { SQL } from "drizzle-orm";
 import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
-import { ApiError } from "../../lib/errors";
+import { ApiError, conflict, validationFailed } from "../../lib/errors";
 import {
 	lockProductSql,
 	type OptionVerdict,
@@ -13,37 +13,43 @@ import {
 import { adminProduct, detail } from "./admin.products.service";
 import { translateWriteErrors } from "./admin.write-errors";
 
-function refused(v: OptionVerdict): ApiError {
+/** What the refused change asked for, so a conflict can name the clashing value. */
+interface Asked {
+	name: string;
+	to?: string;
+}
+
+function refused(v: OptionVerdict, asked: Asked): ApiError {
 	switch (v.outcome) {
 		case "not_found":
 			return new ApiError("NOT_FOUND", "Option not found", { field: "name" });
 		case "name_taken":
-			return new ApiError(
-				"CONFLICT",
-				"The product has an option of that name",
-				{
-					field: "name",
-				},
-			);
+			return conflict("The product already has an option of that name", {
+				field: "name",
+				value: asked.to ?? asked.name,
+			});
 		case "value_not_found":
 			return new ApiError("NOT_FOUND", "The option has no such value", {
 				field: "from",
 			});
 		case "value_taken":
-			return new ApiError("CONFLICT", "The option already has that value", {
+			return conflict("The option already has that value", {
 				field: "to",
+				value: asked.to ?? null,
 			});
 		case "not_a_permutation":
-			return new ApiError(
-				"VALIDATION_FAILED",
+			return validationFailed(
 				"values must list every value of the option exactly once",
-				{ fields: [{ path: "values", message: "not a reordering" }] },
+				{
+					path: "values",
+					message: "must be a reordering of the current values",
+					code: "custom",
+				},
 			);
 		default:
-			return new ApiError(
-				"CONFLICT",
+			return conflict(
 				"Variants differ by this option; remove or archive-and-delete them until one value is left",
-				{ field: "options", reason: "in_use", values: v.used ?? [] },
+				{ field: "options", value: v.used ?? [], reason: "in_use" },
 			);
 	}
 }
@@ -52,7 +58,7 @@ function refused(v: OptionVerdict): ApiError {
  * Runs one option change (lock the product, change, read the product back: ONE round trip) and
  * answers the admin product view, or the change's refusal (nothing written).
  */
-async function change(db: Db, productId: string, statement: SQL) {
+async function change(db: Db, productId: string, statement: SQL, asked: Asked) {
 	const done = await translateWriteErrors(
 		batch(db, {
 			lock: db.execute(lockProductSql(productId)),
@@ -64,24 +70,24 @@ async function change(db: Db, productId: string, statement: SQL) {
 	if (!row) throw new ApiError("NOT_FOUND", "Product not found");
 	const verdict = done.change.rows[0];
 	if (!verdict) throw new Error("option statement returned no row");
-	if (verdict.outcome !== "ok") throw refused(verdict);
+	if (verdict.outcome !== "ok") throw refused(verdict, asked);
 	return adminProduct(row);
 }
 
 export const renameOption = (
 	db: Db,
 	p: { productId: string; name: string; to: string },
-) => change(db, p.productId, renameOptionSql(p));
+) => change(db, p.productId, renameOptionSql(p), p);
 
 export const renameOptionValue = (
 	db: Db,
 	p: { productId: string; name: string; from: string; to: string },
-) => change(db, p.productId, renameValueSql(p));
+) => change(db, p.productId, renameValueSql(p), p);
 
 export const reorderOptionValues = (
 	db: Db,
 	p: { productId: string; name: string; values: string[] },
-) => change(db, p.productId, reorderValuesSql(p));
+) => change(db, p.productId, reorderValuesSql(p), p);
 
 export const removeOption = (db: Db, p: { productId: string; name: string }) =>
-	change(db, p.productId, removeOptionSql(p));
+	change(db, p.productId, removeOptionSql(p), p);

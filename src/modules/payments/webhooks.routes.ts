@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type Stripe from "stripe";
-import { ApiError } from "../../lib/errors";
+import { ApiError, validationFailed } from "../../lib/errors";
 import { errorResponses, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { stripeCrypto } from "../../lib/stripe";
@@ -33,9 +33,13 @@ const eventEnvelope = z.object({
 });
 
 const notAnEvent = () =>
-	new ApiError(
-		"VALIDATION_FAILED",
+	validationFailed(
 		"The signed body is not a Stripe event VoidShop can record",
+		{
+			path: "(root)",
+			message: "must be a Stripe event object (id, type, created, data.object)",
+			code: "custom",
+		},
 	);
 
 const receivedSchema = z
