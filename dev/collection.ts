@@ -138,11 +138,10 @@ function uncovered(
 	for (const [path, operations] of Object.entries(document.paths)) {
 		for (const method of Object.keys(operations)) {
 			if (!["get", "post", "put", "patch", "delete"].includes(method)) continue;
-			const pattern = new RegExp(
-				`^${`/v1${path}`.replace(/\{[^}]+\}/g, "[^/]+")}$`,
-			);
+			// Document paths are absolute (/v1/…, /health/…).
+			const pattern = new RegExp(`^${path.replace(/\{[^}]+\}/g, "[^/]+")}$`);
 			if (!called.some((c) => c.method === method && pattern.test(c.path)))
-				missing.push(`${method.toUpperCase()} /v1${path}`);
+				missing.push(`${method.toUpperCase()} ${path}`);
 		}
 	}
 	return missing;
