@@ -418,9 +418,11 @@ async function check(req: FuzzRequest): Promise<string | undefined> {
 	let res = await send();
 	sent++;
 	// A 503 DEPENDENCY_UNAVAILABLE is the right answer when the test stack's Redis or database
-	// misses its deadline (the in-process Redis has been seen to stall ~1 s under the fuzzer's
-	// load), not a defect of the request: the same request is sent once more, and only a second
-	// 503 (or any 500) counts against the property. Retried 503s are reported in the summary.
+	// misses its deadline, not a defect of the request: the same request is sent once more, and
+	// only a second 503 (or any 500) counts against the property. Retried 503s are reported in
+	// the summary. Seen: once per seeded run, a fail-closed route's revocation-marker GET took
+	// 1.1–1.2 s (> REDIS_TIMEOUT_MS) at the same point of the sequence, on the in-process and on
+	// a real Redis alike, the machine idle; the cause is not known yet (see the closing note).
 	if (res.status === 503 && res.headers.get("Retry-After")) {
 		const first = (await res.json()) as { error?: { code?: string } };
 		if (first.error?.code === "DEPENDENCY_UNAVAILABLE") {
