@@ -15,3 +15,21 @@ export function createRedis(config: Config): Redis {
 		enableTelemetry: false,
 	});
 }
+
+/**
+ * Bounds one Redis call end to end (the client's own deadline is per attempt, and it retries):
+ * rejects with `Error(message)` after `ms`.
+ */
+export function withDeadline<T>(
+	work: Promise<T>,
+	ms: number,
+	message: string,
+): Promise<T> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	return Promise.race([
+		work,
+		new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new Error(message)), ms);
+		}),
+	]).finally(() => clearTimeout(timer));
+}

@@ -3,6 +3,7 @@ import type { Config } from "../env";
 import { DEPENDENCY_RETRY_AFTER_SECONDS } from "./dependency-errors";
 import { ApiError } from "./errors";
 import { ACCESS_TOKEN_TTL_SECONDS } from "./jwt";
+import { withDeadline } from "./redis";
 
 /**
  * Access tokens are verified without the database, so on their own they live out their 15
@@ -52,6 +53,7 @@ export async function revokeAccessTokens(
 				ex: REVOCATION_MARKER_TTL_SECONDS,
 			}),
 			config.REDIS_TIMEOUT_MS,
+			"redis deadline",
 		);
 	} catch {
 		throw revocationUnavailable();
@@ -70,6 +72,7 @@ export async function revokedBefore(
 	const value = await withDeadline(
 		redis.get<number | string>(markerKey(userId)),
 		config.REDIS_TIMEOUT_MS,
+		"redis deadline",
 	);
 	if (value === null || value === undefined) return undefined;
 	const at = Number(value);
@@ -83,15 +86,4 @@ export function isRevoked(
 	marker: number | undefined,
 ): boolean {
 	return marker !== undefined && issuedAtMs <= marker;
-}
-
-/** Bounds one call end to end (the client's deadline is per attempt, and it may retry). */
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	return Promise.race([
-		work,
-		new Promise<never>((_, reject) => {
-			timer = setTimeout(() => reject(new Error("redis deadline")), ms);
-		}),
-	]).finally(() => clearTimeout(timer));
 }

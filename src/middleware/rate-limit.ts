@@ -5,6 +5,7 @@ import type { AppEnv } from "../app-env";
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
+import { withDeadline } from "../lib/redis";
 
 /** Each limit and the config variable that sets it (`<requests>/<window>`). */
 const LIMITS = {
@@ -125,9 +126,10 @@ export async function enforceRateLimits(
 		checks.map(async ([name, key]): Promise<Outcome | undefined> => {
 			try {
 				if (mode === "peek") {
-					const r = await withTimeout(
+					const r = await withDeadline(
 						limiter(c, name).getRemaining(key),
 						RATE_LIMIT_TIMEOUT_MS,
+						"timed out",
 					);
 					return { name, success: r.remaining > 0, ...r };
 				}
@@ -197,16 +199,6 @@ export async function countAttempt(
 			}
 		}),
 	);
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	return Promise.race([
-		work,
-		new Promise<never>((_, reject) => {
-			timer = setTimeout(() => reject(new Error("timed out")), ms);
-		}),
-	]).finally(() => clearTimeout(timer));
 }
 
 /** Route middleware: one per-client-network limit, checked before the body is even parsed. */
