@@ -7,6 +7,7 @@ import {
 } from "./dependency-errors";
 import {
 	ApiError,
+	accountGone,
 	type ErrorCode,
 	errorBody,
 	PG,
@@ -68,18 +69,7 @@ function isSignedInUserGone(c: Context<AppEnv>, err: unknown): boolean {
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
 	if (err instanceof ApiError) return errorResponse(c, err);
-	if (isSignedInUserGone(c, err))
-		return errorResponse(
-			c,
-			new ApiError(
-				"UNAUTHENTICATED",
-				"This account no longer exists",
-				undefined,
-				{
-					"WWW-Authenticate": 'Bearer realm="voidshop", error="invalid_token"',
-				},
-			),
-		);
+	if (isSignedInUserGone(c, err)) return errorResponse(c, accountGone());
 	if (err instanceof HTTPException && err.status < 500)
 		return errorResponse(c, fromHttpException(err));
 	if (isDependencyFailure(err)) {

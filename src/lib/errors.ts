@@ -122,6 +122,16 @@ export function conflict(
 	return new ApiError("CONFLICT", message, details);
 }
 
+/**
+ * A valid access token whose account no longer exists authenticates nobody: 401 (never a 500 or
+ * a 404), whether a handler finds the row gone or the database refuses a write through the
+ * user's foreign key (error-handler.ts).
+ */
+export const accountGone = () =>
+	new ApiError("UNAUTHENTICATED", "This account no longer exists", undefined, {
+		"WWW-Authenticate": 'Bearer realm="voidshop", error="invalid_token"',
+	});
+
 export function errorBody(
 	code: ErrorCode,
 	message: string,

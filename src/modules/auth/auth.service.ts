@@ -3,7 +3,7 @@ import type { AuthUser } from "../../app-env";
 import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { passwordResetTokens, sessions, users } from "../../db/schema";
-import { ApiError, PG, pgError } from "../../lib/errors";
+import { ApiError, accountGone, PG, pgError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import {
 	type CartMergeOutcome,
@@ -97,12 +97,6 @@ export async function registerUser(
 		throw err;
 	}
 }
-
-/** A token whose account no longer exists authenticates nobody (401, never a 500 or a 404). */
-export const accountGone = () =>
-	new ApiError("UNAUTHENTICATED", "This account no longer exists", undefined, {
-		"WWW-Authenticate": 'Bearer realm="voidshop", error="invalid_token"',
-	});
 
 const invalidCredentials = () =>
 	new ApiError("INVALID_CREDENTIALS", "Email or password is incorrect");

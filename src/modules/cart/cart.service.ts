@@ -1,10 +1,9 @@
 import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
-import { ApiError, PG, pgError } from "../../lib/errors";
+import { ApiError, accountGone, PG, pgError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { imageUrl } from "../../lib/image-url";
 import { randomToken, sha256Hex } from "../../lib/tokens";
-import { accountGone } from "../auth/auth.service";
 import {
 	type AddRow,
 	addItemSql,

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { ApiError } from "../../lib/errors";
+import { ApiError, accountGone } from "../../lib/errors";
 import {
 	bearerAuth,
 	errorResponses,
@@ -19,7 +19,7 @@ import {
 	toUserJson,
 	userSchema,
 } from "../auth/auth.schemas";
-import { accountGone, changePassword } from "../auth/auth.service";
+import { changePassword } from "../auth/auth.service";
 import { addressRoutes } from "./addresses.routes";
 import { meSchema, updateMeBody } from "./me.schemas";
 import { getProfileWithRecentOrders, updateProfile } from "./me.service";

@@ -2,14 +2,10 @@ import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { addresses, users } from "../../db/schema";
-import { ApiError } from "../../lib/errors";
+import { ApiError, accountGone } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { decodeKeyset, encodeKeyset } from "../../lib/keyset-cursor";
-import {
-	accountGone,
-	type PublicUser,
-	publicUserColumns,
-} from "../auth/auth.service";
+import { type PublicUser, publicUserColumns } from "../auth/auth.service";
 import type { OrderSummary } from "../orders/orders.schemas";
 import { recentOrders, recentOrdersQuery } from "../orders/orders.service";
 
