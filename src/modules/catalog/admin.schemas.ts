@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_INT4, safeText, uintParam } from "../../lib/validation";
-import { productDetailSchema, slugSchema } from "./catalog.schemas";
+import { slugSchema } from "./catalog.schemas";
 
 /** Integer minor units (cents); negative or fractional amounts are a 400. */
 export const moneySchema = z
