@@ -233,6 +233,32 @@ describe("GET /v1/admin/users", () => {
 	});
 });
 
+describe("GET /v1/admin/users spend", () => {
+	it("sums a customer's orders past 2^31 minor units", async () => {
+		captureQueues();
+		const admin = await newAdmin();
+		const [a, b] = [await paidOrder(), await paidOrder()];
+		// Both orders the first customer's, of 15,000,000.00 each.
+		await testDb().execute(sql`update orders set
+			user_id = (select user_id from orders where id = ${a.orderId}::uuid),
+			subtotal = 1500000000 - shipping_total, total = 1500000000
+			where id in (${a.orderId}::uuid, ${b.orderId}::uuid)`);
+		const res = await adminGet(
+			admin,
+			`/v1/admin/users?q=${encodeURIComponent(a.placed.email)}`,
+		);
+		expect(res.status).toBe(200);
+		expect(((await res.json()) as { data: unknown[] }).data).toEqual([
+			expect.objectContaining({
+				orderCount: 2,
+				totalSpent: [
+					{ currency: a.placed.order.currency, amount: 3_000_000_000 },
+				],
+			}),
+		]);
+	});
+});
+
 describe("POST /v1/admin/users/{id}/password-reset", () => {
 	it("emails the reset link and records it in the audit log", async () => {
 		const queues = captureQueues();

@@ -33,7 +33,8 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * A page of users, newest first, each with its order count and money spent per currency (paid
- * orders net of refunds), in ONE statement; keyset on (created_at, id).
+ * orders net of refunds, summed as bigint: a customer's orders together can pass 2^31 minor
+ * units), in ONE statement; keyset on (created_at, id).
  */
 export function userListSql(
 	f: UserFilters,
@@ -57,7 +58,7 @@ export function userListSql(
 	return sql`select ${sql.raw(userJson("u"))}::jsonb || jsonb_build_object(
 			'orderCount', (select count(*)::int from orders o where o.user_id = u.id),
 			'totalSpent', coalesce((select jsonb_agg(jsonb_build_object('currency', s.currency, 'amount', s.amount) order by s.currency)
-				from (select o.currency, sum(o.total - o.refunded_total)::int as amount from orders o
+				from (select o.currency, sum(o.total - o.refunded_total)::bigint as amount from orders o
 					where o.user_id = u.id and o.status in ${sql.raw(SPENT)} group by o.currency) s), '[]'::jsonb)
 		) as "user", ${key}::text as sort_key
 	from users u
