@@ -2,7 +2,15 @@ import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { users } from "../../src/db/schema";
 import { adminGet, holdingLocks, newAdmin } from "./helpers/admin";
-import { bearer, login, refresh, register, signToken } from "./helpers/auth";
+import {
+	bearer,
+	login,
+	PASSWORD,
+	refresh,
+	register,
+	signToken,
+	uniqueIp,
+} from "./helpers/auth";
 import { testDb } from "./helpers/db";
 import { call, dbRoundTrips, expectError, json } from "./helpers/http";
 import { captureQueues, paidOrder } from "./helpers/payments";
@@ -230,6 +238,46 @@ describe("GET /v1/admin/users", () => {
 			400,
 			"INVALID_CURSOR",
 		);
+	});
+});
+
+describe("GET /v1/admin/users/{id} sessions", () => {
+	it("name each session's device (the User-Agent that signed in, cut to 256) and when it was last used", async () => {
+		const admin = await newAdmin();
+		const customer = await register();
+		const phone =
+			"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15";
+		const loginFrom = (userAgent: string) =>
+			call(
+				"/v1/auth/login",
+				json(
+					{
+						email: customer.email,
+						password: PASSWORD,
+						refreshTokenDelivery: "body",
+					},
+					{
+						headers: {
+							"CF-Connecting-IP": uniqueIp(),
+							"User-Agent": userAgent,
+						},
+					},
+				),
+			);
+		expect((await loginFrom(phone)).status).toBe(200);
+		expect((await loginFrom(`bot/${"x".repeat(400)}`)).status).toBe(200);
+		const res = await adminGet(admin, `/v1/admin/users/${customer.userId}`);
+		expect(res.status).toBe(200);
+		const { sessions } = (await res.json()) as {
+			sessions: { userAgent: string | null; lastUsedAt: string | null }[];
+		};
+		// Newest first: the bot, the phone, then register's session (its request named no agent).
+		expect(sessions.map((s) => s.userAgent)).toEqual([
+			`bot/${"x".repeat(252)}`,
+			phone,
+			null,
+		]);
+		expect(sessions.every((s) => s.lastUsedAt !== null)).toBe(true);
 	});
 });
 

@@ -82,7 +82,8 @@ export function userDetailSql(userId: string): SQL {
 		'sessions', coalesce((select jsonb_agg(jsonb_build_object('id', s.id,
 				'createdAt', ${sql.raw(iso("s.created_at"))}, 'expiresAt', ${sql.raw(iso("s.expires_at"))},
 				'lastUsedAt', (select ${sql.raw(iso("max(t.created_at)"))} from refresh_tokens t where t.session_id = s.id),
-				'revokedAt', ${sql.raw(iso("s.revoked_at"))}, 'revokedReason', s.revoked_reason)
+				'revokedAt', ${sql.raw(iso("s.revoked_at"))}, 'revokedReason', s.revoked_reason,
+				'userAgent', s.user_agent)
 				order by s.created_at desc, s.id desc)
 			from sessions s where s.user_id = u.id), '[]'::jsonb)
 	) as "user"
