@@ -330,6 +330,24 @@ describe("POST /v1/admin/users/{id}/password-reset", () => {
 			action: "user.password_reset",
 			actorId: admin.id,
 		});
+		// A disabled account gets no email and no audit row: 409, re-enable it first.
+		expect(
+			(await patchUser(admin, customer.userId, { disabled: true })).status,
+		).toBe(200);
+		queues.emails.length = 0;
+		const refused = await expectError(
+			await call(`/v1/admin/users/${customer.userId}/password-reset`, {
+				method: "POST",
+				headers: admin.headers,
+			}),
+			409,
+			"CONFLICT",
+		);
+		expect(refused.details).toMatchObject({ reason: "disabled" });
+		expect(queues.emails).toEqual([]);
+		expect(
+			(await auditOf(admin, customer.userId)).map((e) => e.action),
+		).toEqual(["user.update", "user.password_reset"]);
 		await expectError(
 			await call(`/v1/admin/users/${crypto.randomUUID()}/password-reset`, {
 				method: "POST",

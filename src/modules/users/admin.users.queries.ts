@@ -158,18 +158,21 @@ export function patchUserSql(p: {
 	select v.outcome, (select ${sql.raw(userJson("upd"))} from upd) as "user" from verdict v`;
 }
 
-/** Records an admin-requested password reset (audit); one row `{ email }` when the user exists. */
+/**
+ * Records an admin-requested password reset (audit); one row `{ email, disabled }` when the user
+ * exists. A disabled account gets no reset, so no audit row either: the log holds what happened.
+ */
 export function auditPasswordResetSql(p: {
 	userId: string;
 	actorId: string;
 	requestId: string;
 }): SQL {
-	return sql`with u as (select id, email from users where id = ${p.userId}::uuid), audit as (
+	return sql`with u as (select id, email, disabled_at from users where id = ${p.userId}::uuid), audit as (
 		insert into admin_audit_log (id, actor_id, action, target_type, target_id, request_id)
 		select ${uuidv7()}::uuid, ${p.actorId}::uuid, 'user.password_reset', 'user', u.id::text, ${p.requestId}
-		from u
+		from u where u.disabled_at is null
 	)
-	select email from u`;
+	select email, disabled_at is not null as disabled from u`;
 }
 
 export interface AuditFilters {
