@@ -220,6 +220,39 @@ describe("GET /v1/admin/users", () => {
 			pages++;
 		} while (cursor && pages < 5);
 		expect({ seen, pages }).toEqual({ seen: made, pages: 2 });
+		// Creation dates: [createdFrom, createdTo) around the middle account; status and role.
+		const { rows } = await testDb().execute<{ id: string; at: string }>(
+			sql`select id, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at
+				from users where id in (${sql.join(
+					made.map((id) => sql`${id}::uuid`),
+					sql`, `,
+				)})`,
+		);
+		const at = (id: string | undefined) =>
+			rows.find((r) => r.id === id)?.at ?? "";
+		const ids = async (query: string) =>
+			(
+				(await (
+					await adminGet(admin, `/v1/admin/users?q=${tag}&${query}`)
+				).json()) as { data: { id: string }[] }
+			).data.map((u) => u.id);
+		const [newest, middle, oldest] = made;
+		const after = (iso: string) =>
+			new Date(new Date(iso).getTime() + 1).toISOString();
+		expect(
+			await ids(`createdFrom=${at(middle)}&createdTo=${after(at(middle))}`),
+		).toEqual([middle]);
+		expect(await ids(`createdTo=${at(middle)}`)).toEqual([oldest]);
+		expect(await ids(`createdFrom=${after(at(middle))}`)).toEqual([newest]);
+		expect(
+			(await patchUser(admin, oldest ?? "", { disabled: true })).status,
+		).toBe(200);
+		expect(await ids("status=disabled")).toEqual([oldest]);
+		expect(await ids("status=active")).toEqual([newest, middle]);
+		expect(
+			(await patchUser(admin, newest ?? "", { role: "admin" })).status,
+		).toBe(200);
+		expect(await ids("role=admin")).toEqual([newest]);
 		for (const query of ["role=root", "status=gone", "limit=0", "x=1"])
 			await expectError(
 				await adminGet(admin, `/v1/admin/users?${query}`),
