@@ -31,10 +31,11 @@ describe("GET /v1/admin/orders/{id}", () => {
 		captureQueues();
 		const admin = await newAdmin();
 		const o = await paidOrder();
-		expect(
-			(await adminPost(admin, `${base(o.orderId)}/notes`, { body: "VIP" }))
-				.status,
-		).toBe(201);
+		const noted = await adminPost(admin, `${base(o.orderId)}/notes`, {
+			body: "VIP",
+		});
+		expect(noted.status).toBe(201);
+		expect(dbRoundTrips(noted)).toBe(1);
 		const res = await adminGet(admin, base(o.orderId));
 		expect(res.status).toBe(200);
 		expect(dbRoundTrips(res)).toBe(1);
