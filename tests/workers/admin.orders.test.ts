@@ -10,6 +10,7 @@ import {
 	consume,
 	deliver,
 	eventOf,
+	eventsOf,
 	ledgerOf,
 	messageOf,
 	orderRow,
@@ -449,6 +450,10 @@ describe("POST /v1/admin/orders/{id}/cancel", () => {
 			onHand: 5,
 			reserved: 0,
 		});
+		// The PaymentIntent was cancelled at Stripe, so the customer can no longer pay it.
+		expect((await eventsOf(pending.pi)).map((e) => e.type)).toContain(
+			"payment_intent.canceled",
+		);
 		const o = await paidOrder();
 		await expectError(
 			await adminPost(admin, `${base(o.orderId)}/cancel`, {}),
