@@ -237,13 +237,13 @@ describe("GET /v1/admin/users", () => {
 				).json()) as { data: { id: string }[] }
 			).data.map((u) => u.id);
 		const [newest, middle, oldest] = made;
-		const after = (iso: string) =>
+		const justAfter = (iso: string) =>
 			new Date(new Date(iso).getTime() + 1).toISOString();
 		expect(
-			await ids(`createdFrom=${at(middle)}&createdTo=${after(at(middle))}`),
+			await ids(`createdFrom=${at(middle)}&createdTo=${justAfter(at(middle))}`),
 		).toEqual([middle]);
 		expect(await ids(`createdTo=${at(middle)}`)).toEqual([oldest]);
-		expect(await ids(`createdFrom=${after(at(middle))}`)).toEqual([newest]);
+		expect(await ids(`createdFrom=${justAfter(at(middle))}`)).toEqual([newest]);
 		expect(
 			(await patchUser(admin, oldest ?? "", { disabled: true })).status,
 		).toBe(200);
