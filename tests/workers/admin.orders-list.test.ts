@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AdminOrderList } from "../../src/modules/orders/admin.orders.schemas";
-import { adminGet, newAdmin } from "./helpers/admin";
+import { adminGet, adminPost, newAdmin } from "./helpers/admin";
 import { register } from "./helpers/auth";
 import { addItem, freshProduct } from "./helpers/cart";
 import { dbRoundTrips, expectError } from "./helpers/http";
@@ -93,6 +93,19 @@ describe("GET /v1/admin/orders", () => {
 		expect(
 			((await res.json()) as AdminOrderList).data.map((o) => o.id),
 		).toEqual([c.id, b.id, a.id]);
+		// Several statuses are any of them.
+		const cancel = await adminPost(admin, `/v1/admin/orders/${b.id}/cancel`, {
+			reason: "test",
+		});
+		expect(cancel.status).toBe(200);
+		expect(await list("status=cancelled")).toEqual([b.id]);
+		expect(await list("status=paid,cancelled")).toEqual([b.id]);
+		expect(await list("status=pending_payment")).toEqual([c.id, a.id]);
+		expect(await list("status=pending_payment,cancelled")).toEqual([
+			c.id,
+			b.id,
+			a.id,
+		]);
 	});
 
 	it("answers 400 for bad filters and cursors", async () => {

@@ -7,9 +7,15 @@ import { bearer } from "./helpers/auth";
 import { call, dbRoundTrips, expectError } from "./helpers/http";
 import {
 	captureQueues,
+	consume,
+	deliver,
+	eventOf,
+	eventsOf,
 	ledgerOf,
+	messageOf,
 	orderRow,
 	paidOrder,
+	pay,
 	pendingOrder,
 	refundsOf,
 	stockOf,
@@ -26,10 +32,11 @@ describe("GET /v1/admin/orders/{id}", () => {
 		captureQueues();
 		const admin = await newAdmin();
 		const o = await paidOrder();
-		expect(
-			(await adminPost(admin, `${base(o.orderId)}/notes`, { body: "VIP" }))
-				.status,
-		).toBe(201);
+		const noted = await adminPost(admin, `${base(o.orderId)}/notes`, {
+			body: "VIP",
+		});
+		expect(noted.status).toBe(201);
+		expect(dbRoundTrips(noted)).toBe(1);
 		const res = await adminGet(admin, base(o.orderId));
 		expect(res.status).toBe(200);
 		expect(dbRoundTrips(res)).toBe(1);
@@ -57,6 +64,42 @@ describe("GET /v1/admin/orders/{id}", () => {
 			})
 		).json()) as OrderView;
 		expect(mine.timeline.map((e) => e.type)).not.toContain("note");
+	});
+
+	it("shows the payment and the Stripe events the queue gave up on for this order", async () => {
+		captureQueues();
+		vi.spyOn(console, "error").mockImplementation(() => {});
+		const admin = await newAdmin();
+		const o = await pendingOrder();
+		const other = await pendingOrder();
+		expect(await pay(o.pi)).toBe(200);
+		const succeeded = await eventOf(o.pi, "payment_intent.succeeded");
+		expect((await deliver(succeeded)).status).toBe(200);
+		// Retries exhausted: the dead-letter consumer marks the event failed.
+		const dead = await consume("voidshop-stripe-events-dlq", [
+			messageOf(succeeded),
+		]);
+		expect(dead.explicitAcks).toHaveLength(1);
+		const order = (await (
+			await adminGet(admin, base(o.orderId))
+		).json()) as AdminOrder;
+		expect(order.status).toBe("pending_payment");
+		expect(order.payment).toMatchObject({ paymentIntentId: o.pi });
+		expect(order.failedStripeEvents).toEqual([
+			{
+				id: succeeded.id,
+				type: "payment_intent.succeeded",
+				objectId: o.pi,
+				receivedAt: expect.any(String),
+				failedAt: expect.any(String),
+				lastError: "dead-lettered",
+			},
+		]);
+		// Another order's view does not show it.
+		const theirs = (await (
+			await adminGet(admin, base(other.orderId))
+		).json()) as AdminOrder;
+		expect(theirs.failedStripeEvents).toEqual([]);
 	});
 
 	it("answers 404 for an unknown id and for one that is not a UUID", async () => {
@@ -407,6 +450,10 @@ describe("POST /v1/admin/orders/{id}/cancel", () => {
 			onHand: 5,
 			reserved: 0,
 		});
+		// The PaymentIntent was cancelled at Stripe, so the customer can no longer pay it.
+		expect((await eventsOf(pending.pi)).map((e) => e.type)).toContain(
+			"payment_intent.canceled",
+		);
 		const o = await paidOrder();
 		await expectError(
 			await adminPost(admin, `${base(o.orderId)}/cancel`, {}),
@@ -469,5 +516,50 @@ describe("the admin audit log of order actions", () => {
 			shipped.headers.get("x-request-id"),
 			note.headers.get("x-request-id"),
 		]);
+
+		// The other filters, and pages of one walked to the end.
+		const actions = async (query: string) => {
+			const r = await adminGet(admin, `/v1/admin/audit-log?${query}`);
+			expect(r.status).toBe(200);
+			return ((await r.json()) as { data: { action: string }[] }).data.map(
+				(e) => e.action,
+			);
+		};
+		expect(await actions(`actorId=${admin.id}`)).toEqual([
+			"order.deliver",
+			"order.fulfil",
+			"order.note",
+		]);
+		expect(
+			await actions(`actorId=${(await newAdmin()).id}&targetId=${o.orderId}`),
+		).toEqual([]);
+		expect(await actions(`actorId=${admin.id}&action=order.fulfil`)).toEqual([
+			"order.fulfil",
+		]);
+		const at = (data as unknown as { at: string }[]).map((e) => e.at);
+		expect(
+			await actions(`actorId=${admin.id}&from=${at[1]}&to=${at[0]}`),
+		).toEqual(["order.fulfil"]);
+		const walked: string[] = [];
+		let cursor: string | null = null;
+		let pages = 0;
+		do {
+			const r = await adminGet(
+				admin,
+				`/v1/admin/audit-log?actorId=${admin.id}&limit=1${cursor ? `&cursor=${cursor}` : ""}`,
+			);
+			expect(dbRoundTrips(r)).toBe(1);
+			const page = (await r.json()) as {
+				data: { action: string }[];
+				nextCursor: string | null;
+			};
+			walked.push(...page.data.map((e) => e.action));
+			cursor = page.nextCursor;
+			pages++;
+		} while (cursor && pages < 10);
+		expect({ walked, pages }).toEqual({
+			walked: ["order.deliver", "order.fulfil", "order.note"],
+			pages: 3,
+		});
 	});
 });

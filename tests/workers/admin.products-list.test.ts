@@ -63,15 +63,29 @@ describe("GET /v1/admin/products", () => {
 		const category = (await bySku(lowSku))[0]?.category?.slug;
 		expect(await bySku(lowSku, `&category=${category}`)).toHaveLength(1);
 
-		// Pages of one: the next page continues after the last row.
-		const first = await adminGet(admin, "/v1/admin/products?limit=1");
-		const page = (await first.json()) as { data: Row[]; nextCursor: string };
-		const second = await adminGet(
-			admin,
-			`/v1/admin/products?limit=1&cursor=${page.nextCursor}`,
-		);
-		const next = (await second.json()) as { data: Row[] };
-		expect(next.data[0]?.id).not.toBe(page.data[0]?.id);
+		// Three products named alike, walked in pages of two: newest first, each once, to the end.
+		const tag = crypto.randomUUID().slice(0, 8);
+		const made: string[] = [];
+		for (let i = 0; i < 3; i++)
+			made.unshift((await freshProduct(undefined, { name: `Walk ${tag}` })).id);
+		const seen: string[] = [];
+		let cursor: string | null = null;
+		let pages = 0;
+		do {
+			const res = await adminGet(
+				admin,
+				`/v1/admin/products?q=${tag}&limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+			);
+			expect(dbRoundTrips(res)).toBe(1);
+			const page = (await res.json()) as {
+				data: Row[];
+				nextCursor: string | null;
+			};
+			seen.push(...page.data.map((p) => p.id));
+			cursor = page.nextCursor;
+			pages++;
+		} while (cursor && pages < 5);
+		expect({ seen, pages }).toEqual({ seen: made, pages: 2 });
 
 		for (const query of ["status=deleted", "lowStock=yes", "limit=0", "x=1"])
 			await expectError(

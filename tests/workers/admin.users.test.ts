@@ -2,7 +2,15 @@ import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { users } from "../../src/db/schema";
 import { adminGet, holdingLocks, newAdmin } from "./helpers/admin";
-import { bearer, login, refresh, register, signToken } from "./helpers/auth";
+import {
+	bearer,
+	login,
+	PASSWORD,
+	refresh,
+	register,
+	signToken,
+	uniqueIp,
+} from "./helpers/auth";
 import { testDb } from "./helpers/db";
 import { call, dbRoundTrips, expectError, json } from "./helpers/http";
 import { captureQueues, paidOrder } from "./helpers/payments";
@@ -212,6 +220,39 @@ describe("GET /v1/admin/users", () => {
 			pages++;
 		} while (cursor && pages < 5);
 		expect({ seen, pages }).toEqual({ seen: made, pages: 2 });
+		// Creation dates: [createdFrom, createdTo) around the middle account; status and role.
+		const { rows } = await testDb().execute<{ id: string; at: string }>(
+			sql`select id, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at
+				from users where id in (${sql.join(
+					made.map((id) => sql`${id}::uuid`),
+					sql`, `,
+				)})`,
+		);
+		const at = (id: string | undefined) =>
+			rows.find((r) => r.id === id)?.at ?? "";
+		const ids = async (query: string) =>
+			(
+				(await (
+					await adminGet(admin, `/v1/admin/users?q=${tag}&${query}`)
+				).json()) as { data: { id: string }[] }
+			).data.map((u) => u.id);
+		const [newest, middle, oldest] = made;
+		const justAfter = (iso: string) =>
+			new Date(new Date(iso).getTime() + 1).toISOString();
+		expect(
+			await ids(`createdFrom=${at(middle)}&createdTo=${justAfter(at(middle))}`),
+		).toEqual([middle]);
+		expect(await ids(`createdTo=${at(middle)}`)).toEqual([oldest]);
+		expect(await ids(`createdFrom=${justAfter(at(middle))}`)).toEqual([newest]);
+		expect(
+			(await patchUser(admin, oldest ?? "", { disabled: true })).status,
+		).toBe(200);
+		expect(await ids("status=disabled")).toEqual([oldest]);
+		expect(await ids("status=active")).toEqual([newest, middle]);
+		expect(
+			(await patchUser(admin, newest ?? "", { role: "admin" })).status,
+		).toBe(200);
+		expect(await ids("role=admin")).toEqual([newest]);
 		for (const query of ["role=root", "status=gone", "limit=0", "x=1"])
 			await expectError(
 				await adminGet(admin, `/v1/admin/users?${query}`),
@@ -230,6 +271,72 @@ describe("GET /v1/admin/users", () => {
 			400,
 			"INVALID_CURSOR",
 		);
+	});
+});
+
+describe("GET /v1/admin/users/{id} sessions", () => {
+	it("name each session's device (the User-Agent that signed in, cut to 256) and when it was last used", async () => {
+		const admin = await newAdmin();
+		const customer = await register();
+		const phone =
+			"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15";
+		const loginFrom = (userAgent: string) =>
+			call(
+				"/v1/auth/login",
+				json(
+					{
+						email: customer.email,
+						password: PASSWORD,
+						refreshTokenDelivery: "body",
+					},
+					{
+						headers: {
+							"CF-Connecting-IP": uniqueIp(),
+							"User-Agent": userAgent,
+						},
+					},
+				),
+			);
+		expect((await loginFrom(phone)).status).toBe(200);
+		expect((await loginFrom(`bot/${"x".repeat(400)}`)).status).toBe(200);
+		const res = await adminGet(admin, `/v1/admin/users/${customer.userId}`);
+		expect(res.status).toBe(200);
+		const { sessions } = (await res.json()) as {
+			sessions: { userAgent: string | null; lastUsedAt: string | null }[];
+		};
+		// Newest first: the bot, the phone, then register's session (its request named no agent).
+		expect(sessions.map((s) => s.userAgent)).toEqual([
+			`bot/${"x".repeat(252)}`,
+			phone,
+			null,
+		]);
+		expect(sessions.every((s) => s.lastUsedAt !== null)).toBe(true);
+	});
+});
+
+describe("GET /v1/admin/users spend", () => {
+	it("sums a customer's orders past 2^31 minor units", async () => {
+		captureQueues();
+		const admin = await newAdmin();
+		const [a, b] = [await paidOrder(), await paidOrder()];
+		// Both orders the first customer's, of 15,000,000.00 each.
+		await testDb().execute(sql`update orders set
+			user_id = (select user_id from orders where id = ${a.orderId}::uuid),
+			subtotal = 1500000000 - shipping_total, total = 1500000000
+			where id in (${a.orderId}::uuid, ${b.orderId}::uuid)`);
+		const res = await adminGet(
+			admin,
+			`/v1/admin/users?q=${encodeURIComponent(a.placed.email)}`,
+		);
+		expect(res.status).toBe(200);
+		expect(((await res.json()) as { data: unknown[] }).data).toEqual([
+			expect.objectContaining({
+				orderCount: 2,
+				totalSpent: [
+					{ currency: a.placed.order.currency, amount: 3_000_000_000 },
+				],
+			}),
+		]);
 	});
 });
 
@@ -256,6 +363,24 @@ describe("POST /v1/admin/users/{id}/password-reset", () => {
 			action: "user.password_reset",
 			actorId: admin.id,
 		});
+		// A disabled account gets no email and no audit row: 409, re-enable it first.
+		expect(
+			(await patchUser(admin, customer.userId, { disabled: true })).status,
+		).toBe(200);
+		queues.emails.length = 0;
+		const refused = await expectError(
+			await call(`/v1/admin/users/${customer.userId}/password-reset`, {
+				method: "POST",
+				headers: admin.headers,
+			}),
+			409,
+			"CONFLICT",
+		);
+		expect(refused.details).toMatchObject({ reason: "disabled" });
+		expect(queues.emails).toEqual([]);
+		expect(
+			(await auditOf(admin, customer.userId)).map((e) => e.action),
+		).toEqual(["user.update", "user.password_reset"]);
 		await expectError(
 			await call(`/v1/admin/users/${crypto.randomUUID()}/password-reset`, {
 				method: "POST",

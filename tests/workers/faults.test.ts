@@ -151,9 +151,12 @@ describe("database outages", () => {
 			Response.json({ message: text }, { status }),
 		);
 		try {
-			const { res } = await timed("/v1/auth/login", login(uniqueEmail()), {
-				NEON_LOCAL_FETCH_ENDPOINT: "http://db-proxy.fault/sql",
-			});
+			const { res } = await timed(
+				"/v1/auth/login",
+				login(uniqueEmail()),
+				{ NEON_LOCAL_FETCH_ENDPOINT: "http://db-proxy.fault/sql" },
+				`database proxy answers ${status}`,
+			);
 			await expectOutage(res);
 			expect(proxy.calls.length).toBeGreaterThan(0);
 		} finally {
@@ -174,9 +177,12 @@ describe("database outages", () => {
 			),
 		);
 		try {
-			const { res } = await timed("/v1/auth/login", login(uniqueEmail()), {
-				NEON_LOCAL_FETCH_ENDPOINT: "http://db-proxy.fault/sql",
-			});
+			const { res } = await timed(
+				"/v1/auth/login",
+				login(uniqueEmail()),
+				{ NEON_LOCAL_FETCH_ENDPOINT: "http://db-proxy.fault/sql" },
+				"Neon endpoint disabled",
+			);
 			await expectOutage(res);
 		} finally {
 			proxy.restore();
@@ -188,9 +194,12 @@ describe("Redis outages on login", () => {
 	it("a Redis that accepts and never answers costs a login about RATE_LIMIT_TIMEOUT_MS per limiter, and login still works (fail open)", async () => {
 		vi.spyOn(console, "log").mockImplementation(() => {});
 		const user = await register();
-		const { res, ms } = await timed("/v1/auth/login", login(user.email), {
-			UPSTASH_REDIS_REST_URL: faults.TEST_FAULT_HANG_URL,
-		});
+		const { res, ms } = await timed(
+			"/v1/auth/login",
+			login(user.email),
+			{ UPSTASH_REDIS_REST_URL: faults.TEST_FAULT_HANG_URL },
+			"Redis hangs",
+		);
 		expect(res.status).toBe(200);
 		// Two sequential checks (per-IP middleware, then per-email) of ≤ ~300 ms each, plus PBKDF2.
 		expect(ms).toBeLessThan(1500);
@@ -234,6 +243,9 @@ describe("email provider outages", () => {
 			);
 			const result = await getQueueResult(batch, ctx);
 			const ms = Date.now() - started;
+			observed.push(
+				`email provider hangs (EMAIL_TIMEOUT_MS=500): consumer batch retried in ${ms} ms`,
+			);
 			expect(result.retryMessages).toHaveLength(1);
 			expect(hung.calls).toHaveLength(1);
 			expect(ms).toBeLessThan(2000);

@@ -35,6 +35,8 @@ export const sessions = pgTable(
 		expiresAt: timestamp({ withTimezone: true }).notNull(),
 		revokedAt: timestamp({ withTimezone: true }),
 		revokedReason: sessionRevokedReason(),
+		/** The User-Agent that signed in (cut to 256 characters): the device operators see. */
+		userAgent: text(),
 	},
 	(t) => [
 		index("sessions_user_id_idx").on(t.userId),
@@ -42,6 +44,10 @@ export const sessions = pgTable(
 		check(
 			"sessions_expiry_after_creation",
 			sql`${t.expiresAt} > ${t.createdAt}`,
+		),
+		check(
+			"sessions_user_agent_length",
+			sql`char_length(${t.userAgent}) <= 256`,
 		),
 		check(
 			"sessions_revoked_has_reason",

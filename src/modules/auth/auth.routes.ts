@@ -119,6 +119,7 @@ export const authRoutes = createRouter()
 					...body,
 					guestCart,
 					hashRounds: c.var.services.config.PASSWORD_HASH_ROUNDS,
+					userAgent: c.req.header("User-Agent"),
 				},
 			);
 			c.var.services.emails.sendLater(
@@ -178,6 +179,7 @@ export const authRoutes = createRouter()
 				...body,
 				guestCart,
 				hashRounds: c.var.services.config.PASSWORD_HASH_ROUNDS,
+				userAgent: c.req.header("User-Agent"),
 			}).catch(async (err: unknown) => {
 				if (err instanceof ApiError && err.code === "INVALID_CREDENTIALS")
 					await countAttempt(c, failures);

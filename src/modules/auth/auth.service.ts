@@ -57,13 +57,15 @@ export async function registerUser(
 		guestCart?: GuestCart;
 		/** PASSWORD_HASH_ROUNDS. */
 		hashRounds: number;
+		/** The request's User-Agent, kept on the session. */
+		userAgent?: string;
 	},
 ): Promise<SignedIn> {
 	const { guestCart } = params;
 	assertStrongPassword(params.password, params.email);
 	const id = uuidv7();
 	const passwordHash = await hashPassword(params.password, params.hashRounds);
-	const { issued, statements } = await newSession(db, id);
+	const { issued, statements } = await newSession(db, id, params.userAgent);
 	const merge =
 		guestCart && guestCartMergeStatements(db, { userId: id, ...guestCart });
 	try {
@@ -114,6 +116,8 @@ export async function login(
 		guestCart?: GuestCart;
 		/** PASSWORD_HASH_ROUNDS: the cost every login pays, and below which hashes are upgraded. */
 		hashRounds: number;
+		/** The request's User-Agent, kept on the session. */
+		userAgent?: string;
 	},
 ): Promise<SignedIn> {
 	const { guestCart } = params;
@@ -132,7 +136,7 @@ export async function login(
 		params.hashRounds,
 	);
 	if (!row || !ok || row.disabledAt) throw invalidCredentials();
-	const { issued, statements } = await newSession(db, row.id);
+	const { issued, statements } = await newSession(db, row.id, params.userAgent);
 	const merge =
 		guestCart && guestCartMergeStatements(db, { userId: row.id, ...guestCart });
 	const results = await batch(db, {

@@ -14,8 +14,18 @@ export interface IssuedSession {
 	expiresAt: Date;
 }
 
-/** The named statements that open a session (family + first token), for the caller's batch. */
-export async function newSession(db: Db, userId: string) {
+/** Longest User-Agent kept on a session (the sessions_user_agent_length CHECK). */
+const USER_AGENT_MAX = 256;
+
+/**
+ * The named statements that open a session (family + first token), for the caller's batch.
+ * `userAgent` is the signing-in request's, kept so operators can tell a user's devices apart.
+ */
+export async function newSession(
+	db: Db,
+	userId: string,
+	userAgent?: string | null,
+) {
 	const now = new Date();
 	const issued: IssuedSession = {
 		sessionId: uuidv7(),
@@ -28,6 +38,7 @@ export async function newSession(db: Db, userId: string) {
 			userId,
 			createdAt: now,
 			expiresAt: issued.expiresAt,
+			userAgent: userAgent?.slice(0, USER_AGENT_MAX) || null,
 		}),
 		refreshToken: db.insert(refreshTokens).values({
 			id: uuidv7(),

@@ -10,7 +10,8 @@ const iso = (ts: string) =>
  * The shop dashboard for orders placed in [from, to), in ONE statement: counts per interval
  * bucket (placed, paid, cancelled, refunded), revenue per currency (gross of paid orders,
  * refunds, net, average order value), the top 10 products by units and by revenue, and the
- * active variants with the least sellable stock.
+ * active variants with the least sellable stock. Sums are bigint: one order's total fits in an
+ * integer column, but a window's revenue passes 2^31 minor units (21 million in euros) quickly.
  */
 export function statsSql(p: {
 	from: string;
@@ -23,8 +24,8 @@ export function statsSql(p: {
 	), paid as (
 		select * from o where paid_at is not null
 	), lines as (
-		select i.product_id, i.product_name, paid.currency, sum(i.quantity)::int as units,
-			sum(i.line_total)::int as revenue
+		select i.product_id, i.product_name, paid.currency, sum(i.quantity)::bigint as units,
+			sum(i.line_total)::bigint as revenue
 		from order_items i join paid on paid.id = i.order_id
 		group by i.product_id, i.product_name, paid.currency
 	)
@@ -46,8 +47,8 @@ export function statsSql(p: {
 		'revenue', coalesce((select json_agg(json_build_object('currency', r.currency,
 				'gross', r.gross, 'refunds', r.refunds, 'net', r.gross - r.refunds,
 				'orders', r.orders, 'averageOrderValue', r.aov) order by r.currency)
-			from (select currency, sum(total)::int as gross, sum(refunded_total)::int as refunds,
-					count(*)::int as orders, round(avg(total))::int as aov
+			from (select currency, sum(total)::bigint as gross, sum(refunded_total)::bigint as refunds,
+					count(*)::int as orders, round(avg(total))::bigint as aov
 				from paid group by currency) r), '[]'::json),
 		'topProductsByUnits', coalesce((select json_agg(t) from (
 				select product_id as "productId", product_name as name, currency, units, revenue

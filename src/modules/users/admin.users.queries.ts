@@ -33,7 +33,8 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * A page of users, newest first, each with its order count and money spent per currency (paid
- * orders net of refunds), in ONE statement; keyset on (created_at, id).
+ * orders net of refunds, summed as bigint: a customer's orders together can pass 2^31 minor
+ * units), in ONE statement; keyset on (created_at, id).
  */
 export function userListSql(
 	f: UserFilters,
@@ -57,7 +58,7 @@ export function userListSql(
 	return sql`select ${sql.raw(userJson("u"))}::jsonb || jsonb_build_object(
 			'orderCount', (select count(*)::int from orders o where o.user_id = u.id),
 			'totalSpent', coalesce((select jsonb_agg(jsonb_build_object('currency', s.currency, 'amount', s.amount) order by s.currency)
-				from (select o.currency, sum(o.total - o.refunded_total)::int as amount from orders o
+				from (select o.currency, sum(o.total - o.refunded_total)::bigint as amount from orders o
 					where o.user_id = u.id and o.status in ${sql.raw(SPENT)} group by o.currency) s), '[]'::jsonb)
 		) as "user", ${key}::text as sort_key
 	from users u
@@ -81,7 +82,8 @@ export function userDetailSql(userId: string): SQL {
 		'sessions', coalesce((select jsonb_agg(jsonb_build_object('id', s.id,
 				'createdAt', ${sql.raw(iso("s.created_at"))}, 'expiresAt', ${sql.raw(iso("s.expires_at"))},
 				'lastUsedAt', (select ${sql.raw(iso("max(t.created_at)"))} from refresh_tokens t where t.session_id = s.id),
-				'revokedAt', ${sql.raw(iso("s.revoked_at"))}, 'revokedReason', s.revoked_reason)
+				'revokedAt', ${sql.raw(iso("s.revoked_at"))}, 'revokedReason', s.revoked_reason,
+				'userAgent', s.user_agent)
 				order by s.created_at desc, s.id desc)
 			from sessions s where s.user_id = u.id), '[]'::jsonb)
 	) as "user"
@@ -156,18 +158,21 @@ export function patchUserSql(p: {
 	select v.outcome, (select ${sql.raw(userJson("upd"))} from upd) as "user" from verdict v`;
 }
 
-/** Records an admin-requested password reset (audit); one row `{ email }` when the user exists. */
+/**
+ * Records an admin-requested password reset (audit); one row `{ email, disabled }` when the user
+ * exists. A disabled account gets no reset, so no audit row either: the log holds what happened.
+ */
 export function auditPasswordResetSql(p: {
 	userId: string;
 	actorId: string;
 	requestId: string;
 }): SQL {
-	return sql`with u as (select id, email from users where id = ${p.userId}::uuid), audit as (
+	return sql`with u as (select id, email, disabled_at from users where id = ${p.userId}::uuid), audit as (
 		insert into admin_audit_log (id, actor_id, action, target_type, target_id, request_id)
 		select ${uuidv7()}::uuid, ${p.actorId}::uuid, 'user.password_reset', 'user', u.id::text, ${p.requestId}
-		from u
+		from u where u.disabled_at is null
 	)
-	select email from u`;
+	select email, disabled_at is not null as disabled from u`;
 }
 
 export interface AuditFilters {

@@ -54,9 +54,16 @@ export const adminUserDetailSchema = adminUserSchema
 					id: z.uuid(),
 					createdAt: isoTime,
 					expiresAt: isoTime,
-					lastUsedAt: isoTime.nullable(),
+					lastUsedAt: isoTime.nullable().openapi({
+						description:
+							"The latest sign-in or refresh (access tokens are checked without the database)",
+					}),
 					revokedAt: isoTime.nullable(),
 					revokedReason: z.string().nullable(),
+					userAgent: z.string().nullable().openapi({
+						description:
+							"The device: the User-Agent that signed in (first 256 characters)",
+					}),
 				}),
 			)
 			.openapi({ description: "Newest first; no token material" }),

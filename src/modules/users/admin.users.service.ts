@@ -122,17 +122,22 @@ export async function sendPasswordReset(
 	services: Services,
 	p: { userId: string; actorId: string; requestId: string },
 ): Promise<void> {
-	const res = await services.db.execute<{ email: string }>(
+	const res = await services.db.execute<{ email: string; disabled: boolean }>(
 		auditPasswordResetSql(p),
 	);
-	const email = res.rows[0]?.email;
-	if (!email) throw notFound();
-	const issued = await issuePasswordResetToken(services.db, { email });
-	if (!issued)
-		throw conflict(
+	const row = res.rows[0];
+	if (!row) throw notFound();
+	const disabled = () =>
+		conflict(
 			"The account is disabled: re-enable it before resetting its password",
 			{ field: "status", value: "disabled", reason: "disabled" },
 		);
+	if (row.disabled) throw disabled();
+	// Disabled between the two round trips: refused here too (the audit row then overstates).
+	const issued = await issuePasswordResetToken(services.db, {
+		email: row.email,
+	});
+	if (!issued) throw disabled();
 	await services.emails.send({
 		template: "password_reset",
 		idempotencyKey: `password_reset:${issued.tokenId}`,
