@@ -2,7 +2,14 @@ import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { inventoryLedger, variants } from "../../src/db/schema";
 import { PG, pgError } from "../../src/lib/errors";
-import { admin, createCategory, createProduct, post } from "./helpers/catalog";
+import { encodeKeyset } from "../../src/lib/keyset-cursor";
+import {
+	admin,
+	createCategory,
+	createProduct,
+	post,
+	unique,
+} from "./helpers/catalog";
 import { testDb as db } from "./helpers/db";
 import { dbRoundTrips, expectError } from "./helpers/http";
 
@@ -238,5 +245,56 @@ describe("GET /v1/admin/inventory/low-stock", () => {
 			400,
 			"VALIDATION_FAILED",
 		);
+	});
+
+	it("pages in keysets {data, nextCursor} by available then SKU, one round trip each", async () => {
+		const cat = await createCategory();
+		const tag = unique();
+		const sizes = ["a", "b", "c", "d", "e"];
+		const p = await createProduct(cat.id, {
+			options: [{ name: "Size", values: sizes }],
+			variants: sizes.map((size, i) => ({
+				sku: `LOW-${tag}-${i}`,
+				price: 100,
+				onHand: 0,
+				options: { Size: size },
+			})),
+		});
+		const ours = new Map(p.variants.map((v) => [v.id, v.sku]));
+		// Other files' variants share the table; start just before our SKUs (available 0) so
+		// the pages under test are ours. The cursor is opaque to clients, not to this test.
+		let cursor: string | null = encodeKeyset({ a: 0, sku: `LOW-${tag}-` });
+		const seen: string[] = [];
+		for (let page = 0; page < 3; page++) {
+			const res = await admin(
+				`/v1/admin/inventory/low-stock?threshold=0&limit=2&cursor=${cursor}`,
+			);
+			expect(res.status).toBe(200);
+			expect(dbRoundTrips(res)).toBe(1);
+			const body = (await res.json()) as {
+				data: { id: string; sku: string; available: number }[];
+				nextCursor: string | null;
+			};
+			expect(body.data.length).toBeLessThanOrEqual(2);
+			expect(body.data.every((v) => v.available === 0)).toBe(true);
+			seen.push(...body.data.filter((v) => ours.has(v.id)).map((v) => v.sku));
+			cursor = body.nextCursor;
+			if (page < 2) expect(cursor).toEqual(expect.any(String));
+			if (!cursor) break;
+		}
+		expect(seen).toEqual(sizes.map((_, i) => `LOW-${tag}-${i}`));
+
+		const first = (await (
+			await admin("/v1/admin/inventory/low-stock?threshold=3&limit=50")
+		).json()) as { data: { available: number; sku: string }[] };
+		const availables = first.data.map((v) => v.available);
+		expect(availables).toEqual([...availables].sort((a, b) => a - b));
+
+		for (const bad of ["nope", encodeKeyset({ a: "0", sku: 1 })])
+			await expectError(
+				await admin(`/v1/admin/inventory/low-stock?cursor=${bad}`),
+				400,
+				"INVALID_CURSOR",
+			);
 	});
 });

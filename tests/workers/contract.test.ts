@@ -53,6 +53,38 @@ describe("the contract check on every test response", () => {
 		).rejects.toThrow(/at \/error\/details\/fields\/0: .*"code"/);
 	});
 
+	it("fails a timestamp that is not ISO 8601 UTC", async () => {
+		const mail = (sentAt: string) => ({
+			data: [
+				{
+					to: { email: "a@b.test", name: "A" },
+					template: "t",
+					idempotencyKey: "k",
+					subject: "s",
+					text: "t",
+					html: "h",
+					sentAt,
+				},
+			],
+		});
+		await exchange(
+			"GET",
+			"/v1/dev/emails",
+			200,
+			mail("2026-10-26T00:03:52.123Z"),
+		);
+		// RFC 3339 (JSON Schema's date-time) allows all of these; the API promises the first form.
+		for (const sentAt of [
+			"2026-10-26 00:03:52.123+00:00",
+			"2026-10-26T00:03:52+02:00",
+			"2026-10-26 00:03:52+00",
+		])
+			await expect(
+				exchange("GET", "/v1/dev/emails", 200, mail(sentAt)),
+				sentAt,
+			).rejects.toThrow(/at \/data\/0\/sentAt: /);
+	});
+
 	it("fails an error code the response does not list", async () => {
 		await expect(
 			exchange("GET", "/v1/cart", 409, envelope("CART_FULL")),

@@ -57,18 +57,20 @@ export const adminInventoryRoutes = createRouter()
 			tags: ["admin: inventory"],
 			security: bearerAuth,
 			summary: "Active variants with available stock at or below threshold",
+			description:
+				"Fewest available first (then SKU), in keyset pages `{data, nextCursor}`; 400 INVALID_CURSOR for a tampered cursor. One round trip.",
 			middleware: requirePermission("inventory:write"),
 			request: { query: lowStockQuery },
 			responses: {
 				200: jsonContent(lowStockSchema, "variants running low"),
-				...errorResponses("VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN"),
+				...errorResponses(
+					"VALIDATION_FAILED",
+					"INVALID_CURSOR",
+					"UNAUTHENTICATED",
+					"FORBIDDEN",
+				),
 			},
 		}),
-		async (c) => {
-			const { threshold, limit } = c.req.valid("query");
-			return c.json(
-				{ data: await lowStock(c.var.services.db, { threshold, limit }) },
-				200,
-			);
-		},
+		async (c) =>
+			c.json(await lowStock(c.var.services.db, c.req.valid("query")), 200),
 	);

@@ -3,6 +3,7 @@ import type { Db } from "../../db/client";
 import { inventoryLedger, products, variants } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { decodeKeyset, encodeKeyset } from "../../lib/keyset-cursor";
 import { MAX_INT4 } from "../../lib/validation";
 import { translateWriteErrors } from "./admin.write-errors";
 import { availableUnits } from "./stock.queries";
@@ -76,13 +77,30 @@ export async function adjustInventory(
 	};
 }
 
+/** The low-stock keyset: the last row's available units and SKU (unique), the sort order. */
+function lowStockKeyset(
+	value: unknown,
+): { a: number; sku: string } | undefined {
+	const k = value as { a?: unknown; sku?: unknown } | null;
+	return k && Number.isSafeInteger(k.a) && typeof k.sku === "string"
+		? { a: k.a as number, sku: k.sku }
+		: undefined;
+}
+
 /**
- * Active variants with at most `threshold` units available, fewest first (the product's status
- * shown alongside: a draft product's variants may still need stock).
+ * Active variants with at most `threshold` units available, fewest first, in keyset pages
+ * `{data, nextCursor}` (the product's status shown alongside: a draft product's variants may
+ * still need stock). One round trip.
  */
-export function lowStock(db: Db, params: { threshold: number; limit: number }) {
+export async function lowStock(
+	db: Db,
+	params: { threshold: number; limit: number; cursor?: string },
+) {
 	const available = availableUnits(variants);
-	return db
+	const after = params.cursor
+		? decodeKeyset(params.cursor, lowStockKeyset)
+		: undefined;
+	const rows = await db
 		.select({
 			id: variants.id,
 			sku: variants.sku,
@@ -99,7 +117,25 @@ export function lowStock(db: Db, params: { threshold: number; limit: number }) {
 		})
 		.from(variants)
 		.innerJoin(products, eq(products.id, variants.productId))
-		.where(and(eq(variants.status, "active"), lte(available, params.threshold)))
+		.where(
+			and(
+				eq(variants.status, "active"),
+				lte(available, params.threshold),
+				after
+					? sql`(${available}, ${variants.sku}) > (${after.a}, ${after.sku})`
+					: undefined,
+			),
+		)
 		.orderBy(available, variants.sku)
-		.limit(params.limit);
+		// One row more than the page says whether another page exists, in the same statement.
+		.limit(params.limit + 1);
+	const data = rows.slice(0, params.limit);
+	const last = data.at(-1);
+	return {
+		data,
+		nextCursor:
+			rows.length > params.limit && last
+				? encodeKeyset({ a: last.available, sku: last.sku })
+				: null,
+	};
 }

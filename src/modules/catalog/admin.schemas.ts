@@ -144,6 +144,7 @@ export const inventorySchema = z
 export const lowStockQuery = z.object({
 	threshold: uintParam(1_000_000).default(5),
 	limit: uintParam(500).pipe(z.number().min(1)).default(100),
+	cursor: z.string().max(512).optional(),
 });
 
 /** Strict: dimensions are read from the bytes, so a client declaring them is told so (400). */
@@ -303,4 +304,5 @@ export const lowStockSchema = z.object({
 			}),
 		}),
 	),
+	nextCursor: z.string().nullable(),
 });

@@ -20,8 +20,8 @@ const product = z.object({
 
 export const statsSchema = z
 	.object({
-		from: z.string(),
-		to: z.string(),
+		from: z.iso.datetime(),
+		to: z.iso.datetime(),
 		interval: z.enum(["day", "week"]),
 		totals: z.object({
 			placed: count,

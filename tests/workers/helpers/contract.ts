@@ -98,7 +98,28 @@ function compile(app: App): Contract {
 	for (const ref of allOfRefs(doc))
 		extended.add(doc.components.schemas[ref.replace(SCHEMAS, "")]);
 	closeObjects(doc, extended);
+	pinTimestamps(doc);
 	return { templates, lookup: dereference({ ...doc, $id: DOC_URI }) };
+}
+
+/**
+ * The API promises ISO 8601 UTC timestamps (`2026-10-26T00:03:52.123Z`), but JSON Schema's
+ * `date-time` (RFC 3339) also admits a space for the `T` and any offset: Postgres's own
+ * `2026-10-26 00:03:52.1+00:00` would pass. Every documented `date-time` is held to the UTC form.
+ */
+export const UTC_TIMESTAMP =
+	"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?Z$";
+
+function pinTimestamps(node: unknown) {
+	if (Array.isArray(node)) {
+		for (const item of node) pinTimestamps(item);
+		return;
+	}
+	if (!node || typeof node !== "object") return;
+	const schema = node as Record<string, unknown>;
+	if (schema.format === "date-time" && schema.pattern === undefined)
+		schema.pattern = UTC_TIMESTAMP;
+	for (const value of Object.values(schema)) pinTimestamps(value);
 }
 
 const SCHEMAS = "#/components/schemas/";
