@@ -2,7 +2,14 @@ import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AdminOrder } from "../../src/modules/orders/admin.orders.schemas";
-import { adminGet, adminPost, holdingLocks, newAdmin } from "./helpers/admin";
+import { releaseStaleRefundReservations } from "../../src/modules/orders/expiry.jobs";
+import {
+	adminGet,
+	adminPost,
+	holdingLocks,
+	newAdmin,
+	untilLockWaiter,
+} from "./helpers/admin";
 import { runCron } from "./helpers/cron";
 import { testDb } from "./helpers/db";
 import { dbRoundTrips, expectError } from "./helpers/http";
@@ -274,48 +281,60 @@ describe("POST /v1/admin/orders/{id}/refunds", () => {
 	});
 });
 
+/**
+ * An admin refund whose request dies once Stripe has answered (the database is gone for it from
+ * then on, as if the Worker died): its reservation stays `pending` without a Stripe id. Answers
+ * that reservation and Stripe's refund events, not yet consumed.
+ */
+async function diedAfterStripe(
+	admin: Admin,
+	o: Awaited<ReturnType<typeof paidOrder>>,
+	body: { amount: number; reason: string },
+) {
+	vi.spyOn(console, "warn").mockImplementation(() => {});
+	vi.spyOn(console, "error").mockImplementation(() => {});
+	let stripeAnswered = false;
+	const stripe = interceptOrigin(STRIPE_ORIGIN, async (call) => {
+		const res = await forward(call);
+		if (call.url.includes("/v1/refunds")) stripeAnswered = true;
+		return res;
+	});
+	const database = interceptOrigin(NEON_ORIGIN, (call) =>
+		stripeAnswered
+			? Response.json({ message: "gone (test)" }, { status: 503 })
+			: forward(call),
+	);
+	const died = await refund(admin, o.orderId, body);
+	database.restore();
+	stripe.restore();
+	expect(died.status).toBe(503);
+	const [stuck] = await refundsOf(o.orderId);
+	expect(stuck).toMatchObject({
+		status: "pending",
+		stripeRefundId: null,
+		amount: body.amount,
+	});
+	const events = (await eventsOf(o.pi)).filter((e) =>
+		e.type.startsWith("refund."),
+	);
+	expect(events.length).toBeGreaterThan(0);
+	return { stuck: stuck as NonNullable<typeof stuck>, events };
+}
+
 describe("a refund whose request died between Stripe and its second batch", () => {
 	it("is settled by Stripe's refund events on the reservation itself, freeing nothing twice", async () => {
 		captureQueues();
-		vi.spyOn(console, "warn").mockImplementation(() => {});
-		vi.spyOn(console, "error").mockImplementation(() => {});
 		const admin = await newAdmin();
 		const o = await paidOrder();
-		// Stripe answers; from then on the database is gone for this request (as if the Worker died).
-		let stripeAnswered = false;
-		const stripe = interceptOrigin(STRIPE_ORIGIN, async (call) => {
-			const res = await forward(call);
-			if (call.url.includes("/v1/refunds")) stripeAnswered = true;
-			return res;
-		});
-		const database = interceptOrigin(NEON_ORIGIN, (call) =>
-			stripeAnswered
-				? Response.json({ message: "gone (test)" }, { status: 503 })
-				: forward(call),
-		);
-		const died = await refund(admin, o.orderId, {
+		const { stuck, events } = await diedAfterStripe(admin, o, {
 			amount: 500,
 			reason: "lost answer",
 		});
-		database.restore();
-		stripe.restore();
-		expect(died.status).toBe(503);
-		const [stuck] = await refundsOf(o.orderId);
-		expect(stuck).toMatchObject({
-			status: "pending",
-			stripeRefundId: null,
-			amount: 500,
-		});
-
-		const events = (await eventsOf(o.pi)).filter((e) =>
-			e.type.startsWith("refund."),
-		);
-		expect(events.length).toBeGreaterThan(0);
 		await consumeStripe(events.map(messageOf));
 		const rows = await refundsOf(o.orderId);
 		expect(rows).toEqual([
 			expect.objectContaining({
-				id: stuck?.id,
+				id: stuck.id,
 				status: "succeeded",
 				amount: 500,
 				reason: "lost answer",
@@ -383,5 +402,50 @@ describe("a refund whose request died before Stripe was asked", () => {
 		});
 		expect(all.status).toBe(201);
 		expect(((await all.json()) as RefundAnswer).refund.amount).toBe(o.total);
+	});
+});
+
+describe("the release of a stale reservation racing the refund's webhook", () => {
+	it("never deletes a reservation the webhook attached meanwhile: the succeeded refund stays recorded", async () => {
+		captureQueues();
+		const admin = await newAdmin();
+		const o = await paidOrder();
+		const { stuck, events } = await diedAfterStripe(admin, o, {
+			amount: 500,
+			reason: "late webhook",
+		});
+		// Old enough to release, and its refund's events arrive as the release job runs.
+		await testDb().execute(
+			sql`update refunds set created_at = now() - interval '2 hours' where id = ${stuck.id}::uuid`,
+		);
+		// With the reservation's row locked elsewhere, the webhook waits for the row first (in its
+		// attach), then the release job (in its delete): the webhook attaches, then the job decides.
+		const [, released] = await holdingLocks(
+			sql`select id from refunds where id = ${stuck.id}::uuid for update`,
+			2000,
+			async () => {
+				const reconciled = consumeStripe(events.map(messageOf));
+				await untilLockWaiter("%update refunds set stripe_refund_id%");
+				const release = releaseStaleRefundReservations(testDb());
+				await untilLockWaiter("%delete from refunds%");
+				return Promise.all([reconciled, release]);
+			},
+		);
+		expect(released).toEqual({ refundReservations: 0 });
+		expect(await refundsOf(o.orderId)).toEqual([
+			expect.objectContaining({
+				id: stuck.id,
+				status: "succeeded",
+				amount: 500,
+				stripeRefundId: expect.stringMatching(/^re_/),
+			}),
+		]);
+		expect(await orderRow(o.orderId)).toMatchObject({
+			status: "partially_refunded",
+			refundedTotal: 500,
+		});
+		expect(await timelineOf(o.orderId)).not.toContain(
+			"refund_reservation_released system",
+		);
 	});
 });

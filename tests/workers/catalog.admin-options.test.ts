@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { adminProductSchema } from "../../src/modules/catalog/admin.schemas";
@@ -13,6 +14,12 @@ import {
 } from "./helpers/catalog";
 import { testDb } from "./helpers/db";
 import { call, dbRoundTrips, expectError, json } from "./helpers/http";
+import { forward, interceptOrigin } from "./helpers/network";
+
+const NEON_ORIGIN = new URL(
+	(env as unknown as { NEON_LOCAL_FETCH_ENDPOINT: string })
+		.NEON_LOCAL_FETCH_ENDPOINT,
+).origin;
 
 /** A product with Color {Red, Blue} × Size {S, M, L}; variants Red/S, Blue/S, Red/M (L unused). */
 async function tee(): Promise<Product> {
@@ -301,5 +308,50 @@ describe("variant options always match the product's options (the database decid
 		for (const v of after.variants)
 			expect(Object.keys(v.options).sort()).toEqual(names);
 		expect(after.variants).toHaveLength(add.status === 201 ? 4 : 3);
+	});
+	it("a rename committed between a variant's read of the options and its write: 409 options_changed, nothing written", async () => {
+		const p = await tee();
+		// The add's write batch (its variant insert) is held until the rename has committed; its
+		// read of the options (still "Color") has gone through by then. Only the database can refuse
+		// it. Flags polled on timers, not promises resolved across requests (workerd would hang).
+		const until = async (done: () => boolean) => {
+			while (!done()) await new Promise((resolve) => setTimeout(resolve, 10));
+		};
+		let writeArrived = false;
+		let renamed = false;
+		const database = interceptOrigin(NEON_ORIGIN, async (call) => {
+			if (call.body.includes('insert into \\"variants\\"')) {
+				writeArrived = true;
+				await until(() => renamed);
+			}
+			return forward(call);
+		});
+		try {
+			const added = admin(
+				`/v1/admin/products/${p.id}/variants`,
+				post({
+					sku: `SKU-${unique()}`,
+					price: 900,
+					options: { Color: "Blue", Size: "M" },
+				}),
+			);
+			await until(() => writeArrived);
+			const rename = await admin(
+				optionsPath(p, "Color"),
+				patch({ name: "Colour" }),
+			);
+			expect(rename.status).toBe(200);
+			renamed = true;
+			const error = await expectError(await added, 409, "CONFLICT");
+			expect(error.details).toMatchObject({ reason: "options_changed" });
+		} finally {
+			renamed = true;
+			database.restore();
+		}
+		const after = await stored(p);
+		expect(after.options.map((o) => o.name)).toEqual(["Colour", "Size"]);
+		expect(after.variants).toHaveLength(3);
+		for (const v of after.variants)
+			expect(Object.keys(v.options).sort()).toEqual(["Colour", "Size"]);
 	});
 });

@@ -45,3 +45,26 @@ export async function holdingLocks<T>(
 	await held;
 	return result;
 }
+
+/**
+ * Resolves once a session waits for a lock in a statement whose text matches `pattern` (ILIKE),
+ * so the next racer is fired only after it: the first session to wait for a row gets the row
+ * first when its holder ends. Times out after `timeoutMs`.
+ */
+export async function untilLockWaiter(
+	pattern: string,
+	timeoutMs = 5000,
+): Promise<void> {
+	const db = testDb();
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const { rows } = await db.execute<{ n: number }>(
+			sql`select count(*)::int as n from pg_stat_activity
+				where wait_event_type = 'Lock' and query ilike ${pattern}`,
+		);
+		if ((rows[0]?.n ?? 0) > 0) return;
+		if (Date.now() > deadline)
+			throw new Error(`no session waits for a lock in ${pattern}`);
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+}
