@@ -21,6 +21,17 @@ export const REVOCATION_MARKER_TTL_SECONDS =
 
 const markerKey = (userId: string) => `voidshop:revoked-before:${userId}`;
 
+/**
+ * Sets the marker unless a later one is already there, atomically: two revocations of one user
+ * racing (logout-all in one tab, a password change in another) may reach Redis in either order,
+ * and a plain SET from the earlier, slower one would move the marker back and let tokens issued
+ * between the two live on.
+ */
+const RAISE_MARKER = `local current = tonumber(redis.call('GET', KEYS[1]))
+if current and current >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`;
+
 interface RevocationDeps {
 	redis: Redis;
 	config: Config;
@@ -49,9 +60,11 @@ export async function revokeAccessTokens(
 	const at = Date.now();
 	try {
 		await withDeadline(
-			redis.set(markerKey(userId), at, {
-				ex: REVOCATION_MARKER_TTL_SECONDS,
-			}),
+			redis.eval(
+				RAISE_MARKER,
+				[markerKey(userId)],
+				[at, REVOCATION_MARKER_TTL_SECONDS],
+			),
 			config.REDIS_TIMEOUT_MS,
 			"redis deadline",
 		);

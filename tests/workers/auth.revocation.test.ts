@@ -278,6 +278,23 @@ describe("the marker", () => {
 		expect(exp - Math.floor(iat)).toBe(900);
 	});
 
+	it("never moves back: a later marker already set stays when an earlier revocation lands after it", async () => {
+		const user = await register();
+		const key = `voidshop:revoked-before:${user.userId}`;
+		const redis = testServices().redis;
+		// A revocation that reached Redis first although it happened later (a second of clock).
+		const later = Date.now() + 1000;
+		await redis.set(key, later, { ex: 600 });
+		await patchUser(user.userId, { disabled: true });
+		expect(Number(await redis.get(key))).toBe(later);
+		// An earlier marker is raised as before.
+		await redis.set(key, 1, { ex: 600 });
+		await patchUser(user.userId, { disabled: false });
+		const before = Date.now();
+		await patchUser(user.userId, { disabled: true });
+		expect(Number(await redis.get(key))).toBeGreaterThanOrEqual(before);
+	});
+
 	it("lives at least as long as the access tokens it revokes", async () => {
 		const user = await register();
 		await call("/v1/auth/logout-all", {
