@@ -1,6 +1,7 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-http";
 import type { Config } from "../env";
+import { deadlineSignal } from "../lib/deadline";
 import type { DbMeter } from "../lib/timing";
 
 /**
@@ -22,10 +23,11 @@ neonConfig.fetchFunction = async (url: string, init: ClientInit) => {
 	const started = Date.now();
 	try {
 		// A fresh deadline per round trip (a signal in fetchOptions would be shared by every query
-		// of the client and start counting when it is built); it also bounds reading the body.
+		// of the client and start counting when it is built); it also bounds reading the body, and
+		// does not count time the isolate spent stalled (lib/deadline.ts).
 		const timeout = init[TIMEOUT];
 		const signal =
-			timeout === undefined ? init.signal : AbortSignal.timeout(timeout);
+			timeout === undefined ? init.signal : deadlineSignal(timeout);
 		return await fetch(init[ENDPOINT] ?? url, { ...init, signal });
 	} finally {
 		init[METER]?.record(Date.now() - started);

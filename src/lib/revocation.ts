@@ -1,9 +1,9 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Config } from "../env";
+import { withDeadline } from "./deadline";
 import { DEPENDENCY_RETRY_AFTER_SECONDS } from "./dependency-errors";
 import { ApiError } from "./errors";
 import { ACCESS_TOKEN_TTL_SECONDS } from "./jwt";
-import { withDeadline } from "./redis";
 
 /**
  * Access tokens are verified without the database, so on their own they live out their 15

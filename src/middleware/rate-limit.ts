@@ -3,9 +3,9 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import type { Config } from "../env";
+import { withDeadline } from "../lib/deadline";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
-import { withDeadline } from "../lib/redis";
 
 /** Each limit and the config variable that sets it (`<requests>/<window>`). */
 const LIMITS = {
@@ -46,9 +46,9 @@ function limiter(c: Context<AppEnv>, name: LimitName): Ratelimit {
 		// An isolate-local "blocked" cache would let one isolate keep refusing after the window
 		// moved on and makes limits differ per isolate; every decision goes to Redis instead.
 		ephemeralCache: false,
-		// Bounded well below the Redis client's own deadline: a hung Redis costs a login at most
-		// this long (the limiters run in parallel), then the check fails open (below).
-		timeout: config.RATE_LIMIT_TIMEOUT_MS,
+		// The library's own timeout is a plain timer that a stalled isolate fires before the answer
+		// is read; enforceRateLimits bounds each call with withDeadline (lib/deadline.ts) instead.
+		timeout: 0,
 	});
 }
 
@@ -133,8 +133,13 @@ export async function enforceRateLimits(
 					);
 					return { name, success: r.remaining > 0, ...r };
 				}
-				const r = await limiter(c, name).limit(key);
-				if (r.reason === "timeout") throw new Error("timed out");
+				// Bounded well below the Redis client's own deadline: a hung Redis costs a login at
+				// most this long (the limiters run in parallel), then the check fails open (below).
+				const r = await withDeadline(
+					limiter(c, name).limit(key),
+					RATE_LIMIT_TIMEOUT_MS,
+					"timed out",
+				);
 				return { name, ...r };
 			} catch (err) {
 				redisFailed.add(c);

@@ -16,6 +16,7 @@ import {
 	expectError,
 	json,
 } from "./helpers/http";
+import { nextFetchTo, stallIsolate } from "./helpers/stall";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -256,6 +257,33 @@ describe("when Redis is unreachable", () => {
 			),
 		);
 		expect(normal.headers.get("RateLimit-Limit")).not.toBeNull();
+	});
+});
+
+describe("an isolate busy with other work", () => {
+	it("is not a slow Redis: a limit checked across the stall still refuses, it does not fail open", async () => {
+		const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+		const request = appWith({
+			RATE_LIMIT_REGISTER_IP: "1/60s",
+			RATE_LIMIT_TIMEOUT_MS: "200",
+			LOG_LEVEL: "warn",
+		});
+		const ip = uniqueIp();
+		const registerFrom = () =>
+			request(
+				"/v1/auth/register",
+				json(
+					{ email: uniqueEmail(), password: PASSWORD, name: "Stalled" },
+					{ headers: { "CF-Connecting-IP": ip } },
+				),
+			);
+		expect((await registerFrom()).status).toBe(201);
+		const sent = nextFetchTo(new URL(env.UPSTASH_REDIS_REST_URL).origin);
+		const pending = registerFrom();
+		await sent;
+		expect(await stallIsolate(600)).toBeGreaterThan(1);
+		await expectRateLimited(await pending, 1);
+		expect(warn.mock.calls.join("\n")).not.toMatch(/rate limit check failed/);
 	});
 });
 

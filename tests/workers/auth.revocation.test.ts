@@ -21,6 +21,7 @@ import { addItem, freshProduct } from "./helpers/cart";
 import { testDb, testServices } from "./helpers/db";
 import { BASE, call, dbRoundTrips, expectError, json } from "./helpers/http";
 import { ADDRESS, checkout } from "./helpers/orders";
+import { nextFetchTo, stallIsolate } from "./helpers/stall";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -307,6 +308,24 @@ describe("the marker", () => {
 		expect(REVOCATION_MARKER_TTL_SECONDS).toBeGreaterThanOrEqual(900);
 		expect(ttl).toBeGreaterThan(900);
 		expect(ttl).toBeLessThanOrEqual(REVOCATION_MARKER_TTL_SECONDS);
+	});
+});
+
+describe("an isolate busy with other work", () => {
+	it("is not a slow Redis: a fail-closed route whose marker check overlapped the stall is served, not 503", async () => {
+		// workerd reads sockets and fires timers only when no JavaScript is runnable, so a chain
+		// of PBKDF2 calls (what a concurrent login or password change runs in the same isolate)
+		// leaves the marker's answer unread and the deadline timer overdue until the chain ends.
+		const admin = await newAdmin();
+		const sent = nextFetchTo(new URL(env.UPSTASH_REDIS_REST_URL).origin);
+		const pending = createApp().request(
+			`${BASE}/v1/admin/users?limit=1`,
+			{ headers: admin.headers },
+			{ ...env, REDIS_TIMEOUT_MS: "200" },
+		);
+		await sent;
+		expect(await stallIsolate(600)).toBeGreaterThan(1);
+		expect((await pending).status).toBe(200);
 	});
 });
 

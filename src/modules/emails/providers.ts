@@ -1,4 +1,5 @@
 import type { Config } from "../../env";
+import { deadlineSignal } from "../../lib/deadline";
 import { log } from "../../lib/log";
 import type { RenderedEmail } from "./templates";
 
@@ -58,7 +59,7 @@ function sendgrid(config: Config, apiKey: string): EmailProvider {
 						"Content-Type": "application/json",
 					},
 					body: JSON.stringify(body),
-					signal: AbortSignal.timeout(config.EMAIL_TIMEOUT_MS),
+					signal: deadlineSignal(config.EMAIL_TIMEOUT_MS),
 				});
 			} catch (err) {
 				return {

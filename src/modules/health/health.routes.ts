@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
+import { withDeadline } from "../../lib/deadline";
 import { DEPENDENCY_RETRY_AFTER_SECONDS } from "../../lib/dependency-errors";
 import { ApiError } from "../../lib/errors";
 import { errorResponses, jsonContent } from "../../lib/openapi";
@@ -21,15 +22,12 @@ async function check(
 	run: () => Promise<unknown>,
 ): Promise<z.infer<typeof checkSchema>> {
 	const started = Date.now();
-	let timer: ReturnType<typeof setTimeout> | null = null;
 	try {
-		const timeout = new Promise<never>((_, reject) => {
-			timer = setTimeout(
-				() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)),
-				CHECK_TIMEOUT_MS,
-			);
-		});
-		await Promise.race([run(), timeout]);
+		await withDeadline(
+			run(),
+			CHECK_TIMEOUT_MS,
+			`timed out after ${CHECK_TIMEOUT_MS} ms`,
+		);
 		return { ok: true, ms: Date.now() - started };
 	} catch (err) {
 		// The message names the failure class only; connection strings never reach the body.
@@ -38,8 +36,6 @@ async function check(
 				? err.message.split("\n")[0]?.slice(0, 200)
 				: "failed";
 		return { ok: false, ms: Date.now() - started, error };
-	} finally {
-		if (timer !== null) clearTimeout(timer);
 	}
 }
 
