@@ -7,6 +7,7 @@ import {
 } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { requirePermission } from "../../middleware/auth";
+import { auditActor } from "../admin/audit-actor";
 import {
 	createCategory,
 	deleteCategory,
@@ -45,9 +46,11 @@ export const adminCategoryRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await createCategory(c.var.services.db, {
-					category: c.req.valid("json"),
-				}),
+				await createCategory(
+					c.var.services.db,
+					{ category: c.req.valid("json") },
+					auditActor(c),
+				),
 				201,
 			),
 	)
@@ -73,10 +76,11 @@ export const adminCategoryRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await updateCategory(c.var.services.db, {
-					id: c.req.valid("param").id,
-					changes: c.req.valid("json"),
-				}),
+				await updateCategory(
+					c.var.services.db,
+					{ id: c.req.valid("param").id, changes: c.req.valid("json") },
+					auditActor(c),
+				),
 				200,
 			),
 	)
@@ -102,10 +106,14 @@ export const adminCategoryRoutes = createRouter()
 			},
 		}),
 		async (c) => {
-			await deleteCategory(c.var.services.db, {
-				id: c.req.valid("param").id,
-				moveProductsTo: c.req.valid("query").moveProductsTo,
-			});
+			await deleteCategory(
+				c.var.services.db,
+				{
+					id: c.req.valid("param").id,
+					moveProductsTo: c.req.valid("query").moveProductsTo,
+				},
+				auditActor(c),
+			);
 			return c.body(null, 204);
 		},
 	);

@@ -4,6 +4,7 @@ import type { Db } from "../../db/client";
 import { categories, products } from "../../db/schema";
 import { ApiError, conflict, validationFailed } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { type AuditActor, auditedChange } from "../admin/audit.queries";
 import {
 	RESTRICTING,
 	stillReferencedBy,
@@ -32,15 +33,24 @@ const columns = {
 	updatedAt: categories.updatedAt,
 };
 
+/** Creates a category, audited (`category.create`) in the same statement. */
 export async function createCategory(
 	db: Db,
 	params: { category: CategoryInput },
+	who: AuditActor,
 ) {
+	const id = uuidv7();
 	const [row] = await translateWriteErrors(
-		db
-			.insert(categories)
-			.values({ id: uuidv7(), ...params.category })
-			.returning(columns),
+		auditedChange(
+			db,
+			db
+				.insert(categories)
+				.values({ id, ...params.category })
+				.returning(columns),
+			columns,
+			who,
+			{ action: "category.create", targetId: id, after: params.category },
+		),
 	);
 	return row;
 }
@@ -48,10 +58,13 @@ export async function createCategory(
 /**
  * Updates a category. A new parent must not be the category itself or one of its descendants
  * (409); the check and the update run in one transaction after the tree lock, one round trip.
+ * Audited in the update's statement: `category.move` when the change names a parent (null: to
+ * the root), else `category.update`; `after` holds the changes.
  */
 export async function updateCategory(
 	db: Db,
 	params: { id: string; changes: Partial<CategoryInput> },
+	who: AuditActor,
 ) {
 	const { id, changes } = params;
 	const { parentId } = changes;
@@ -67,11 +80,21 @@ export async function updateCategory(
 	const { updated, existing } = await translateWriteErrors(
 		batch(db, {
 			lock: db.execute(TREE_LOCK),
-			updated: db
-				.update(categories)
-				.set({ ...changes, updatedAt: sql`now()` })
-				.where(sql`${categories.id} = ${id} and ${notACycle}`)
-				.returning(columns),
+			updated: auditedChange(
+				db,
+				db
+					.update(categories)
+					.set({ ...changes, updatedAt: sql`now()` })
+					.where(sql`${categories.id} = ${id} and ${notACycle}`)
+					.returning(columns),
+				columns,
+				who,
+				{
+					action: parentId === undefined ? "category.update" : "category.move",
+					targetId: id,
+					after: changes,
+				},
+			),
 			existing: db
 				.select({ id: categories.id })
 				.from(categories)
@@ -90,11 +113,14 @@ export async function updateCategory(
  * Deletes a category. With products it is a 409 unless `moveProductsTo` names where they go
  * (moved in the same transaction); with child categories it is a 409. The target is locked
  * (FOR KEY SHARE) by the statement that moves the products, so it cannot vanish under them: the
- * only foreign key this can break is the category's own, by what still references it.
+ * only foreign key this can break is the category's own, by what still references it. Audited
+ * (`category.delete`) in the delete's statement: `before` is the deleted row, `after` names
+ * where its products went.
  */
 export async function deleteCategory(
 	db: Db,
 	params: { id: string; moveProductsTo?: string },
+	who: AuditActor,
 ): Promise<void> {
 	const { id, moveProductsTo } = params;
 	if (moveProductsTo === id)
@@ -106,10 +132,27 @@ export async function deleteCategory(
 	const target = moveProductsTo
 		? sql`exists (select 1 from ${categories} where id = ${moveProductsTo} for key share)`
 		: sql`true`;
-	const remove = db
-		.delete(categories)
-		.where(sql`${categories.id} = ${id} and ${target}`)
-		.returning({ id: categories.id });
+	const gone = {
+		id: categories.id,
+		parentId: categories.parentId,
+		slug: categories.slug,
+		name: categories.name,
+	};
+	const remove = auditedChange(
+		db,
+		db
+			.delete(categories)
+			.where(sql`${categories.id} = ${id} and ${target}`)
+			.returning(gone),
+		gone,
+		who,
+		{
+			action: "category.delete",
+			targetId: id,
+			before: sql`json_build_object('slug', changed.slug, 'name', changed.name, 'parentId', changed.parent_id)`,
+			after: moveProductsTo ? { moveProductsTo } : undefined,
+		},
+	);
 	let deleted: { id: string }[];
 	try {
 		if (moveProductsTo) {

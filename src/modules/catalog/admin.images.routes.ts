@@ -8,6 +8,7 @@ import {
 import { createRouter } from "../../lib/router";
 import { requirePermission } from "../../middleware/auth";
 import { limitBody } from "../../middleware/http";
+import { auditActor } from "../admin/audit-actor";
 import {
 	deleteImage,
 	MAX_IMAGE_BYTES,
@@ -67,12 +68,17 @@ export const adminImageRoutes = createRouter()
 		}),
 		async (c) => {
 			const { db, images } = c.var.services;
-			const image = await uploadImage(db, images, {
-				productId: c.req.valid("param").id,
-				body: await c.req.arrayBuffer(),
-				contentType: c.req.header("Content-Type"),
-				...c.req.valid("query"),
-			});
+			const image = await uploadImage(
+				db,
+				images,
+				{
+					productId: c.req.valid("param").id,
+					body: await c.req.arrayBuffer(),
+					contentType: c.req.header("Content-Type"),
+					...c.req.valid("query"),
+				},
+				auditActor(c),
+			);
 			return c.json(withUrl(image), 201);
 		},
 	)
@@ -98,10 +104,11 @@ export const adminImageRoutes = createRouter()
 		async (c) =>
 			c.json(
 				withUrl(
-					await updateImage(c.var.services.db, {
-						id: c.req.valid("param").id,
-						changes: c.req.valid("json"),
-					}),
+					await updateImage(
+						c.var.services.db,
+						{ id: c.req.valid("param").id, changes: c.req.valid("json") },
+						auditActor(c),
+					),
 				),
 				200,
 			),
@@ -126,7 +133,7 @@ export const adminImageRoutes = createRouter()
 			},
 		}),
 		async (c) => {
-			await deleteImage(c.var.services.db, c.req.valid("param"));
+			await deleteImage(c.var.services.db, c.req.valid("param"), auditActor(c));
 			return c.body(null, 204);
 		},
 	)
@@ -150,10 +157,14 @@ export const adminImageRoutes = createRouter()
 			},
 		}),
 		async (c) => {
-			await reorderImages(c.var.services.db, {
-				productId: c.req.valid("param").id,
-				imageIds: c.req.valid("json").imageIds,
-			});
+			await reorderImages(
+				c.var.services.db,
+				{
+					productId: c.req.valid("param").id,
+					imageIds: c.req.valid("json").imageIds,
+				},
+				auditActor(c),
+			);
 			return c.body(null, 204);
 		},
 	);

@@ -6,6 +6,11 @@ import { toHex } from "../../lib/encoding";
 import { ApiError, validationFailed } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { imageUrl } from "../../lib/image-url";
+import {
+	type AuditActor,
+	auditedChange,
+	auditSql,
+} from "../admin/audit.queries";
 import { queueImageDeletionsSql } from "./image-cleanup.jobs";
 import {
 	IMAGE_TYPES,
@@ -126,6 +131,9 @@ export const withUrl = (row: ImageRow) => ({ ...row, url: imageUrl(row.key) });
  * parallel uploads to one product queue there and each insert (a later statement, so a fresh
  * snapshot under READ COMMITTED) sees the positions the ones before it took. The deferred unique
  * constraint on (product_id, position) is the backstop.
+ *
+ * The insert writes the audit row (`image.upload`, `after` the image row) in its statement; if
+ * the put fails, the statement that deletes the row deletes that audit row too.
  */
 export async function uploadImage(
 	db: Db,
@@ -137,9 +145,11 @@ export async function uploadImage(
 		alt?: string;
 		variantId?: string;
 	},
+	who: AuditActor,
 ): Promise<ImageRow> {
 	const image = await inspectImage(params.body, params.contentType);
 	const { productId, variantId } = params;
+	const imageId = uuidv7();
 	const variantCheck = variantId
 		? sql`and exists (select 1 from ${variants} v where v.id = ${variantId}::uuid and v.product_id = p.id)`
 		: sql``;
@@ -147,13 +157,20 @@ export async function uploadImage(
 		lock: db.execute(
 			sql`select 1 from ${products} where id = ${productId}::uuid for update`,
 		),
-		inserted: db.execute<ImageRow>(sql`insert into ${images}
+		inserted: db.execute<ImageRow>(sql`with ins as (insert into ${images}
 			(id, product_id, variant_id, key, alt, position, width, height, content_type, byte_size)
-		select ${uuidv7()}, p.id, ${variantId ?? null}::uuid, ${image.key}, ${params.alt ?? ""},
+		select ${imageId}, p.id, ${variantId ?? null}::uuid, ${image.key}, ${params.alt ?? ""},
 			coalesce((select max(position) + 1 from ${images} where product_id = p.id), 0),
 			${image.width}::int, ${image.height}::int, ${image.contentType}, ${image.byteSize}
 		from ${products} p where p.id = ${productId}::uuid ${variantCheck}
-		returning ${RETURNING}`),
+		returning ${RETURNING}
+		), audit as (${auditSql(who, {
+			action: "image.upload",
+			targetId: imageId,
+			after: sql`to_jsonb(ins) - 'id'`,
+			from: sql`ins`,
+		})})
+		select * from ins`),
 	});
 	const row = inserted.rows[0];
 	if (!row)
@@ -168,19 +185,25 @@ export async function uploadImage(
 			httpMetadata: { contentType: image.contentType },
 		});
 	} catch (err) {
-		await db.delete(images).where(eq(images.id, row.id));
+		await db.execute(sql`with gone as (delete from ${images} where id = ${row.id}::uuid)
+			delete from admin_audit_log
+			where action = 'image.upload' and target_type = 'image' and target_id = ${row.id}`);
 		throw err;
 	}
 	return row;
 }
 
-/** Sets an image's alt text or variant (which must be one of its product's). */
+/**
+ * Sets an image's alt text or variant (which must be one of its product's), audited
+ * (`image.update`, `after` the changes) in the same statement.
+ */
 export async function updateImage(
 	db: Db,
 	params: { id: string; changes: { alt?: string; variantId?: string | null } },
+	who: AuditActor,
 ): Promise<ImageRow> {
 	const { id, changes: patch } = params;
-	const [row] = await db
+	const update = db
 		.update(images)
 		.set({
 			...(patch.alt === undefined ? {} : { alt: patch.alt }),
@@ -205,6 +228,11 @@ export async function updateImage(
 			),
 		)
 		.returning(imageColumns);
+	const [row] = await auditedChange(db, update, imageColumns, who, {
+		action: "image.update",
+		targetId: id,
+		after: patch,
+	});
 	if (!row)
 		throw new ApiError(
 			"NOT_FOUND",
@@ -215,25 +243,36 @@ export async function updateImage(
 
 /**
  * Deletes the image row, and queues its R2 object for the cleanup job (see image-cleanup.jobs.ts)
- * when no other row (another product, the same bytes) references it: one statement, nothing
- * waits on R2.
+ * when no other row (another product, the same bytes) references it, and writes the audit row
+ * (`image.delete`, `before` the image's product, key and alt): one statement, nothing waits on R2.
  */
 export async function deleteImage(
 	db: Db,
 	params: { id: string },
+	who: AuditActor,
 ): Promise<void> {
 	const { id } = params;
 	const { rows } = await db.execute<{ id: string }>(sql`
-		with gone as (delete from ${images} where id = ${id}::uuid returning id, key),
-		${queueImageDeletionsSql("gone")}
+		with gone as (delete from ${images} where id = ${id}::uuid returning id, key, product_id, alt),
+		${queueImageDeletionsSql("gone")},
+		audit as (${auditSql(who, {
+			action: "image.delete",
+			targetId: id,
+			before: sql`json_build_object('productId', gone.product_id, 'key', gone.key, 'alt', gone.alt)`,
+			from: sql`gone`,
+		})})
 		select id from gone`);
 	if (!rows[0]) throw new ApiError("NOT_FOUND", "Image not found");
 }
 
-/** Sets the gallery order; `imageIds` must be exactly the product's images. One statement. */
+/**
+ * Sets the gallery order; `imageIds` must be exactly the product's images. One statement, with
+ * the audit row (`image.reorder`, target the product, `after` the order) when it applies.
+ */
 export async function reorderImages(
 	db: Db,
 	params: { productId: string; imageIds: string[] },
+	who: AuditActor,
 ): Promise<void> {
 	const { productId, imageIds } = params;
 	const { rows } = await db.execute<{ found: boolean; same: boolean }>(sql`
@@ -248,7 +287,13 @@ export async function reorderImages(
 			update ${images} i set position = w.ord - 1
 			from wanted w where i.id = w.id and i.product_id = ${productId}::uuid and (select same from ok)
 			returning i.id
-		)
+		), audit as (${auditSql(who, {
+			action: "image.reorder",
+			targetId: productId,
+			after: { imageIds },
+			from: sql`ok`,
+			when: sql`ok.same and exists (select 1 from ${products} where id = ${productId}::uuid)`,
+		})})
 		select exists (select 1 from ${products} where id = ${productId}::uuid) as found,
 			(select same from ok) as same`);
 	const row = rows[0];

@@ -6,7 +6,8 @@ import {
 	jsonContent,
 } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { authUser, requirePermission } from "../../middleware/auth";
+import { requirePermission } from "../../middleware/auth";
+import { auditActor } from "../admin/audit-actor";
 import { adjustInventory, lowStock } from "./admin.inventory.service";
 import {
 	idParams,
@@ -42,11 +43,11 @@ export const adminInventoryRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await adjustInventory(c.var.services.db, {
-					variantId: c.req.valid("param").id,
-					change: c.req.valid("json"),
-					actorId: authUser(c).id,
-				}),
+				await adjustInventory(
+					c.var.services.db,
+					{ variantId: c.req.valid("param").id, change: c.req.valid("json") },
+					auditActor(c),
+				),
 				200,
 			),
 	)

@@ -5,6 +5,7 @@ import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { decodeKeyset, encodeKeyset } from "../../lib/keyset-cursor";
 import { MAX_INT4 } from "../../lib/validation";
+import { type AuditActor, auditSql } from "../admin/audit.queries";
 import { translateWriteErrors } from "./admin.write-errors";
 import { availableUnits } from "./stock.queries";
 
@@ -24,14 +25,16 @@ interface AdjustRow extends Record<string, unknown> {
 /**
  * Changes a variant's on_hand and writes the ledger row in ONE statement: the row is locked,
  * the UPDATE only applies when the result stays >= reserved (so >= 0), and the ledger insert
- * reads the UPDATE's RETURNING. A refused change is 409 INSUFFICIENT_STOCK; the CHECK
- * constraints stand behind the WHERE in case this code is ever bypassed.
+ * reads the UPDATE's RETURNING, as does the audit row (`inventory.adjust`: stock before and
+ * after). A refused change is 409 INSUFFICIENT_STOCK, with neither; the CHECK constraints stand
+ * behind the WHERE in case this code is ever bypassed.
  */
 export async function adjustInventory(
 	db: Db,
-	params: { variantId: string; change: Adjustment; actorId?: string },
+	params: { variantId: string; change: Adjustment },
+	who: AuditActor,
 ) {
-	const { variantId, change, actorId } = params;
+	const { variantId, change } = params;
 	const target =
 		change.set !== undefined
 			? sql`${change.set}::int`
@@ -47,10 +50,17 @@ export async function adjustInventory(
 			returning v.id, v.on_hand, v.reserved, v.on_hand - old.on_hand as delta
 		), led as (
 			insert into ${inventoryLedger} (id, variant_id, delta, on_hand_after, reason, actor_id)
-			select ${uuidv7()}::uuid, upd.id, upd.delta, upd.on_hand, ${change.reason}, ${actorId ?? null}::uuid
+			select ${uuidv7()}::uuid, upd.id, upd.delta, upd.on_hand, ${change.reason}, ${who.actorId}::uuid
 			from upd where upd.delta <> 0
 			returning id
-		)
+		), audit as (${auditSql(who, {
+			action: "inventory.adjust",
+			targetId: variantId,
+			before: sql`json_build_object('onHand', old.on_hand, 'reserved', old.reserved)`,
+			after: sql`json_build_object('onHand', upd.on_hand, 'reserved', upd.reserved, 'delta', upd.delta,
+				'reason', ${change.reason}::text, 'ledgerId', (select id from led))`,
+			from: sql`old, upd`,
+		})})
 		select (select json_build_object('on_hand', on_hand, 'reserved', reserved) from old) as before,
 			(select json_build_object('on_hand', on_hand, 'reserved', reserved, 'delta', delta) from upd) as after,
 			(select id from led) as ledger_id`),

@@ -7,6 +7,7 @@ import {
 } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { requirePermission } from "../../middleware/auth";
+import { auditActor } from "../admin/audit-actor";
 import {
 	removeOption,
 	renameOption,
@@ -53,11 +54,11 @@ export const adminOptionRoutes = createRouter()
 		async (c) => {
 			const { id, name } = c.req.valid("param");
 			return c.json(
-				await renameOption(c.var.services.db, {
-					productId: id,
-					name,
-					to: c.req.valid("json").name,
-				}),
+				await renameOption(
+					c.var.services.db,
+					{ productId: id, name, to: c.req.valid("json").name },
+					auditActor(c),
+				),
 				200,
 			);
 		},
@@ -81,11 +82,11 @@ export const adminOptionRoutes = createRouter()
 		async (c) => {
 			const { id, name } = c.req.valid("param");
 			return c.json(
-				await renameOptionValue(c.var.services.db, {
-					productId: id,
-					name,
-					...c.req.valid("json"),
-				}),
+				await renameOptionValue(
+					c.var.services.db,
+					{ productId: id, name, ...c.req.valid("json") },
+					auditActor(c),
+				),
 				200,
 			);
 		},
@@ -108,11 +109,11 @@ export const adminOptionRoutes = createRouter()
 		async (c) => {
 			const { id, name } = c.req.valid("param");
 			return c.json(
-				await reorderOptionValues(c.var.services.db, {
-					productId: id,
-					name,
-					values: c.req.valid("json").values,
-				}),
+				await reorderOptionValues(
+					c.var.services.db,
+					{ productId: id, name, values: c.req.valid("json").values },
+					auditActor(c),
+				),
 				200,
 			);
 		},
@@ -135,7 +136,11 @@ export const adminOptionRoutes = createRouter()
 		async (c) => {
 			const { id, name } = c.req.valid("param");
 			return c.json(
-				await removeOption(c.var.services.db, { productId: id, name }),
+				await removeOption(
+					c.var.services.db,
+					{ productId: id, name },
+					auditActor(c),
+				),
 				200,
 			);
 		},

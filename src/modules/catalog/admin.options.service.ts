@@ -2,6 +2,7 @@ import type { SQL } from "drizzle-orm";
 import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import { ApiError, conflict, validationFailed } from "../../lib/errors";
+import type { AuditActor } from "../admin/audit.queries";
 import {
 	lockProductSql,
 	type OptionVerdict,
@@ -55,8 +56,8 @@ function refused(v: OptionVerdict, asked: Asked): ApiError {
 }
 
 /**
- * Runs one option change (lock the product, change, read the product back: ONE round trip) and
- * answers the admin product view, or the change's refusal (nothing written).
+ * Runs one option change (lock the product, change and its audit row, read the product back: ONE
+ * round trip) and answers the admin product view, or the change's refusal (nothing written).
  */
 async function change(db: Db, productId: string, statement: SQL, asked: Asked) {
 	const done = await translateWriteErrors(
@@ -74,20 +75,30 @@ async function change(db: Db, productId: string, statement: SQL, asked: Asked) {
 	return adminProduct(row);
 }
 
+/** `option.rename` */
 export const renameOption = (
 	db: Db,
 	p: { productId: string; name: string; to: string },
-) => change(db, p.productId, renameOptionSql(p), p);
+	who: AuditActor,
+) => change(db, p.productId, renameOptionSql(p, who), p);
 
+/** `option.rename_value` */
 export const renameOptionValue = (
 	db: Db,
 	p: { productId: string; name: string; from: string; to: string },
-) => change(db, p.productId, renameValueSql(p), p);
+	who: AuditActor,
+) => change(db, p.productId, renameValueSql(p, who), p);
 
+/** `option.reorder_values` */
 export const reorderOptionValues = (
 	db: Db,
 	p: { productId: string; name: string; values: string[] },
-) => change(db, p.productId, reorderValuesSql(p), p);
+	who: AuditActor,
+) => change(db, p.productId, reorderValuesSql(p, who), p);
 
-export const removeOption = (db: Db, p: { productId: string; name: string }) =>
-	change(db, p.productId, removeOptionSql(p), p);
+/** `option.delete` */
+export const removeOption = (
+	db: Db,
+	p: { productId: string; name: string },
+	who: AuditActor,
+) => change(db, p.productId, removeOptionSql(p, who), p);

@@ -6,7 +6,8 @@ import {
 	jsonContent,
 } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { authUser, requirePermission } from "../../middleware/auth";
+import { requirePermission } from "../../middleware/auth";
+import { auditActor } from "../admin/audit-actor";
 import {
 	createProduct,
 	deleteProduct,
@@ -47,10 +48,11 @@ export const adminProductRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await createProduct(c.var.services.db, {
-					product: c.req.valid("json"),
-					actorId: authUser(c).id,
-				}),
+				await createProduct(
+					c.var.services.db,
+					{ product: c.req.valid("json") },
+					auditActor(c),
+				),
 				201,
 			),
 	)
@@ -101,10 +103,11 @@ export const adminProductRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await updateProduct(c.var.services.db, {
-					id: c.req.valid("param").id,
-					changes: c.req.valid("json"),
-				}),
+				await updateProduct(
+					c.var.services.db,
+					{ id: c.req.valid("param").id, changes: c.req.valid("json") },
+					auditActor(c),
+				),
 				200,
 			),
 	)
@@ -130,7 +133,14 @@ export const adminProductRoutes = createRouter()
 		async (c) => {
 			const { id } = c.req.valid("param");
 			return c.json(
-				{ id, outcome: await deleteProduct(c.var.services.db, { id }) },
+				{
+					id,
+					outcome: await deleteProduct(
+						c.var.services.db,
+						{ id },
+						auditActor(c),
+					),
+				},
 				200,
 			);
 		},

@@ -14,6 +14,11 @@ import { ApiError, conflict } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { imageUrl } from "../../lib/image-url";
 import {
+	type AuditActor,
+	auditedChange,
+	auditSql,
+} from "../admin/audit.queries";
+import {
 	canonicalOptions,
 	type ProductOption,
 	refreshPriceRangeSql,
@@ -93,14 +98,16 @@ export function initialStockLedger(
 }
 
 /**
- * Creates a product with its options, variants and initial-stock ledger rows atomically, and
- * reads it back, all in one db.batch (one round trip, one transaction).
+ * Creates a product with its options, variants, initial-stock ledger rows and audit row
+ * (`product.create`) atomically, and reads it back, all in one db.batch (one round trip, one
+ * transaction).
  */
 export async function createProduct(
 	db: Db,
-	params: { product: ProductInput; actorId?: string },
+	params: { product: ProductInput },
+	who: AuditActor,
 ) {
-	const { product: input, actorId } = params;
+	const { product: input } = params;
 	const productId = uuidv7();
 	const declared = input.options ?? [];
 	const variantRows = input.variants.map((v, i) => ({
@@ -119,7 +126,7 @@ export async function createProduct(
 		declared,
 		variantRows.map((v) => v.options),
 	);
-	const ledger = initialStockLedger(variantRows, actorId);
+	const ledger = initialStockLedger(variantRows, who.actorId);
 	const { options: _o, variants: _v, ...product } = input;
 	const { read } = await translateWriteErrors(
 		batch(db, {
@@ -144,6 +151,26 @@ export async function createProduct(
 			priceRange: refreshPriceRangeSql(sql`${productId}::uuid`).map((q) =>
 				db.execute(q),
 			),
+			audit: db.execute(
+				auditSql(who, {
+					action: "product.create",
+					targetId: productId,
+					after: {
+						slug: input.slug,
+						name: input.name,
+						status: input.status,
+						categoryId: input.categoryId,
+						currency: input.currency,
+						options,
+						variants: variantRows.map((v) => ({
+							id: v.id,
+							sku: v.sku,
+							price: v.price,
+							onHand: v.onHand,
+						})),
+					},
+				}),
+			),
 			read: detail(db, productId),
 		}),
 	);
@@ -158,10 +185,11 @@ export async function getAdminProduct(db: Db, params: { id: string }) {
 	return adminProduct(rows[0]);
 }
 
-/** Updates product fields and reads the product back in one batch. */
+/** Updates product fields, audited (`product.update`), and reads the product back in one batch. */
 export async function updateProduct(
 	db: Db,
 	params: { id: string; changes: ProductPatch },
+	who: AuditActor,
 ) {
 	const { id, changes } = params;
 	// Prices are integers in the product's currency: changing it would re-label every price,
@@ -175,11 +203,17 @@ export async function updateProduct(
 					and not exists (select 1 from ${orderItems} oi where oi.product_id = ${id}::uuid)))`;
 	const { updated, read } = await translateWriteErrors(
 		batch(db, {
-			updated: db
-				.update(products)
-				.set({ ...changes, updatedAt: sql`now()` })
-				.where(and(eq(products.id, id), currencyMayChange))
-				.returning({ id: products.id }),
+			updated: auditedChange(
+				db,
+				db
+					.update(products)
+					.set({ ...changes, updatedAt: sql`now()` })
+					.where(and(eq(products.id, id), currencyMayChange))
+					.returning({ id: products.id }),
+				{ id: products.id },
+				who,
+				{ action: "product.update", targetId: id, after: changes },
+			),
 			read: detail(db, id),
 		}),
 	);
@@ -200,27 +234,47 @@ export async function updateProduct(
 /**
  * Deletes a product (options, variants, images and ledger go with it); its images' R2 objects
  * are queued for the cleanup job in the same statement. A product something still references
- * with a restricting key (orders, cart lines) is archived instead, its images kept.
+ * with a restricting key (orders, cart lines) is archived instead, its images kept. Either way
+ * the statement that does it writes the audit row (`product.delete`): `before` the deleted
+ * product, or `after` `{status: "archived"}`.
  */
 export async function deleteProduct(
 	db: Db,
 	params: { id: string },
+	who: AuditActor,
 ): Promise<"deleted" | "archived"> {
 	const { id } = params;
 	try {
 		const { rows } = await db.execute<{ id: string }>(sql`
-			with del as (delete from ${products} where id = ${id}::uuid returning id),
+			with del as (delete from ${products} where id = ${id}::uuid returning id, slug, name, status),
 			gone as (select i.id, i.key from ${images} i, del where i.product_id = del.id),
-			${queueImageDeletionsSql("gone")}
+			${queueImageDeletionsSql("gone")},
+			audit as (${auditSql(who, {
+				action: "product.delete",
+				targetId: id,
+				before: sql`json_build_object('slug', del.slug, 'name', del.name, 'status', del.status)`,
+				from: sql`del`,
+			})})
 			select id from del`);
 		if (!rows[0]) throw new ApiError("NOT_FOUND", "Product not found");
 		return "deleted";
 	} catch (err) {
 		if (!stillReferencedBy(err)) throw err;
-		await db
-			.update(products)
-			.set({ status: "archived", updatedAt: sql`now()` })
-			.where(eq(products.id, id));
+		await auditedChange(
+			db,
+			db
+				.update(products)
+				.set({ status: "archived", updatedAt: sql`now()` })
+				.where(eq(products.id, id))
+				.returning({ id: products.id }),
+			{ id: products.id },
+			who,
+			{
+				action: "product.delete",
+				targetId: id,
+				after: { status: "archived" },
+			},
+		);
 		return "archived";
 	}
 }

@@ -6,7 +6,8 @@ import {
 	jsonContent,
 } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { authUser, requirePermission } from "../../middleware/auth";
+import { requirePermission } from "../../middleware/auth";
+import { auditActor } from "../admin/audit-actor";
 import {
 	adminVariantSchema,
 	deletionSchema,
@@ -46,11 +47,11 @@ export const adminVariantRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await addVariant(c.var.services.db, {
-					productId: c.req.valid("param").id,
-					variant: c.req.valid("json"),
-					actorId: authUser(c).id,
-				}),
+				await addVariant(
+					c.var.services.db,
+					{ productId: c.req.valid("param").id, variant: c.req.valid("json") },
+					auditActor(c),
+				),
 				201,
 			),
 	)
@@ -76,10 +77,11 @@ export const adminVariantRoutes = createRouter()
 		}),
 		async (c) =>
 			c.json(
-				await updateVariant(c.var.services.db, {
-					id: c.req.valid("param").id,
-					changes: c.req.valid("json"),
-				}),
+				await updateVariant(
+					c.var.services.db,
+					{ id: c.req.valid("param").id, changes: c.req.valid("json") },
+					auditActor(c),
+				),
 				200,
 			),
 	)
@@ -105,7 +107,14 @@ export const adminVariantRoutes = createRouter()
 		async (c) => {
 			const { id } = c.req.valid("param");
 			return c.json(
-				{ id, outcome: await removeVariant(c.var.services.db, { id }) },
+				{
+					id,
+					outcome: await removeVariant(
+						c.var.services.db,
+						{ id },
+						auditActor(c),
+					),
+				},
 				200,
 			);
 		},

@@ -11,6 +11,11 @@ import {
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import {
+	type AuditActor,
+	auditedChange,
+	auditSql,
+} from "../admin/audit.queries";
+import {
 	initialStockLedger,
 	type VariantInput,
 } from "./admin.products.service";
@@ -54,12 +59,16 @@ async function productContext(db: Db, where: SQL) {
 	return rows[0];
 }
 
-/** Adds a variant (new option values are appended to the product's lists): 2 round trips. */
+/**
+ * Adds a variant (new option values are appended to the product's lists), audited
+ * (`variant.create`) in its batch: 2 round trips.
+ */
 export async function addVariant(
 	db: Db,
-	params: { productId: string; variant: VariantInput; actorId?: string },
+	params: { productId: string; variant: VariantInput },
+	who: AuditActor,
 ): Promise<AdminVariant> {
-	const { productId, variant: input, actorId } = params;
+	const { productId, variant: input } = params;
 	const product = await productContext(db, sql`p.id = ${productId}::uuid`);
 	if (!product) throw new ApiError("NOT_FOUND", "Product not found");
 	const options = canonicalOptions(product.options, input.options, "options");
@@ -75,7 +84,7 @@ export async function addVariant(
 		status: input.status ?? "active",
 		position: input.position ?? 0,
 	};
-	const ledger = initialStockLedger([row], actorId);
+	const ledger = initialStockLedger([row], who.actorId);
 	const { read } = await translateWriteErrors(
 		batch(db, {
 			variant: db.insert(variants).values(row),
@@ -89,6 +98,22 @@ export async function addVariant(
 			priceRange: refreshPriceRangeSql(sql`${productId}::uuid`).map((q) =>
 				db.execute(q),
 			),
+			audit: db.execute(
+				auditSql(who, {
+					action: "variant.create",
+					targetId: row.id,
+					after: {
+						productId,
+						sku: row.sku,
+						options,
+						price: row.price,
+						compareAtPrice: row.compareAtPrice,
+						status: row.status,
+						position: row.position,
+						onHand: row.onHand,
+					},
+				}),
+			),
 			read: db.execute<AdminVariant>(variantSql(row.id)),
 		}),
 	);
@@ -97,10 +122,14 @@ export async function addVariant(
 	return created;
 }
 
-/** Updates price, SKU, options, status or position; keeps the price range in step. */
+/**
+ * Updates price, SKU, options, status or position, audited (`variant.update`, `after` the
+ * changes); keeps the price range in step.
+ */
 export async function updateVariant(
 	db: Db,
 	params: { id: string; changes: Partial<Omit<VariantInput, "onHand">> },
+	who: AuditActor,
 ): Promise<AdminVariant> {
 	const { id, changes: patch } = params;
 	const product = await productContext(
@@ -114,15 +143,25 @@ export async function updateVariant(
 			: canonicalOptions(product.options, patch.options, "options");
 	const { updated, read } = await translateWriteErrors(
 		batch(db, {
-			updated: db
-				.update(variants)
-				.set({
-					...patch,
-					...(options ? { options } : {}),
-					updatedAt: sql`now()`,
-				})
-				.where(eq(variants.id, id))
-				.returning({ id: variants.id }),
+			updated: auditedChange(
+				db,
+				db
+					.update(variants)
+					.set({
+						...patch,
+						...(options ? { options } : {}),
+						updatedAt: sql`now()`,
+					})
+					.where(eq(variants.id, id))
+					.returning({ id: variants.id }),
+				{ id: variants.id },
+				who,
+				{
+					action: "variant.update",
+					targetId: id,
+					after: { ...patch, ...(options ? { options } : {}) },
+				},
+			),
 			optionValues: appendOptionValuesSql(
 				product.product_id,
 				options ?? {},
@@ -141,31 +180,57 @@ export async function updateVariant(
 
 /**
  * Removes a variant, or archives it when something (orders, later) still references it.
- * The price range is recomputed without it in the same transaction.
+ * The price range is recomputed without it in the same transaction. Either way the statement
+ * that does it writes the audit row (`variant.delete`): `before` the deleted variant, or
+ * `after` `{status: "archived"}`.
  */
 export async function removeVariant(
 	db: Db,
 	params: { id: string },
+	who: AuditActor,
 ): Promise<"deleted" | "archived"> {
 	const { id } = params;
 	const productOf = sql`(select product_id from ${variants} where id = ${id}::uuid)`;
+	const gone = {
+		id: variants.id,
+		productId: variants.productId,
+		sku: variants.sku,
+	};
 	try {
 		const { deleted } = await batch(db, {
 			priceRange: refreshPriceRangeSql(productOf, id).map((q) => db.execute(q)),
-			deleted: db
-				.delete(variants)
-				.where(eq(variants.id, id))
-				.returning({ id: variants.id }),
+			deleted: auditedChange(
+				db,
+				db.delete(variants).where(eq(variants.id, id)).returning(gone),
+				gone,
+				who,
+				{
+					action: "variant.delete",
+					targetId: id,
+					before: sql`json_build_object('productId', changed.product_id, 'sku', changed.sku)`,
+				},
+			),
 		});
 		if (!deleted[0]) throw new ApiError("NOT_FOUND", "Variant not found");
 		return "deleted";
 	} catch (err) {
 		if (!stillReferencedBy(err)) throw err;
 		await batch(db, {
-			archived: db
-				.update(variants)
-				.set({ status: "archived", updatedAt: sql`now()` })
-				.where(eq(variants.id, id)),
+			archived: auditedChange(
+				db,
+				db
+					.update(variants)
+					.set({ status: "archived", updatedAt: sql`now()` })
+					.where(eq(variants.id, id))
+					.returning({ id: variants.id }),
+				{ id: variants.id },
+				who,
+				{
+					action: "variant.delete",
+					targetId: id,
+					after: { status: "archived" },
+				},
+			),
 			priceRange: refreshPriceRangeSql(productOf).map((q) => db.execute(q)),
 		});
 		return "archived";

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { requirePermission, requireRole } from "../../middleware/auth";
+import { auditActor } from "../admin/audit-actor";
 import {
 	adminShippingMethodListSchema,
 	adminShippingMethodSchema,
@@ -63,7 +64,11 @@ export const adminShippingRoutes = router
 		}),
 		async (c) =>
 			c.json(
-				await createShippingMethod(c.var.services.db, c.req.valid("json")),
+				await createShippingMethod(
+					c.var.services.db,
+					c.req.valid("json"),
+					auditActor(c),
+				),
 				201,
 			),
 	)
@@ -97,6 +102,7 @@ export const adminShippingRoutes = router
 					c.var.services.db,
 					c.req.valid("param").code,
 					c.req.valid("json"),
+					auditActor(c),
 				),
 				200,
 			),
@@ -121,7 +127,11 @@ export const adminShippingRoutes = router
 			},
 		}),
 		async (c) => {
-			await deleteShippingMethod(c.var.services.db, c.req.valid("param").code);
+			await deleteShippingMethod(
+				c.var.services.db,
+				c.req.valid("param").code,
+				auditActor(c),
+			);
 			return c.body(null, 204);
 		},
 	);

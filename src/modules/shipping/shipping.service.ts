@@ -3,6 +3,7 @@ import type { Db } from "../../db/client";
 import { shippingMethods } from "../../db/schema";
 import { ApiError, conflict, PG, pgError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { type AuditActor, auditedChange } from "../admin/audit.queries";
 
 export interface ShippingMethodInput {
 	code: string;
@@ -64,12 +65,30 @@ function codeTaken(err: unknown, code: string): unknown {
 		: err;
 }
 
-export async function createShippingMethod(db: Db, input: ShippingMethodInput) {
+/**
+ * Audit rows name a shipping method by its code (permanent, and what the API addresses it by),
+ * written in the statement of each change: `after` what it set, `before` what a delete removed.
+ */
+export async function createShippingMethod(
+	db: Db,
+	input: ShippingMethodInput,
+	who: AuditActor,
+) {
 	try {
-		const [row] = await db
-			.insert(shippingMethods)
-			.values({ id: uuidv7(), ...input })
-			.returning(adminColumns);
+		const [row] = await auditedChange(
+			db,
+			db
+				.insert(shippingMethods)
+				.values({ id: uuidv7(), ...input })
+				.returning(adminColumns),
+			adminColumns,
+			who,
+			{
+				action: "shipping_method.create",
+				targetId: input.code,
+				after: input,
+			},
+		);
 		if (!row) throw new Error("insert returned no shipping method");
 		return row;
 	} catch (err) {
@@ -81,21 +100,51 @@ export async function updateShippingMethod(
 	db: Db,
 	code: string,
 	patch: ShippingMethodPatch,
+	who: AuditActor,
 ) {
-	const [row] = await db
-		.update(shippingMethods)
-		.set({ ...patch, updatedAt: sql`now()` })
-		.where(eq(shippingMethods.code, code))
-		.returning(adminColumns);
+	const [row] = await auditedChange(
+		db,
+		db
+			.update(shippingMethods)
+			.set({ ...patch, updatedAt: sql`now()` })
+			.where(eq(shippingMethods.code, code))
+			.returning(adminColumns),
+		adminColumns,
+		who,
+		{ action: "shipping_method.update", targetId: code, after: patch },
+	);
 	if (!row) throw new ApiError("NOT_FOUND", "Shipping method not found");
 	return row;
 }
 
 /** Orders keep their own snapshot of the method, so deleting one never touches past orders. */
-export async function deleteShippingMethod(db: Db, code: string) {
-	const rows = await db
-		.delete(shippingMethods)
-		.where(eq(shippingMethods.code, code))
-		.returning({ id: shippingMethods.id });
+export async function deleteShippingMethod(
+	db: Db,
+	code: string,
+	who: AuditActor,
+) {
+	const gone = {
+		id: shippingMethods.id,
+		name: shippingMethods.name,
+		price: shippingMethods.price,
+		currency: shippingMethods.currency,
+		freeOver: shippingMethods.freeOver,
+		active: shippingMethods.active,
+	};
+	const rows = await auditedChange(
+		db,
+		db
+			.delete(shippingMethods)
+			.where(eq(shippingMethods.code, code))
+			.returning(gone),
+		gone,
+		who,
+		{
+			action: "shipping_method.delete",
+			targetId: code,
+			before: sql`json_build_object('id', changed.id, 'name', changed.name, 'price', changed.price,
+				'currency', changed.currency, 'freeOver', changed.free_over, 'active', changed.active)`,
+		},
+	);
 	if (!rows[0]) throw new ApiError("NOT_FOUND", "Shipping method not found");
 }

@@ -7,6 +7,7 @@ import {
 } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { authUser, requirePermission } from "../../middleware/auth";
+import { auditActionsByTarget } from "../admin/audit-actions";
 import {
 	adminUserDetailSchema,
 	adminUserListQuery,
@@ -161,8 +162,7 @@ export const adminAuditRoutes = createRouter().openapi(
 		tags,
 		security,
 		summary: "The admin audit log, newest first, in keyset pages",
-		description:
-			"Filters: `actorId`, `action` (e.g. `user.update`), `targetType`, `targetId`, `from`/`to`.",
+		description: `Every admin change (orders, users, the catalog, stock, shipping methods), each written in the statement or batch that makes the change: a refused or failed change leaves no row. Filters: \`actorId\`, \`action\`, \`targetType\`, \`targetId\`, \`from\` (inclusive)/\`to\` (exclusive). Actions by target type: ${auditActionsByTarget()}. One round trip.`,
 		middleware: canRead,
 		request: { query: auditLogQuery },
 		responses: {

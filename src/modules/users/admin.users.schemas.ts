@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { safeText, uintParam } from "../../lib/validation";
+import { AUDIT_ACTION_NAMES, AUDIT_TARGET_TYPES } from "../admin/audit-actions";
 import { addressSchema } from "../me/me.schemas";
 
 const isoTime = z.iso.datetime();
@@ -109,11 +110,26 @@ export const auditEntrySchema = z
 	.object({
 		id: z.uuid(),
 		actorId: z.uuid(),
-		action: z.string(),
-		targetType: z.string(),
-		targetId: z.string(),
-		before: z.unknown().nullable(),
-		after: z.unknown().nullable(),
+		action: z.string().openapi({
+			description: `What was done: ${AUDIT_ACTION_NAMES.join(", ")} (the list may grow)`,
+			example: "product.update",
+		}),
+		targetType: z.string().openapi({
+			description: `The kind of record changed: ${AUDIT_TARGET_TYPES.join(", ")} (the list may grow)`,
+			example: "product",
+		}),
+		targetId: z.string().openapi({
+			description:
+				"The record's id (a shipping method's code, which is what the API addresses it by)",
+		}),
+		before: z.unknown().nullable().openapi({
+			description:
+				"The record before the change, where the statement had it: the deleted record, stock figures, the option's name and values, the user",
+		}),
+		after: z.unknown().nullable().openapi({
+			description:
+				"What the change set (the fields sent), or what it created; null for deletions",
+		}),
 		requestId: z.string().nullable(),
 		at: isoTime,
 	})
@@ -126,14 +142,8 @@ export const auditLogSchema = z.object({
 
 export const auditLogQuery = z.strictObject({
 	actorId: z.uuid().optional(),
-	action: z
-		.string()
-		.regex(/^[a-z_.]{1,64}$/)
-		.optional(),
-	targetType: z
-		.string()
-		.regex(/^[a-z_]{1,64}$/)
-		.optional(),
+	action: z.enum(AUDIT_ACTION_NAMES).optional(),
+	targetType: z.enum(AUDIT_TARGET_TYPES).optional(),
 	targetId: z
 		.string()
 		.max(100)
