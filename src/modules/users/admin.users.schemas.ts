@@ -128,7 +128,7 @@ export const auditEntrySchema = z
 		}),
 		after: z.unknown().nullable().openapi({
 			description:
-				"What the change set (the fields sent), or what it created; null for deletions",
+				'What the change set (the fields sent), or what it created; null for deletions (a delete that archived instead: `{"status": "archived"}`)',
 		}),
 		requestId: z.string().nullable(),
 		at: isoTime,
