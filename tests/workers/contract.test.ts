@@ -77,6 +77,7 @@ describe("the contract check on every test response", () => {
 					sentAt,
 				},
 			],
+			nextCursor: null,
 		});
 		await exchange(
 			"GET",
