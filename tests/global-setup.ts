@@ -1,10 +1,16 @@
+import { execFile } from "node:child_process";
 import { createServer, type Socket } from "node:net";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../dev/embedded-postgres";
 import { migrate } from "../dev/migrate";
 import { createFreshPostgresDatabase, startStack } from "../dev/stack";
 import { startStripeStandin } from "../dev/stripe-standin";
+import {
+	type ContractDocument,
+	prepareContract,
+} from "./workers/helpers/contract-document";
 
 export interface TestStack {
 	connectionString: string;
@@ -32,10 +38,18 @@ const STRIPE_WEBHOOK_SECRET = "whsec_voidshop_tests";
 /**
  * One PostgreSQL server for the whole run — a throwaway embedded PostgreSQL 17 by default, or
  * TEST_DATABASE_URL's server — and the local Neon/Upstash stand-ins on free ports over a fresh
- * database on it (Redis: in-process, or TEST_REDIS_URL) for the workerd tests.
+ * database on it (Redis: in-process, or TEST_REDIS_URL) for the workerd tests; and the OpenAPI
+ * document every test file's contract check reads, built once (again before each watch rerun,
+ * so route changes are seen).
  */
 export default async function setup(project: TestProject) {
 	const log = (line: string) => console.error(line);
+	// Generated beside the stack's start; awaited before the first test file needs it.
+	const contract = contractDocument();
+	contract.catch(() => {}); // awaited below; a failure there fails the run
+	project.onTestsRerun(async () => {
+		project.provide("contract", await contractDocument());
+	});
 	const server = process.env.TEST_DATABASE_URL
 		? { url: process.env.TEST_DATABASE_URL, close: async () => {} }
 		: await startEmbeddedPostgres({ log });
@@ -70,6 +84,7 @@ export default async function setup(project: TestProject) {
 		console.log(
 			`test stack: PostgreSQL ${version} (${process.env.TEST_DATABASE_URL ? "TEST_DATABASE_URL" : "embedded"}), redis=${stack.backends.redis}`,
 		);
+		project.provide("contract", await contract);
 		project.provide("postgresServerUrl", server.url);
 		project.provide("stack", {
 			connectionString: stack.connectionString,
@@ -85,6 +100,31 @@ export default async function setup(project: TestProject) {
 		throw err;
 	}
 	return cleanup;
+}
+
+/**
+ * The API's OpenAPI document, prepared for the contract check (helpers/contract-document.ts), as
+ * JSON. dev/openapi-export.ts builds it in a child process: it imports the Worker's app, which
+ * this file's compiler settings (Node types, tsconfig.node.json) cannot type-check.
+ */
+async function contractDocument(): Promise<string> {
+	const root = fileURLToPath(new URL("..", import.meta.url));
+	const json = await new Promise<string>((resolve, reject) =>
+		execFile(
+			process.execPath,
+			["--import", "tsx", "dev/openapi-export.ts", "-"],
+			{ cwd: root, maxBuffer: 64 * 1024 * 1024 },
+			(err, stdout, stderr) =>
+				err
+					? reject(
+							new Error(
+								`dev/openapi-export.ts failed: ${stderr || err.message}`,
+							),
+						)
+					: resolve(stdout),
+		),
+	);
+	return JSON.stringify(prepareContract(JSON.parse(json) as ContractDocument));
 }
 
 async function serverVersion(url: string): Promise<string> {

@@ -61,5 +61,16 @@ export async function productTitle(slug: string): Promise<string> {
 		const product = await res.json();
 		return `${product.name}: ${product.variants.length} variants`;
 	}
+	// 503 (and 500) are answered by every route that reaches the database; the document adds
+	// them centrally, and the client types them too, with the error envelope.
+	if (res.status === 503) {
+		const { error } = await res.json();
+		const retry = Number(res.headers.get("Retry-After") ?? "1");
+		// @ts-expect-error `code` is the ErrorCode union, not any string
+		if (error.code === "SERVICE_DOWN") return "never";
+		return error.code === "DEPENDENCY_UNAVAILABLE"
+			? `busy, retry in ${retry} s (request ${error.requestId})`
+			: `unavailable (${error.code})`;
+	}
 	return `HTTP ${res.status}`;
 }

@@ -234,6 +234,21 @@ export function cachedJson<T extends z.ZodType>(
 	};
 }
 
+/**
+ * A complete list in the one list shape, `{data, nextCursor}`: everything in one answer, so
+ * `nextCursor` is always null (a client that pages every list stops at once). Answer it with
+ * `{ data, nextCursor: null }`.
+ */
+export function completeList<T extends z.ZodType>(item: T) {
+	return z.object({
+		data: z.array(item),
+		nextCursor: z.null().openapi({
+			description:
+				"Always null: this list is complete, there is no next page (the shape every list shares)",
+		}),
+	});
+}
+
 /** A JSON request body; `required: false` for endpoints that also accept an empty body. */
 export function jsonBody<T extends z.ZodType>(schema: T, required = true) {
 	return { required, content: { "application/json": { schema } } };

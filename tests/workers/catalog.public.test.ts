@@ -21,9 +21,12 @@ describe("GET /v1/categories", () => {
 		const res = await call(`/v1/categories?fresh=${unique()}`);
 		expect(res.status).toBe(200);
 		expect(dbRoundTrips(res)).toBeLessThanOrEqual(1);
-		const { data } = (await res.json()) as {
+		const { data, nextCursor } = (await res.json()) as {
 			data: { id: string; children: { id: string }[] }[];
+			nextCursor: null;
 		};
+		// The one list shape: the tree is complete, so there is never a next page.
+		expect(nextCursor).toBeNull();
 		const mine = data.find((n) => n.id === root.id);
 		expect(mine?.children.map((c) => c.id)).toEqual([first.id, second.id]);
 	});

@@ -1,5 +1,10 @@
-import { describe, expect, it } from "vitest";
-import { conform } from "./helpers/contract";
+import { describe, expect, inject, it } from "vitest";
+import { createApp } from "../../src/app";
+import { conform, documentOf } from "./helpers/contract";
+import {
+	type ContractDocument,
+	prepareContract,
+} from "./helpers/contract-document";
 import { BASE } from "./helpers/http";
 
 /** The contract check itself: what it must refuse, with messages precise enough to fix the document. */
@@ -53,6 +58,12 @@ describe("the contract check on every test response", () => {
 		).rejects.toThrow(/at \/error\/details\/fields\/0: .*"code"/);
 	});
 
+	it("fails a property the document does not describe", async () => {
+		await expect(
+			exchange("GET", "/health/live", 200, { status: "ok", uptime: 1 }),
+		).rejects.toThrow(/at \/uptime: a property the document does not describe/);
+	});
+
 	it("fails a timestamp that is not ISO 8601 UTC", async () => {
 		const mail = (sentAt: string) => ({
 			data: [
@@ -66,6 +77,7 @@ describe("the contract check on every test response", () => {
 					sentAt,
 				},
 			],
+			nextCursor: null,
 		});
 		await exchange(
 			"GET",
@@ -111,5 +123,43 @@ describe("the contract check on every test response", () => {
 		await expect(
 			exchange("GET", "/nowhere", 404, { error: "nope" }),
 		).rejects.toThrow(/body does not match/);
+	});
+
+	it("checks against the document the app builds (generated once per run, in Node)", () => {
+		// tests/global-setup.ts generates the document in a child process; any drift from what the
+		// Worker's own code builds (a stale or foreign document) would make every check meaningless.
+		const { servers: _, ...injected } = JSON.parse(inject("contract"));
+		const { servers: __, ...built } = prepareContract(
+			documentOf(createApp()),
+		) as ContractDocument & { servers: unknown };
+		expect(injected).toEqual(built);
+	});
+
+	it("refuses, at the start of the run, a reference the check could not resolve", () => {
+		const doc = (ref: string): ContractDocument => ({
+			paths: {
+				"/x": {
+					get: {
+						operationId: "getX",
+						responses: {
+							200: {
+								description: "x",
+								content: { "application/json": { schema: { $ref: ref } } },
+							},
+						},
+					},
+				},
+			},
+			components: { schemas: { Known: { type: "object" } } },
+		});
+		expect(() =>
+			prepareContract(doc("#/components/schemas/Known")),
+		).not.toThrow();
+		expect(() => prepareContract(doc("#/components/schemas/Gone"))).toThrow(
+			"$ref #/components/schemas/Gone is not a schema component",
+		);
+		expect(() =>
+			prepareContract(doc("https://elsewhere.test/schema.json")),
+		).toThrow("is not a schema component");
 	});
 });

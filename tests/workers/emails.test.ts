@@ -297,9 +297,11 @@ describe("GET /v1/dev/emails", () => {
 			`/v1/dev/emails?to=${encodeURIComponent(to)}`,
 		);
 		expect(res.status).toBe(200);
-		const { data } = (await res.json()) as {
+		const { data, nextCursor } = (await res.json()) as {
 			data: { subject: string; text: string }[];
+			nextCursor: null;
 		};
+		expect(nextCursor).toBeNull(); // the whole mailbox at once: no next page
 		expect(data).toEqual([
 			expect.objectContaining({ subject: "Reset your password" }),
 		]);

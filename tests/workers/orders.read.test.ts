@@ -292,7 +292,11 @@ describe("GET /v1/orders/{id}/items", () => {
 		expect(res.status).toBe(200);
 		expect(dbRoundTrips(res)).toBe(1);
 		expect(res.headers.get("Cache-Control")).toBe("no-store");
-		const { data } = (await res.json()) as { data: unknown[] };
+		const { data, nextCursor } = (await res.json()) as {
+			data: unknown[];
+			nextCursor: null;
+		};
+		expect(nextCursor).toBeNull(); // every line at once: the one list shape, no next page
 		const view = (await (
 			await call(`/v1/orders/${order.id}`, { headers })
 		).json()) as { items: unknown[] };
@@ -351,7 +355,10 @@ describe("orders placed through checkout", () => {
 		const items = await call(`/v1/orders/${placed.order.id}/items`, {
 			headers,
 		});
-		expect(await items.json()).toEqual({ data: placed.order.items });
+		expect(await items.json()).toEqual({
+			data: placed.order.items,
+			nextCursor: null,
+		});
 	});
 
 	it("lets a guest read their order with the order token from checkout, and nobody else", async () => {

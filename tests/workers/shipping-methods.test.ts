@@ -53,12 +53,14 @@ const publicList = async (query = `fresh=${unique()}`) => {
 	expect(res.status).toBe(200);
 	return (await res.json()) as {
 		data: { code: string; price: number; freeOver: number | null }[];
+		nextCursor: null;
 	};
 };
 
 describe("GET /v1/shipping-methods", () => {
 	it("lists the seeded methods in position order, with public fields only", async () => {
-		const { data } = await publicList();
+		const { data, nextCursor } = await publicList();
+		expect(nextCursor).toBeNull(); // complete: the one list shape, never a next page
 		const seeded = data.filter((m) => ["standard", "express"].includes(m.code));
 		expect(seeded).toEqual([
 			{
@@ -115,7 +117,11 @@ describe("GET /v1/admin/shipping-methods", () => {
 		const res = await admin(BASE);
 		expect(res.status).toBe(200);
 		expect(dbRoundTrips(res)).toBe(1);
-		const { data } = (await res.json()) as { data: AdminMethod[] };
+		const { data, nextCursor } = (await res.json()) as {
+			data: AdminMethod[];
+			nextCursor: null;
+		};
+		expect(nextCursor).toBeNull();
 		expect(data.find((m) => m.code === hidden.code)).toEqual(hidden);
 		expect(data.find((m) => m.code === "standard")).toMatchObject({
 			active: true,

@@ -37,7 +37,10 @@ export const catalogRoutes = createRouter()
 			responses: { ...cachedJson(categoryTreeSchema, "category tree") },
 		}),
 		async (c) =>
-			c.json({ data: await getCategoryTree(c.var.services.db) }, 200),
+			c.json(
+				{ data: await getCategoryTree(c.var.services.db), nextCursor: null },
+				200,
+			),
 	)
 	.openapi(
 		createRoute({

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { completeList } from "../../lib/openapi";
 import { safeText, uintParam } from "../../lib/validation";
 import { SORTS } from "./cursor";
 
@@ -280,9 +281,8 @@ const categoryNodeSchema: z.ZodType<CategoryTreeNode> = z
 	})
 	.openapi("CategoryNode");
 
-export const categoryTreeSchema = z.object({
-	data: z.array(categoryNodeSchema),
-});
+/** The whole tree, complete (`nextCursor` always null). */
+export const categoryTreeSchema = completeList(categoryNodeSchema);
 
 export const categoryDetailSchema = z.object({
 	...categoryFields,

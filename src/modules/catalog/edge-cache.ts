@@ -16,7 +16,7 @@ const STALE_SECONDS = 30;
 const CATALOG_CACHE_CONTROL = `public, max-age=0, s-maxage=${FRESH_SECONDS}, stale-while-revalidate=${STALE_SECONDS}`;
 
 /** Bumped when a response shape changes, so a deploy never serves the old shape from cache. */
-const CACHE_VERSION = "2";
+const CACHE_VERSION = "3";
 
 /**
  * Same URL regardless of query parameter order, so `?a=1&b=2` and `?b=2&a=1` share an entry;

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../lib/errors";
-import { errorResponses, jsonContent } from "../../lib/openapi";
+import { completeList, errorResponses, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { devMailbox } from "./providers";
 
@@ -36,7 +36,7 @@ export const devMailboxRoutes = createRouter().openapi(
 		middleware: [developmentOnly] as const,
 		request: { query: z.object({ to: z.email().optional() }) },
 		responses: {
-			200: jsonContent(z.object({ data: z.array(mailboxEntry) }), "emails"),
+			200: jsonContent(completeList(mailboxEntry), "emails"),
 			...errorResponses("VALIDATION_FAILED", "NOT_FOUND"),
 		},
 	}),
@@ -46,6 +46,6 @@ export const devMailboxRoutes = createRouter().openapi(
 			(m) => !to || m.to.email.toLowerCase() === to.toLowerCase(),
 		);
 		c.header("Cache-Control", "no-store");
-		return c.json({ data }, 200);
+		return c.json({ data, nextCursor: null }, 200);
 	},
 );

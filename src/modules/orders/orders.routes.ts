@@ -123,6 +123,7 @@ export const orderRoutes = createRouter()
 						await orderReader(c),
 						c.req.valid("param").id,
 					),
+					nextCursor: null,
 				},
 				200,
 			),

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { orderActor, orderStatus } from "../../db/schema";
+import { completeList } from "../../lib/openapi";
 import { uintParam } from "../../lib/validation";
 
 /** Every timestamp of an order, as ISO 8601 UTC with milliseconds (`…T12:00:00.000Z`). */
@@ -118,7 +119,8 @@ export const orderSchema = z
 
 export type OrderView = z.infer<typeof orderSchema>;
 
-export const orderItemsSchema = z.object({ data: z.array(orderItemSchema) });
+/** An order's lines, complete (`nextCursor` always null). */
+export const orderItemsSchema = completeList(orderItemSchema);
 
 /** One row of the order history (and of /v1/me's recentOrders). */
 export const orderSummarySchema = z

@@ -41,7 +41,13 @@ export const adminShippingRoutes = router
 			},
 		}),
 		async (c) =>
-			c.json({ data: await listAllShippingMethods(c.var.services.db) }, 200),
+			c.json(
+				{
+					data: await listAllShippingMethods(c.var.services.db),
+					nextCursor: null,
+				},
+				200,
+			),
 	)
 	.openapi(
 		createRoute({

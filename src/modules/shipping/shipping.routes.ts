@@ -20,5 +20,11 @@ export const shippingRoutes = createRouter().openapi(
 		},
 	}),
 	async (c) =>
-		c.json({ data: await listActiveShippingMethods(c.var.services.db) }, 200),
+		c.json(
+			{
+				data: await listActiveShippingMethods(c.var.services.db),
+				nextCursor: null,
+			},
+			200,
+		),
 );

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { completeList } from "../../lib/openapi";
 import { moneySchema } from "../catalog/admin.schemas";
 
 const MAX_INT4 = 2 ** 31 - 1;
@@ -43,9 +44,8 @@ export const shippingMethodSchema = z
 	})
 	.openapi("ShippingMethod");
 
-export const shippingMethodListSchema = z.object({
-	data: z.array(shippingMethodSchema),
-});
+/** Every active method, complete (`nextCursor` always null). */
+export const shippingMethodListSchema = completeList(shippingMethodSchema);
 
 export const adminShippingMethodSchema = shippingMethodSchema
 	.extend({
@@ -57,9 +57,10 @@ export const adminShippingMethodSchema = shippingMethodSchema
 	})
 	.openapi("AdminShippingMethod");
 
-export const adminShippingMethodListSchema = z.object({
-	data: z.array(adminShippingMethodSchema),
-});
+/** Every method, inactive ones included, complete (`nextCursor` always null). */
+export const adminShippingMethodListSchema = completeList(
+	adminShippingMethodSchema,
+);
 
 const writableFields = {
 	name: nameSchema,

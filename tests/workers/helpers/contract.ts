@@ -1,8 +1,17 @@
-import { dereference, type OutputUnit, validate } from "@cfworker/json-schema";
-import { createApp } from "../../../src/app";
+import { type OutputUnit, validate } from "@cfworker/json-schema";
+import { inject } from "vitest";
+import type { createApp } from "../../../src/app";
 import { ERROR_STATUS, type ErrorCode } from "../../../src/lib/errors";
 import { errorComponentName } from "../../../src/lib/openapi";
 import { openApiDocument } from "../../../src/lib/openapi-document";
+import {
+	type ContractDocument,
+	type DocResponse,
+	type Operation,
+	prepareContract,
+	SCHEMAS,
+	type Schema,
+} from "./contract-document";
 
 /**
  * The contract check every test response goes through (call() and callWith() in http.ts): the
@@ -14,22 +23,14 @@ import { openApiDocument } from "../../../src/lib/openapi-document";
  * Validation is @cfworker/json-schema, which interprets schemas instead of generating code.
  * Production workerd refuses `new Function`; the test pool happens to allow it today (so ajv
  * would run), but a check that needs no such privilege and no pre-compilation step cannot break
- * when the pool tightens. The document is generated and dereferenced once per test-file isolate
- * (~165 ms), not per call; each check then costs well under a millisecond.
+ * when the pool tightens.
+ *
+ * The document is generated and prepared once per run, in Node (tests/global-setup.ts,
+ * contract-document.ts), and injected into every test file: a file only parses it and indexes
+ * its paths and components (a few milliseconds), where building it in each file cost ~150 ms.
+ * contract.test.ts checks the injected document is the one the app builds.
  */
 
-interface Schema {
-	[key: string]: unknown;
-}
-interface DocResponse {
-	description: string;
-	headers?: Record<string, unknown>;
-	content?: Record<string, { schema?: Schema }>;
-}
-interface Operation {
-	operationId: string;
-	responses: Record<string, DocResponse>;
-}
 interface Template {
 	template: string;
 	pattern: RegExp;
@@ -39,7 +40,8 @@ interface Template {
 }
 interface Contract {
 	templates: Template[];
-	lookup: ReturnType<typeof dereference>;
+	/** Every schema component by the exact `$ref` string that names it. */
+	lookup: Record<string, Schema>;
 }
 
 /** Headers whose presence must be documented on the response that sets them. */
@@ -57,7 +59,6 @@ const TRACKED_HEADERS = [
 	"Allow",
 ];
 
-const DOC_URI = "https://contract.voidshop.test/openapi.json";
 type App = ReturnType<typeof createApp>;
 let standard: Contract | undefined;
 /** Apps with test-only routes of their own, each checked against its own document. */
@@ -65,21 +66,23 @@ const custom = new WeakMap<App, Contract>();
 
 function contract(app?: App): Contract {
 	if (!app) {
-		standard ??= compile(createApp());
+		standard ??= index(JSON.parse(inject("contract")) as ContractDocument);
 		return standard;
 	}
-	const compiled = custom.get(app) ?? compile(app);
+	const compiled = custom.get(app) ?? index(prepareContract(documentOf(app)));
 	custom.set(app, compiled);
 	return compiled;
 }
 
-function compile(app: App): Contract {
-	const doc = JSON.parse(
+/** An app's document as the run's is generated (JSON, so in the same form as the injected one). */
+export function documentOf(app: App): ContractDocument {
+	return JSON.parse(
 		JSON.stringify(openApiDocument(app, "http://voidshop.test")),
-	) as {
-		paths: Record<string, Record<string, Operation>>;
-		components: { schemas: Record<string, unknown> };
-	};
+	) as ContractDocument;
+}
+
+/** The prepared document, indexed: path templates for matching, components for `$ref`s. */
+function index(doc: ContractDocument): Contract {
 	const templates = Object.entries(doc.paths).map(([template, item]) => {
 		const segments = template.split("/").filter(Boolean);
 		const source = segments
@@ -94,74 +97,10 @@ function compile(app: App): Contract {
 		};
 	});
 	templates.sort((a, b) => b.literals - a.literals);
-	const extended = new Set<unknown>();
-	for (const ref of allOfRefs(doc))
-		extended.add(doc.components.schemas[ref.replace(SCHEMAS, "")]);
-	closeObjects(doc, extended);
-	pinTimestamps(doc);
-	return { templates, lookup: dereference({ ...doc, $id: DOC_URI }) };
-}
-
-/**
- * The API promises ISO 8601 UTC timestamps (`2026-10-26T00:03:52.123Z`), but JSON Schema's
- * `date-time` (RFC 3339) also admits a space for the `T` and any offset: Postgres's own
- * `2026-10-26 00:03:52.1+00:00` would pass. Every documented `date-time` is held to the UTC form.
- */
-export const UTC_TIMESTAMP =
-	"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?Z$";
-
-function pinTimestamps(node: unknown) {
-	if (Array.isArray(node)) {
-		for (const item of node) pinTimestamps(item);
-		return;
-	}
-	if (!node || typeof node !== "object") return;
-	const schema = node as Record<string, unknown>;
-	if (schema.format === "date-time" && schema.pattern === undefined)
-		schema.pattern = UTC_TIMESTAMP;
-	for (const value of Object.values(schema)) pinTimestamps(value);
-}
-
-const SCHEMAS = "#/components/schemas/";
-
-/** The components some `allOf` extends (`allOf: [{ $ref }, { more properties }]`). */
-function allOfRefs(node: unknown, inAllOf = false): string[] {
-	if (Array.isArray(node)) return node.flatMap((n) => allOfRefs(n, inAllOf));
-	if (!node || typeof node !== "object") return [];
-	const schema = node as Record<string, unknown>;
-	const own = inAllOf && typeof schema.$ref === "string" ? [schema.$ref] : [];
-	return [
-		...own,
-		...Object.entries(schema).flatMap(([key, value]) =>
-			allOfRefs(value, key === "allOf"),
-		),
-	];
-}
-
-/**
- * Makes every documented object closed (`additionalProperties: false`) for the check, so a
- * field the Worker sends but the document does not describe fails too (JSON Schema would
- * allow it). What an `allOf` combines stays open, nested objects included: a component that
- * another extends (`Order` → `AdminOrder`) may meet the extension's extra fields anywhere.
- */
-function closeObjects(node: unknown, open: Set<unknown>, inAllOf = false) {
-	if (Array.isArray(node)) {
-		for (const item of node) closeObjects(item, open, inAllOf);
-		return;
-	}
-	if (!node || typeof node !== "object" || open.has(node)) return;
-	const schema = node as Record<string, unknown>;
-	if (
-		!inAllOf &&
-		schema.properties &&
-		typeof schema.properties === "object" &&
-		schema.additionalProperties === undefined &&
-		schema.patternProperties === undefined &&
-		schema.unevaluatedProperties === undefined
-	)
-		schema.additionalProperties = false;
-	for (const [key, value] of Object.entries(schema))
-		closeObjects(value, open, key === "allOf");
+	const lookup: Record<string, Schema> = Object.create(null);
+	for (const [name, schema] of Object.entries(doc.components.schemas))
+		lookup[SCHEMAS + name] = schema;
+	return { templates, lookup };
 }
 
 function escapeRegExp(text: string): string {
@@ -227,7 +166,7 @@ export async function conform(
 				"application/json": {
 					schema: {
 						anyOf: codes.map((code) => ({
-							$ref: `${DOC_URI}#/components/schemas/${errorComponentName(code)}`,
+							$ref: SCHEMAS + errorComponentName(code),
 						})),
 					},
 				},
