@@ -97,6 +97,26 @@ async function expectAudited(
 	return row;
 }
 
+/**
+ * An audited update: `before` is exactly the old values of the fields it changed, read in the
+ * update's own statement, and `after` exactly the new ones.
+ */
+async function expectUpdateAudited(
+	res: Response,
+	who: Admin,
+	entry: {
+		action: string;
+		targetType: string;
+		targetId: string;
+		before: Record<string, unknown>;
+		after: Record<string, unknown>;
+	},
+): Promise<void> {
+	const row = await expectAudited(res, who, entry);
+	expect(row.before).toEqual(entry.before);
+	expect(row.after).toEqual(entry.after);
+}
+
 /** A refused change: its error, and not one audit row for the admin who asked. */
 async function expectRefusedUnaudited(
 	res: Response,
@@ -167,10 +187,11 @@ describe("categories", () => {
 		);
 		expect(renamed.status).toBe(200);
 		expect(dbRoundTrips(renamed)).toBe(1);
-		await expectAudited(renamed, renamer, {
+		await expectUpdateAudited(renamed, renamer, {
 			action: "category.update",
 			targetType: "category",
 			targetId: child.id,
+			before: { name: child.name },
 			after: { name: "Renamed" },
 		});
 
@@ -183,10 +204,11 @@ describe("categories", () => {
 		);
 		expect(moved.status).toBe(200);
 		expect(dbRoundTrips(moved)).toBe(1);
-		await expectAudited(moved, mover, {
+		await expectUpdateAudited(moved, mover, {
 			action: "category.move",
 			targetType: "category",
 			targetId: child.id,
+			before: { parentId: null },
 			after: { parentId: parent.id },
 		});
 
@@ -299,7 +321,9 @@ describe("products", () => {
 	});
 
 	it("PATCH /v1/admin/products/{id}: product.update with the changes; an unknown product (404) writes none", async () => {
-		const p = await product();
+		const p = await createProduct((await createCategory()).id, {
+			tags: ["before"],
+		});
 		const who = await newAdmin();
 		const res = await send(who, "PATCH", `/v1/admin/products/${p.id}`, {
 			name: "Renamed product",
@@ -307,10 +331,11 @@ describe("products", () => {
 		});
 		expect(res.status).toBe(200);
 		expect(dbRoundTrips(res)).toBe(1);
-		await expectAudited(res, who, {
+		await expectUpdateAudited(res, who, {
 			action: "product.update",
 			targetType: "product",
 			targetId: p.id,
+			before: { name: p.name, tags: ["before"] },
 			after: { name: "Renamed product", tags: ["audited"] },
 		});
 
@@ -421,10 +446,11 @@ describe("variants and stock", () => {
 		});
 		expect(res.status).toBe(200);
 		expect(dbRoundTrips(res)).toBe(2);
-		await expectAudited(res, who, {
+		await expectUpdateAudited(res, who, {
 			action: "variant.update",
 			targetType: "variant",
 			targetId: variantId,
+			before: { price: p.variants[0]?.price },
 			after: { price: 1234 },
 		});
 
@@ -703,10 +729,11 @@ describe("images", () => {
 		});
 		expect(res.status).toBe(200);
 		expect(dbRoundTrips(res)).toBe(1);
-		await expectAudited(res, who, {
+		await expectUpdateAudited(res, who, {
 			action: "image.update",
 			targetType: "image",
 			targetId: image.id,
+			before: { alt: "Front" },
 			after: { alt: "Back" },
 		});
 
@@ -830,7 +857,12 @@ describe("shipping methods", () => {
 		const code = `audit-${unique()}`;
 		created.add(code);
 		expect(
-			(await send(await newAdmin(), "POST", BASE, method(code))).status,
+			(
+				await send(await newAdmin(), "POST", BASE, {
+					...method(code),
+					freeOver: 5000,
+				})
+			).status,
 		).toBe(201);
 		const who = await newAdmin();
 		const res = await send(who, "PATCH", `${BASE}/${code}`, {
@@ -839,10 +871,11 @@ describe("shipping methods", () => {
 		});
 		expect(res.status).toBe(200);
 		expect(dbRoundTrips(res)).toBe(1);
-		await expectAudited(res, who, {
+		await expectUpdateAudited(res, who, {
 			action: "shipping_method.update",
 			targetType: "shipping_method",
 			targetId: code,
+			before: { price: 700, freeOver: 5000 },
 			after: { price: 990, freeOver: null },
 		});
 

@@ -1,11 +1,17 @@
 import {
+	and,
 	type ColumnsSelection,
+	getTableColumns,
 	is,
 	SQL,
 	type SQLWrapper,
 	sql,
 } from "drizzle-orm";
-import type { PgSelectBase } from "drizzle-orm/pg-core";
+import type {
+	PgSelectBase,
+	PgTable,
+	PgUpdateSetSource,
+} from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
 import { uuidv7 } from "../../lib/ids";
 import { AUDIT_ACTIONS, type AuditAction } from "./audit-actions";
@@ -79,6 +85,55 @@ export function auditedChange<S extends ColumnsSelection>(
 	// Typed for the caller's selection: drizzle cannot check a generic one's RETURNING.
 	return db
 		.with(changed, audit)
+		.select()
+		.from(changed as never) as unknown as PgSelectBase<"changed", S, "single">;
+}
+
+/**
+ * An audited UPDATE of the one row of `table` that `row` names, as one statement of three CTEs:
+ * `previous` reads (and locks, `for update`) that row's values of the fields `entry.after`
+ * names, `changed` is the update (`set`, where `row` and `where`, returning `selection`), and
+ * `audit` writes the row with `before` those old values and `after` the new ones. The update's
+ * WHERE needs `previous`, so the read runs first, and under the row lock: it is the row the
+ * update changed, however another writer raced it. Every CTE shares one snapshot, so this costs
+ * no round trip more than the bare update. Nothing matched or refused: no audit row, as with
+ * auditedChange. `entry.after`'s keys are `table`'s column keys (the patch the route was sent).
+ */
+export function auditedUpdate<T extends PgTable, S extends ColumnsSelection>(
+	db: Db,
+	table: T,
+	p: { set: PgUpdateSetSource<T>; row: SQL; where?: SQL; selection: S },
+	who: AuditActor,
+	entry: Omit<AuditEntry, "before" | "after"> & {
+		after: { [K in keyof T["$inferInsert"]]?: unknown };
+	},
+) {
+	const columns = getTableColumns(table);
+	const sent = Object.entries(entry.after).filter(([, v]) => v !== undefined);
+	const fields = sent.map(([key]) => {
+		const column = columns[key];
+		if (!column) throw new Error(`audited update: no column ${key}`);
+		return sql`${key}::text, ${column}`;
+	});
+	const previous = db.$with("previous", {}).as(
+		sql`select jsonb_build_object(${sql.join(fields, sql`, `)}) as old_values
+			from ${table} where ${p.row} for update`,
+	);
+	const update = db
+		.update(table as PgTable)
+		.set(p.set as never)
+		.where(and(p.row, p.where, sql`exists (select 1 from previous)`))
+		.returning(p.selection as never);
+	const changed = db.$with("changed", p.selection).as(update.getSQL());
+	const audit = db.$with("audit", {}).as(
+		auditSql(who, {
+			...entry,
+			before: sql`previous.old_values`,
+			from: sql`changed, previous`,
+		}),
+	);
+	return db
+		.with(previous, changed, audit)
 		.select()
 		.from(changed as never) as unknown as PgSelectBase<"changed", S, "single">;
 }

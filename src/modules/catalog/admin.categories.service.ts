@@ -4,7 +4,11 @@ import type { Db } from "../../db/client";
 import { categories, products } from "../../db/schema";
 import { ApiError, conflict, validationFailed } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { type AuditActor, auditedChange } from "../admin/audit.queries";
+import {
+	type AuditActor,
+	auditedChange,
+	auditedUpdate,
+} from "../admin/audit.queries";
 import {
 	RESTRICTING,
 	stillReferencedBy,
@@ -80,14 +84,15 @@ export async function updateCategory(
 	const { updated, existing } = await translateWriteErrors(
 		batch(db, {
 			lock: db.execute(TREE_LOCK),
-			updated: auditedChange(
+			updated: auditedUpdate(
 				db,
-				db
-					.update(categories)
-					.set({ ...changes, updatedAt: sql`now()` })
-					.where(sql`${categories.id} = ${id} and ${notACycle}`)
-					.returning(columns),
-				columns,
+				categories,
+				{
+					set: { ...changes, updatedAt: sql`now()` },
+					row: eq(categories.id, id),
+					where: notACycle,
+					selection: columns,
+				},
 				who,
 				{
 					action: parentId === undefined ? "category.update" : "category.move",

@@ -8,7 +8,7 @@ import { uuidv7 } from "../../lib/ids";
 import { imageUrl } from "../../lib/image-url";
 import {
 	type AuditActor,
-	auditedChange,
+	auditedUpdate,
 	auditSql,
 } from "../admin/audit.queries";
 import { queueImageDeletionsSql } from "./image-cleanup.jobs";
@@ -203,36 +203,35 @@ export async function updateImage(
 	who: AuditActor,
 ): Promise<ImageRow> {
 	const { id, changes: patch } = params;
-	const update = db
-		.update(images)
-		.set({
-			...(patch.alt === undefined ? {} : { alt: patch.alt }),
-			...(patch.variantId === undefined ? {} : { variantId: patch.variantId }),
-		})
-		.where(
-			and(
-				eq(images.id, id),
-				patch.variantId
-					? exists(
-							db
-								.select({ id: variants.id })
-								.from(variants)
-								.where(
-									and(
-										eq(variants.id, patch.variantId),
-										eq(variants.productId, images.productId),
-									),
+	const [row] = await auditedUpdate(
+		db,
+		images,
+		{
+			set: {
+				...(patch.alt === undefined ? {} : { alt: patch.alt }),
+				...(patch.variantId === undefined
+					? {}
+					: { variantId: patch.variantId }),
+			},
+			row: eq(images.id, id),
+			where: patch.variantId
+				? exists(
+						db
+							.select({ id: variants.id })
+							.from(variants)
+							.where(
+								and(
+									eq(variants.id, patch.variantId),
+									eq(variants.productId, images.productId),
 								),
-						)
-					: undefined,
-			),
-		)
-		.returning(imageColumns);
-	const [row] = await auditedChange(db, update, imageColumns, who, {
-		action: "image.update",
-		targetId: id,
-		after: patch,
-	});
+							),
+					)
+				: undefined,
+			selection: imageColumns,
+		},
+		who,
+		{ action: "image.update", targetId: id, after: patch },
+	);
 	if (!row)
 		throw new ApiError(
 			"NOT_FOUND",

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { batch } from "../../db/batch";
 import type { Db } from "../../db/client";
 import {
@@ -16,6 +16,7 @@ import { imageUrl } from "../../lib/image-url";
 import {
 	type AuditActor,
 	auditedChange,
+	auditedUpdate,
 	auditSql,
 } from "../admin/audit.queries";
 import {
@@ -203,14 +204,15 @@ export async function updateProduct(
 					and not exists (select 1 from ${orderItems} oi where oi.product_id = ${id}::uuid)))`;
 	const { updated, read } = await translateWriteErrors(
 		batch(db, {
-			updated: auditedChange(
+			updated: auditedUpdate(
 				db,
-				db
-					.update(products)
-					.set({ ...changes, updatedAt: sql`now()` })
-					.where(and(eq(products.id, id), currencyMayChange))
-					.returning({ id: products.id }),
-				{ id: products.id },
+				products,
+				{
+					set: { ...changes, updatedAt: sql`now()` },
+					row: eq(products.id, id),
+					where: currencyMayChange,
+					selection: { id: products.id },
+				},
 				who,
 				{ action: "product.update", targetId: id, after: changes },
 			),

@@ -13,6 +13,7 @@ import { uuidv7 } from "../../lib/ids";
 import {
 	type AuditActor,
 	auditedChange,
+	auditedUpdate,
 	auditSql,
 } from "../admin/audit.queries";
 import {
@@ -143,18 +144,18 @@ export async function updateVariant(
 			: canonicalOptions(product.options, patch.options, "options");
 	const { updated, read } = await translateWriteErrors(
 		batch(db, {
-			updated: auditedChange(
+			updated: auditedUpdate(
 				db,
-				db
-					.update(variants)
-					.set({
+				variants,
+				{
+					set: {
 						...patch,
 						...(options ? { options } : {}),
 						updatedAt: sql`now()`,
-					})
-					.where(eq(variants.id, id))
-					.returning({ id: variants.id }),
-				{ id: variants.id },
+					},
+					row: eq(variants.id, id),
+					selection: { id: variants.id },
+				},
 				who,
 				{
 					action: "variant.update",

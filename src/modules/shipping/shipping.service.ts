@@ -3,7 +3,11 @@ import type { Db } from "../../db/client";
 import { shippingMethods } from "../../db/schema";
 import { ApiError, conflict, PG, pgError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { type AuditActor, auditedChange } from "../admin/audit.queries";
+import {
+	type AuditActor,
+	auditedChange,
+	auditedUpdate,
+} from "../admin/audit.queries";
 
 export interface ShippingMethodInput {
 	code: string;
@@ -102,14 +106,14 @@ export async function updateShippingMethod(
 	patch: ShippingMethodPatch,
 	who: AuditActor,
 ) {
-	const [row] = await auditedChange(
+	const [row] = await auditedUpdate(
 		db,
-		db
-			.update(shippingMethods)
-			.set({ ...patch, updatedAt: sql`now()` })
-			.where(eq(shippingMethods.code, code))
-			.returning(adminColumns),
-		adminColumns,
+		shippingMethods,
+		{
+			set: { ...patch, updatedAt: sql`now()` },
+			row: eq(shippingMethods.code, code),
+			selection: adminColumns,
+		},
 		who,
 		{ action: "shipping_method.update", targetId: code, after: patch },
 	);
