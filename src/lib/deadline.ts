@@ -1,5 +1,5 @@
 /**
- * Deadlines on outbound calls (Redis, the database, the email provider) that measure the
+ * Deadlines on outbound calls (Redis, the database, the email provider, Stripe) that measure the
  * dependency, not the isolate.
  *
  * An isolate runs its requests on one thread, and workerd reads sockets and fires timers only when
