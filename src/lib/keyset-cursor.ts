@@ -28,6 +28,26 @@ export function decodeKeyset<T>(
 	return keyset;
 }
 
+/**
+ * A keyset page from a query that asked for `limit + 1` rows: the first `limit` rows, and the
+ * cursor after the last of them when the extra row says another page exists (else null).
+ */
+export function keysetPage<Row>(
+	rows: Row[],
+	limit: number,
+	keysetOf: (last: Row) => object,
+): { rows: Row[]; nextCursor: string | null } {
+	const page = rows.slice(0, limit);
+	const last = page.at(-1);
+	return {
+		rows: page,
+		nextCursor:
+			rows.length > limit && last !== undefined
+				? encodeKeyset(keysetOf(last))
+				: null,
+	};
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The common `{t, id}` keyset (a time or sort key in integer form, then the row's UUID). */

@@ -3,7 +3,7 @@ import type { Db } from "../../db/client";
 import { inventoryLedger, products, variants } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { decodeKeyset, encodeKeyset } from "../../lib/keyset-cursor";
+import { decodeKeyset, keysetPage } from "../../lib/keyset-cursor";
 import { MAX_INT4 } from "../../lib/validation";
 import { type AuditActor, auditSql } from "../admin/audit.queries";
 import { translateWriteErrors } from "./admin.write-errors";
@@ -139,13 +139,9 @@ export async function lowStock(
 		.orderBy(available, variants.sku)
 		// One row more than the page says whether another page exists, in the same statement.
 		.limit(params.limit + 1);
-	const data = rows.slice(0, params.limit);
-	const last = data.at(-1);
-	return {
-		data,
-		nextCursor:
-			rows.length > params.limit && last
-				? encodeKeyset({ a: last.available, sku: last.sku })
-				: null,
-	};
+	const page = keysetPage(rows, params.limit, (last) => ({
+		a: last.available,
+		sku: last.sku,
+	}));
+	return { data: page.rows, nextCursor: page.nextCursor };
 }

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
 	decodeKeyset,
-	encodeKeyset,
+	keysetPage,
 	timeIdKeyset,
 } from "../../lib/keyset-cursor";
 import {
@@ -73,15 +73,11 @@ async function listAdminProducts(
 		product: { id: string };
 		sort_key: string;
 	}>(adminProductListSql(p, p.limit + 1, after));
-	const rows = res.rows.slice(0, p.limit);
-	const last = rows.at(-1);
-	return {
-		data: rows.map((r) => r.product),
-		nextCursor:
-			res.rows.length > p.limit && last
-				? encodeKeyset({ t: Number(last.sort_key), id: last.product.id })
-				: null,
-	};
+	const page = keysetPage(res.rows, p.limit, (last) => ({
+		t: Number(last.sort_key),
+		id: last.product.id,
+	}));
+	return { data: page.rows.map((r) => r.product), nextCursor: page.nextCursor };
 }
 
 /** GET /v1/admin/products: every product, drafts and archived included. */

@@ -4,8 +4,9 @@ import type { Db } from "../../db/client";
 import { categories } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { imageUrl } from "../../lib/image-url";
+import { keysetPage } from "../../lib/keyset-cursor";
 import type { CategoryTreeNode } from "./catalog.schemas";
-import { decodeCursor, encodeCursor, type Sort } from "./cursor";
+import { decodeCursor, type Sort } from "./cursor";
 import { type FacetsRow, facetsSql } from "./facets.queries";
 import {
 	type DetailRow,
@@ -64,10 +65,9 @@ export async function listProducts(db: Db, params: ListParams) {
 		counts = facets?.rows[0];
 	} else
 		rows = (await db.execute<ListRow & Record<string, unknown>>(pageSql)).rows;
-	const page = rows.slice(0, params.limit);
-	const last = page.at(-1);
+	const page = keysetPage(rows, params.limit, (last) => cursorFor(sort, last));
 	return {
-		data: page.map((row) => ({
+		data: page.rows.map((row) => ({
 			id: row.id,
 			slug: row.slug,
 			name: row.name,
@@ -80,10 +80,7 @@ export async function listProducts(db: Db, params: ListParams) {
 			onSale: row.compare_at !== null,
 			image: row.image && { ...row.image, url: imageUrl(row.image.key) },
 		})),
-		nextCursor:
-			rows.length > params.limit && last
-				? encodeCursor(cursorFor(sort, last))
-				: null,
+		nextCursor: page.nextCursor,
 		...(counts && {
 			total: counts.total,
 			facets: {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ApiError } from "../../lib/errors";
-import { decodeKeyset, encodeKeyset } from "../../lib/keyset-cursor";
+import { decodeKeyset } from "../../lib/keyset-cursor";
 import { MAX_INT4 } from "../../lib/validation";
 
 export const SORTS = [
@@ -45,11 +45,6 @@ const cursorSchema = z.discriminatedUnion("s", [
 ]);
 
 export type Cursor = z.infer<typeof cursorSchema>;
-
-/** Opaque to clients: base64url of the keyset JSON. */
-export function encodeCursor(cursor: Cursor): string {
-	return encodeKeyset(cursor);
-}
 
 /**
  * Decodes a client's cursor for `sort`; anything malformed, edited into a wrong shape, or

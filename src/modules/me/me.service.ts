@@ -4,7 +4,7 @@ import type { Db } from "../../db/client";
 import { addresses, users } from "../../db/schema";
 import { ApiError, accountGone } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { decodeKeyset, encodeKeyset } from "../../lib/keyset-cursor";
+import { decodeKeyset, keysetPage } from "../../lib/keyset-cursor";
 import { type PublicUser, publicUserColumns } from "../auth/auth.service";
 import type { OrderSummary } from "../orders/orders.schemas";
 import { recentOrders, recentOrdersQuery } from "../orders/orders.service";
@@ -75,13 +75,8 @@ export async function listAddresses(
 		)
 		.orderBy(desc(addresses.id))
 		.limit(params.limit + 1);
-	const data = rows.slice(0, params.limit);
-	const last = data.at(-1);
-	return {
-		data,
-		nextCursor:
-			rows.length > params.limit && last ? encodeKeyset({ id: last.id }) : null,
-	};
+	const page = keysetPage(rows, params.limit, (last) => ({ id: last.id }));
+	return { data: page.rows, nextCursor: page.nextCursor };
 }
 
 /**

@@ -4,7 +4,7 @@ import { ApiError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import {
 	decodeKeyset,
-	encodeKeyset,
+	keysetPage,
 	timeIdKeyset,
 } from "../../lib/keyset-cursor";
 import type { Services } from "../../services";
@@ -86,15 +86,14 @@ export async function listAdminOrders(
 	const res = await db.execute<AdminOrderSummary & { sort_key: string }>(
 		adminOrderListSql(p, p.sort, p.limit + 1, after),
 	);
-	const rows = res.rows.slice(0, p.limit);
-	const last = rows.at(-1);
-	const nextCursor =
-		res.rows.length > p.limit && last
-			? encodeKeyset({ s: p.sort, k: Number(last.sort_key), id: last.id })
-			: null;
+	const page = keysetPage(res.rows, p.limit, (last) => ({
+		s: p.sort,
+		k: Number(last.sort_key),
+		id: last.id,
+	}));
 	return {
-		data: rows.map(({ sort_key: _, ...row }) => row),
-		nextCursor,
+		data: page.rows.map(({ sort_key: _, ...row }) => row),
+		nextCursor: page.nextCursor,
 	};
 }
 

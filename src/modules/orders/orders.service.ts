@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Db } from "../../db/client";
 import { orders } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
-import { decodeKeyset, encodeKeyset } from "../../lib/keyset-cursor";
+import { decodeKeyset, keysetPage } from "../../lib/keyset-cursor";
 import {
 	isProviderFailure,
 	providerUnavailable,
@@ -140,15 +140,11 @@ export async function listOrders(
 	const { rows } = await db.execute<OrderSummaryRow>(
 		orderHistorySql(params.userId, params.limit + 1, after),
 	);
-	const page = rows.slice(0, params.limit);
-	const last = page.at(-1);
-	return {
-		data: page.map(toSummary),
-		nextCursor:
-			rows.length > params.limit && last
-				? encodeKeyset({ t: Number(last.placed_us), id: last.id })
-				: null,
-	};
+	const page = keysetPage(rows, params.limit, (last) => ({
+		t: Number(last.placed_us),
+		id: last.id,
+	}));
+	return { data: page.rows.map(toSummary), nextCursor: page.nextCursor };
 }
 
 /** How many orders GET /v1/me shows. */

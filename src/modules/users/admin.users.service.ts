@@ -3,7 +3,7 @@ import { batch } from "../../db/batch";
 import { ApiError, conflict } from "../../lib/errors";
 import {
 	decodeKeyset,
-	encodeKeyset,
+	keysetPage,
 	timeIdKeyset,
 } from "../../lib/keyset-cursor";
 import { revokeAccessTokens } from "../../lib/revocation";
@@ -37,15 +37,11 @@ async function page<Row, K extends string>(
 	const res = await db.execute<
 		Record<K, Row & { id: string }> & { sort_key: string }
 	>(build(p.limit + 1, after));
-	const rows = res.rows.slice(0, p.limit);
-	const last = rows.at(-1);
-	return {
-		data: rows.map((r) => r[field]),
-		nextCursor:
-			res.rows.length > p.limit && last
-				? encodeKeyset({ t: Number(last.sort_key), id: last[field].id })
-				: null,
-	};
+	const page = keysetPage(res.rows, p.limit, (last) => ({
+		t: Number(last.sort_key),
+		id: last[field].id,
+	}));
+	return { data: page.rows.map((r) => r[field]), nextCursor: page.nextCursor };
 }
 
 /** A page of users with order counts and spend (one round trip). */
